@@ -1,0 +1,49 @@
+"""Settings read once, at the edge (handler cold start), into a typed object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from functions import names
+
+
+@dataclass(frozen=True)
+class Settings:
+    uploads_bucket: str
+    photos_table: str
+    decisions_table: str
+    alerts_topic_arn: str
+    image_state_machine_arn: str
+    search_backend: str
+    search_path: str
+    opensearch_endpoint: str
+    user_pool_id: str
+    console_url: str
+    max_upload_bytes: int
+    policy_json: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            uploads_bucket=env.get(names.ENV_UPLOADS_BUCKET, names.UPLOADS_BUCKET),
+            photos_table=env.get(names.ENV_PHOTOS_TABLE, names.PHOTOS_TABLE),
+            decisions_table=env.get(names.ENV_DECISIONS_TABLE, names.DECISIONS_TABLE),
+            alerts_topic_arn=env.get(names.ENV_ALERTS_TOPIC_ARN, ""),
+            image_state_machine_arn=env.get(names.ENV_IMAGE_STATE_MACHINE_ARN, ""),
+            search_backend=env.get(names.ENV_SEARCH_BACKEND, "embedded"),
+            search_path=env.get(names.ENV_SEARCH_PATH, ".salon/index.sqlite3"),
+            opensearch_endpoint=env.get(names.ENV_OPENSEARCH_ENDPOINT, ""),
+            user_pool_id=env.get(names.ENV_USER_POOL_ID, ""),
+            console_url=env.get(names.ENV_CONSOLE_URL, "https://console.aws.amazon.com/states/home#/v2/executions/details/"),
+            max_upload_bytes=int(env.get(names.ENV_MAX_UPLOAD_BYTES, str(10 * 1024 * 1024))),
+            policy_json=env.get(names.ENV_POLICY_JSON) or None,
+        )
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()

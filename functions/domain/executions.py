@@ -1,0 +1,26 @@
+"""Deterministic execution names, so a repeated event starts nothing new."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from functions.domain.inspection import parse_key
+
+_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def execution_name(event: dict[str, Any]) -> str:
+    """S3 Object Created -> '<photoId>-<etag8>' (readable in the console, unique per object version).
+
+    Other events -> their EventBridge id, which is stable across redeliveries of the same event.
+    """
+    detail = event.get("detail") or {}
+    if event.get("source") == "aws.s3":
+        key = str(detail.get("object", {}).get("key", ""))
+        etag = str(detail.get("object", {}).get("eTag", ""))
+        parsed = parse_key(key)
+        stem = parsed[1] if parsed else hashlib.sha256(key.encode()).hexdigest()[:36]
+        return f"{stem}-{etag[:8] or 'noetag'}"[:80]
+    return _NAME_CHARS.sub("-", str(event["id"]))[:80]

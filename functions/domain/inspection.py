@@ -1,0 +1,75 @@
+"""Is an upload a real, reasonable image? Pure logic over bytes; no AWS calls."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from functions import names
+
+ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
+KEY_PATTERN = re.compile(
+    rf"^{re.escape(names.UPLOAD_PREFIX)}(?P<designer>[A-Za-z0-9_.@-]{{1,128}})/"
+    r"(?P<photo_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(?P<ext>jpg|png)$"
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 10 * 1024 * 1024
+    min_side: int = 64
+    max_side: int = 8192
+    max_pixels: int = 40_000_000  # decompression-bomb guard, checked before decoding
+
+
+@dataclass(frozen=True)
+class Inspection:
+    reasons: list[str]
+    format: str | None = None
+    width: int = 0
+    height: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return not self.reasons
+
+
+def parse_key(key: str) -> tuple[str, str] | None:
+    """uploads/<designer>/<uuid>.<ext> -> (designer, photo_id), or None for any other key."""
+    match = KEY_PATTERN.match(key)
+    return (match["designer"], match["photo_id"]) if match else None
+
+
+def inspect_image(data: bytes, declared_type: str | None, limits: Limits = Limits()) -> Inspection:
+    """Checks size, real format, declared content type, dimensions and pixel count, and decodes it fully."""
+    if not data:
+        return Inspection(["The upload is empty."])
+    if len(data) > limits.max_bytes:
+        return Inspection([f"The upload is {len(data)} bytes; the limit is {limits.max_bytes} bytes."])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            fmt, (width, height) = image.format, image.size
+            if fmt not in ALLOWED_FORMATS:
+                return Inspection([f"The upload is {fmt or 'an unknown format'}; only JPEG and PNG are accepted."])
+            if width * height > limits.max_pixels:
+                return Inspection([f"The image has {width}x{height} pixels; the limit is {limits.max_pixels} pixels."],
+                                  fmt, width, height)
+            image.load()  # full decode: truncated or corrupt files fail here
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return Inspection(["The upload is not a JPEG or PNG image."])
+    except (OSError, SyntaxError, ValueError) as exc:
+        return Inspection([f"The image is damaged and cannot be decoded ({exc})."])
+    reasons = []
+    if declared_type and declared_type != ALLOWED_FORMATS[fmt]:
+        reasons.append(f"The upload was declared as {declared_type} but is a {fmt} image.")
+    if min(width, height) < limits.min_side:
+        reasons.append(f"The image is {width}x{height}; each side must be at least {limits.min_side} pixels.")
+    if max(width, height) > limits.max_side:
+        reasons.append(f"The image is {width}x{height}; no side may exceed {limits.max_side} pixels.")
+    return Inspection(reasons, fmt, width, height)

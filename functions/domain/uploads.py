@@ -1,0 +1,39 @@
+"""Upload grants: a presigned POST whose policy pins key, content type, size range and uploader identity."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from functions import names
+from functions.domain.identity import Caller
+from functions.domain.inspection import KEY_PATTERN
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
+EXPIRES_SECONDS = 300
+
+
+class UploadRefused(Exception):
+    pass
+
+
+def presign_upload(s3: Any, bucket: str, who: Caller, content_type: str, max_bytes: int) -> dict[str, Any]:
+    ext = EXTENSIONS.get(content_type)
+    if ext is None:
+        raise UploadRefused(f"Content type {content_type!r} is not accepted; use image/jpeg or image/png.")
+    photo_id = str(uuid.uuid4())
+    key = f"{names.UPLOAD_PREFIX}{who.username}/{photo_id}.{ext}"
+    if not KEY_PATTERN.match(key):
+        raise UploadRefused("Your username cannot be used in an upload key (letters, digits and _.@- only).")
+    uploader = json.dumps(who.identity(), sort_keys=True)  # ASCII JSON: S3 metadata must be ASCII
+    meta_field = f"x-amz-meta-{names.UPLOADER_METADATA}"
+    post = s3.generate_presigned_post(
+        Bucket=bucket,
+        Key=key,
+        Fields={"Content-Type": content_type, meta_field: uploader},
+        Conditions=[{"Content-Type": content_type}, {meta_field: uploader}, ["content-length-range", 1, max_bytes]],
+        ExpiresIn=EXPIRES_SECONDS,
+    )
+    return {"photoId": photo_id, "key": key, "url": post["url"], "fields": post["fields"],
+            "maxBytes": max_bytes, "expiresIn": EXPIRES_SECONDS}

@@ -1,0 +1,64 @@
+"""The HTTP API (API Gateway HTTP API, payload 2.0, JWT authorizer in front): thin routes over the domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError, ServiceError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions import names
+from functions.adapters import client
+from functions.config import settings
+from functions.domain.identity import Caller, caller_from_claims
+from functions.domain.uploads import UploadRefused, presign_upload
+from functions.errors import InvalidEventError
+from functions.schemas import validate
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayHttpResolver()
+
+
+def caller(*groups: str) -> Caller:
+    """The signed-in user from the JWT authorizer's claims; 403 unless in one of the groups."""
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    who = caller_from_claims(claims)
+    if not who.in_any(groups):
+        raise ServiceError(403, f"This needs one of the groups {', '.join(groups)}; you are in "
+                                f"{', '.join(who.groups) or 'no group'}.")
+    return who
+
+
+def body(schema: str) -> dict[str, Any]:
+    try:
+        document = app.current_event.json_body
+    except ValueError as exc:
+        raise BadRequestError("The body must be a JSON object.") from exc
+    try:
+        result: dict[str, Any] = validate(document, schema)
+    except InvalidEventError as exc:
+        raise BadRequestError(str(exc)) from exc
+    return result
+
+
+@app.post("/uploads")
+@tracer.capture_method
+def create_upload() -> Response:
+    who = caller(names.GROUP_DESIGNER)
+    request = body("upload_request")
+    try:
+        grant = presign_upload(client("s3"), settings().uploads_bucket, who, request["contentType"],
+                               settings().max_upload_bytes)
+    except UploadRefused as exc:
+        raise BadRequestError(str(exc)) from exc
+    return Response(201, content_types.APPLICATION_JSON, grant)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

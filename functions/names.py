@@ -1,0 +1,79 @@
+"""The one place for names shared by the Lambda code, the CDK app, the embedded stack and the tests."""
+
+from __future__ import annotations
+
+# Logical resource names. On AWS the CDK app may prefix them; the code never hard-codes them,
+# it reads the physical names from the environment variables below.
+UPLOADS_BUCKET = "salon-uploads"
+PHOTOS_TABLE = "salon-photos"
+COMMENTS_TABLE = "salon-comments"
+METERS_TABLE = "salon-meters"
+DECISIONS_TABLE = "salon-decisions"
+ALERTS_TOPIC = "salon-owner-alerts"
+EVENT_BUS = "default"
+UPLOAD_EVENTS_QUEUE = "salon-upload-events"
+UPLOAD_EVENTS_DLQ = "salon-upload-events-dlq"
+UPLOAD_RULE = "salon-upload-created"
+USER_POOL = "salon-users"
+USER_POOL_CLIENT = "salon-cli"
+IMAGE_STATE_MACHINE = "salon-image-moderation"
+
+# Key layout in the uploads bucket.
+UPLOAD_PREFIX = "uploads/"
+QUARANTINE_PREFIX = "quarantine/"
+PUBLISHED_PREFIX = "published/"
+UPLOADER_METADATA = "uploader"  # x-amz-meta-uploader
+
+# Cognito groups.
+GROUP_DESIGNER = "designer"
+GROUP_CUSTOMER = "customer"
+GROUP_OWNER = "owner"
+GROUPS = (GROUP_DESIGNER, GROUP_CUSTOMER, GROUP_OWNER)
+
+# Events.
+EVENT_SOURCE = "salon.insights"
+EVENT_PHOTO_PUBLISHED = "PhotoPublished"
+EVENT_PHOTO_REJECTED = "PhotoRejected"
+EVENT_PHOTO_QUARANTINED = "PhotoQuarantined"
+EVENT_COMMENT_SUBMITTED = "CommentSubmitted"
+EVENT_COMMENT_ANALYZED = "CommentAnalyzed"
+
+# Lambda function logical names (also the local Lambda endpoint's function names).
+FN_INSPECT_UPLOAD = "salon-inspect-upload"
+FN_EVALUATE_POLICY = "salon-evaluate-policy"
+FN_INDEX_DOCUMENT = "salon-index-document"
+FN_RENDER_ALERT = "salon-render-alert"
+FN_START_WORKFLOW = "salon-start-workflow"
+FN_UPLOAD_API = "salon-upload-api"
+
+# Search index names.
+PHOTOS_INDEX = "photos"
+COMMENTS_INDEX = "comments"
+
+# Environment variables read once, at the edge, by functions/config.py.
+ENV_UPLOADS_BUCKET = "UPLOADS_BUCKET"
+ENV_PHOTOS_TABLE = "PHOTOS_TABLE"
+ENV_COMMENTS_TABLE = "COMMENTS_TABLE"
+ENV_METERS_TABLE = "METERS_TABLE"
+ENV_DECISIONS_TABLE = "DECISIONS_TABLE"
+ENV_ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
+ENV_IMAGE_STATE_MACHINE_ARN = "IMAGE_STATE_MACHINE_ARN"
+ENV_POLICY_JSON = "MODERATION_POLICY"  # optional override of the default policy document
+ENV_SEARCH_BACKEND = "SEARCH_BACKEND"  # "embedded" | "opensearch"
+ENV_SEARCH_PATH = "SEARCH_EMBEDDED_PATH"
+ENV_OPENSEARCH_ENDPOINT = "OPENSEARCH_ENDPOINT"
+ENV_USER_POOL_ID = "USER_POOL_ID"
+ENV_USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
+ENV_JWT_ISSUER = "JWT_ISSUER"
+ENV_CONSOLE_URL = "CONSOLE_URL"  # base URL for execution links in emails
+ENV_MAX_UPLOAD_BYTES = "MAX_UPLOAD_BYTES"
+
+# Function name -> handler (module.attribute). The CDK app and the local Lambda endpoint both read this.
+FUNCTIONS: dict[str, str] = {
+    FN_INSPECT_UPLOAD: "functions.handlers.inspect_upload.handler",
+    FN_EVALUATE_POLICY: "functions.handlers.evaluate_policy.handler",
+    FN_INDEX_DOCUMENT: "functions.handlers.index_document.handler",
+    FN_RENDER_ALERT: "functions.handlers.render_alert.handler",
+    FN_START_WORKFLOW: "functions.handlers.start_workflow.handler",
+    FN_UPLOAD_API: "functions.handlers.api.handler",
+}

@@ -1,0 +1,57 @@
+"""Loading the lexicons: hand-written files in ``lexicons/`` plus lexicons shipped by pip packages."""
+
+from __future__ import annotations
+
+import importlib.util
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from salon.ai.lexicon_engine import Lexicon, load_lexicon
+
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+
+
+def package_dir(name: str) -> Path | None:
+    """Directory of an installed package, without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def pattern_xml(path: Path, scale: float = 3.0) -> dict[str, float]:
+    """word -> valence from a pattern-format sentiment XML (polarity -1..1, averaged over senses)."""
+    sums: dict[str, list[float]] = {}
+    for el in ET.parse(path).getroot().iter("word"):
+        form, pol = el.get("form"), el.get("polarity")
+        if form and pol is not None:
+            sums.setdefault(form, []).append(float(pol))
+    return {w: scale * sum(v) / len(v) for w, v in sums.items() if abs(sum(v) / len(v)) >= 0.1}
+
+
+def hand_written(lang: str) -> Lexicon:
+    return load_lexicon(LEXICON_DIR / f"{lang}.txt")
+
+
+def with_package_lexicon(lang: str) -> tuple[Lexicon, str]:
+    """Hand-written entries merged over a package lexicon where one exists (fr, de)."""
+    if lang == "fr":
+        base, xml, source = "fr_extra", ("textblob_fr", "fr-sentiment.xml"), "pattern fr lexicon (PDDL)"
+    elif lang == "de":
+        base, xml, source = (
+            "de_extra",
+            ("textblob_de", "data/de-sentiment.xml"),
+            "German Polarity Lexicon (Apache-2.0)",
+        )
+    else:
+        return hand_written(lang), "hand-written"
+    lex = hand_written(base)
+    pkg = package_dir(xml[0])
+    if pkg is not None and (pkg / xml[1]).exists():
+        extra = dict(lex.entries)
+        stems = {k + "*": v for k, v in lex._stems}
+        lex.entries, lex._stems = {}, []
+        lex.update(pattern_xml(pkg / xml[1]))
+        lex.update({**extra, **stems})
+        return lex, f"hand-written + {source}"
+    return lex, "hand-written"

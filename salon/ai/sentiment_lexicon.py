@@ -1,0 +1,92 @@
+"""Default sentiment tier: lexicon evidence per language, mapped to Comprehend's four scores.
+
+en: VADER (MIT). pt: LeIA, VADER adapted to Portuguese (MIT). zh: snownlp's naive Bayes model (MIT)
+plus a hand-written lexicon. fr / de: pattern-format lexicons shipped by textblob-fr (PDDL) and
+textblob-de (Apache-2.0) plus hand-written additions. es, it, ar, ja, ko, hi: hand-written lexicons.
+Emoji and emoticons count in every language.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from salon.ai.lexicon_engine import Lexicon
+from salon.ai.lexicon_sources import hand_written, with_package_lexicon
+from salon.ai.sentiment_scores import from_evidence, result
+
+TIER = "lexicons: VADER en, LeIA pt, snownlp+lexicon zh, pattern-derived fr/de, hand-written es/it/ar/ja/ko/hi"
+_HAND = ("es", "it", "ar", "ja", "ko", "hi", "zh")
+
+
+def _vader_class(base: type) -> type:
+    class Capturing(base):  # type: ignore[misc, valid-type]
+        """Keeps the raw positive / negative sums VADER computes before normalising them."""
+
+        last: tuple[float, float] = (0.0, 0.0)
+
+        def score_valence(self, sentiments: list[float], text: str) -> dict[str, float]:
+            pos, neg, _ = self._sift_sentiment_scores(sentiments)
+            self.last = (float(pos), float(-neg))
+            return super().score_valence(sentiments, text)
+
+    return Capturing
+
+
+class _VaderEvidence:
+    def __init__(self, module: str) -> None:
+        mod = __import__(module, fromlist=["SentimentIntensityAnalyzer"])
+        self._analyzer = _vader_class(mod.SentimentIntensityAnalyzer)()
+
+    def score(self, text: str) -> tuple[float, float]:
+        self._analyzer.last = (0.0, 0.0)
+        self._analyzer.polarity_scores(text)
+        return self._analyzer.last
+
+
+class LexiconSentiment:
+    def __init__(self) -> None:
+        self._symbols = hand_written("symbols")
+        self._word: dict[str, Any] = {"en": _VaderEvidence("vaderSentiment.vaderSentiment")}
+        sources = ["en: VADER"]
+        try:
+            self._word["pt"] = _VaderEvidence("LeIA.leia")
+            sources.append("pt: LeIA")
+        except ImportError:  # optional package missing: fall back to emoji evidence only
+            pass
+        self._lex: dict[str, Lexicon] = {lang: hand_written(lang) for lang in _HAND}
+        for lang in ("fr", "de"):
+            self._lex[lang], src = with_package_lexicon(lang)
+            sources.append(f"{lang}: {src}")
+        self._snow: Any = None
+        try:
+            from snownlp import sentiment as snow_sentiment
+
+            self._snow = snow_sentiment.classifier
+            sources.append("zh: snownlp + lexicon")
+        except ImportError:
+            pass
+        self.tier = TIER
+
+    def evidence(self, text: str, lang: str) -> tuple[float, float]:
+        """(positive, negative) evidence on VADER's valence scale."""
+        base = "zh" if lang == "zh-TW" else lang
+        if base in self._word:
+            return self._word[base].score(text)  # VADER and LeIA score emoji themselves
+        pos, neg = self._symbols.score(text)
+        lex = self._lex.get(base)
+        if lex is not None:
+            p, n = lex.score(text)
+            pos, neg = pos + p, neg + n
+        if base == "hi":  # romanised Hindi is often code-mixed with English
+            p, n = self._word["en"].score(text)
+            pos, neg = pos + 0.5 * p, neg + 0.5 * n
+        if base == "zh" and self._snow is not None and text.strip():
+            prob = min(max(self._snow.classify(text), 1e-4), 1 - 1e-4)
+            logit = math.log(prob / (1 - prob))
+            pos, neg = pos + max(0.0, logit), neg + max(0.0, -logit)
+        return pos, neg
+
+    def detect(self, text: str, language_code: str) -> dict[str, Any]:
+        pos, neg = self.evidence(text, language_code)
+        return result(from_evidence(pos, neg))

@@ -1,0 +1,33 @@
+"""VisionModels: the Rekognition DetectLabels / DetectModerationLabels stand-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from salon.ai.images import decode
+from salon.ai.labels_classical import ClassicalLabeler
+from salon.ai.moderation import TIER as MODERATION_TIER
+from salon.ai.moderation import NsfwModerator
+from salon.ai.taxonomy import expand
+
+
+class VisionModels:
+    def __init__(self, labeler: Any, moderator: NsfwModerator) -> None:
+        self._labeler = labeler
+        self._moderator = moderator
+
+    @classmethod
+    def load(cls) -> VisionModels:
+        return cls(ClassicalLabeler(), NsfwModerator())
+
+    def detect_labels(
+        self, image: bytes, max_labels: int | None = None, min_confidence: float = 55.0
+    ) -> list[dict[str, Any]]:
+        img = decode(image)
+        return expand(self._labeler.scores(img), min_confidence, max_labels)
+
+    def detect_moderation_labels(self, image: bytes, min_confidence: float = 50.0) -> list[dict[str, Any]]:
+        return self._moderator.labels(decode(image), min_confidence)
+
+    def tiers(self) -> dict[str, str]:
+        return {"labels": self._labeler.tier, "moderation": MODERATION_TIER}

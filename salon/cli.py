@@ -1,0 +1,175 @@
+"""`salon`: run the embedded stack and use it as a client, an operator or the owner would."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from salon.client import ClientError, StackClient
+from salon.local.config import Endpoints, StackConfig
+
+console = Console()
+VERDICT_STYLE = {"approved": "green", "rejected": "yellow", "quarantined": "red", "failed": "bold red"}
+
+
+def _config(args: argparse.Namespace) -> StackConfig:
+    config = StackConfig.from_env()
+    for field in ("moto_port", "lambda_port", "ai_port", "api_port"):
+        if getattr(args, field, None) is not None:
+            setattr(config, field, getattr(args, field))
+    if getattr(args, "home", None):
+        config.home = Path(args.home)
+    return config
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from salon.local.stack import EmbeddedStack
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    config = _config(args)
+    if config.state_file.exists():
+        console.print(f"[yellow]{config.state_file} exists: another stack may be running; replacing it[/]")
+    stack = EmbeddedStack(config)
+    endpoints = stack.start()
+    console.print("[bold green]Salon Insights embedded stack is up[/] (Ctrl-C to stop)")
+    for key, value in endpoints.exports().items():
+        console.print(f"  {key}={value}")
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+        console.print("stopped; AWS state was in memory and is gone, the mailbox stays in " + str(config.mailbox))
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if not config.state_file.exists():
+        raise ClientError("no embedded stack is running; start one with `salon up`")
+    exports = Endpoints.load(config.state_file).exports()
+    if args.json:
+        print(json.dumps(exports, indent=2))
+    else:
+        for key, value in exports.items():
+            print(f"export {key}={value}")
+    return 0
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    client = StackClient.connect(_config(args))
+    client.timeout = args.timeout
+    result = client.upload(Path(args.path), args.as_user, wait=args.wait)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    verdict = result.get("verdict", "submitted")
+    style = VERDICT_STYLE.get(verdict, "bold")
+    console.print(f"[{style}]{verdict}[/] {result['key']} (execution {result['execution']})")
+    for reason in result.get("reasons", []):
+        console.print(f"  - {reason}")
+    return 0
+
+
+def cmd_executions(args: argparse.Namespace) -> int:
+    rows = StackClient.connect(_config(args)).executions(args.limit)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table(title="Executions (newest first)")
+    for column in ("started", "workflow", "name", "status", "states passed"):
+        table.add_column(column)
+    for row in rows:
+        retried = ", ".join(f"{s} x{n + 1}" for s, n in row["failedAttempts"].items())
+        path = " → ".join(row["states"]) + (f"  [dim](attempts: {retried})[/]" if retried else "")
+        style = "green" if row["status"] == "SUCCEEDED" else "red" if row["status"] == "FAILED" else "yellow"
+        table.add_row(row["started"][11:19], row["workflow"], row["name"], f"[{style}]{row['status']}[/]", path)
+    console.print(table)
+    return 0
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    messages = StackClient.connect(_config(args)).mail()
+    if args.json:
+        print(json.dumps(messages, indent=2, ensure_ascii=False))
+        return 0
+    table = Table(title=f"Mailbox ({len(messages)} messages, newest first)")
+    for column in ("date", "to", "subject", "file"):
+        table.add_column(column)
+    for m in messages:
+        table.add_row(m["date"], m["to"], m["subject"], Path(m["file"]).name)
+    console.print(table)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from salon.demo import run
+
+    logging.basicConfig(level=logging.ERROR)
+    return run(console, count=args.count, images=Path(args.images) if args.images else None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salon", description=__doc__)
+    parser.add_argument("--home", help="state folder of the embedded stack (default .salon, or SALON_HOME)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run the embedded stack in the foreground until Ctrl-C")
+    for name, default in (("moto", 4566), ("lambda", 4567), ("ai", 4568), ("api", 4569)):
+        up.add_argument(f"--{name}-port", type=int, dest=f"{name}_port",
+                        help=f"port on 127.0.0.1 (default {default}, or SALON_{name.upper()}_PORT)")
+    up.set_defaults(func=cmd_up)
+
+    env = sub.add_parser("env", help="print shell exports (or --json) for boto3 / the AWS CLI")
+    env.add_argument("--json", action="store_true")
+    env.set_defaults(func=cmd_env)
+
+    upload = sub.add_parser("upload", help="upload a photo as a designer, the whole real way")
+    upload.add_argument("path")
+    upload.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    upload.add_argument("--wait", action="store_true", help="wait for the workflow's verdict")
+    upload.add_argument("--json", action="store_true")
+    upload.add_argument("--timeout", type=float, default=120.0)
+    upload.set_defaults(func=cmd_upload)
+
+    executions = sub.add_parser("executions", help="list workflow executions, newest first")
+    executions.add_argument("--json", action="store_true")
+    executions.add_argument("--limit", type=int, default=20)
+    executions.set_defaults(func=cmd_executions)
+
+    demo = sub.add_parser("demo", help="start the embedded stack and play the scenario end to end")
+    demo.add_argument("--images", help="a folder of your own photos to upload instead of the drawn ones")
+    demo.add_argument("--count", type=int, default=20, help="how many drawn photos to upload")
+    demo.set_defaults(func=cmd_demo)
+
+    mail = sub.add_parser("mail", help="list the local mailbox")
+    mail.add_argument("--json", action="store_true")
+    mail.set_defaults(func=cmd_mail)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: Any = args.func(args)
+        return int(result)
+    except ClientError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Talks to a running embedded stack the way a real client does: Cognito token, HTTP API, presigned POST,
+then watches Step Functions. Also the read-side helpers behind `salon executions` and `salon mail`."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+from functions import names
+from salon.local.config import Endpoints, StackConfig
+
+CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+class ClientError(Exception):
+    """A problem the user can act on; the CLI prints it without a traceback."""
+
+
+def local_password(username: str) -> str:
+    """Local stack only: users created by `--as` get a derived password so any later `--as` can sign in."""
+    return f"Local-{hashlib.sha256(username.encode()).hexdigest()[:12]}-1!"
+
+
+def content_type_for(path: Path, data: bytes) -> str:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if path.suffix.lower() in CONTENT_TYPES:  # declared by name; the workflow checks the real bytes
+        return CONTENT_TYPES[path.suffix.lower()]
+    raise ClientError(f"{path}: only JPEG and PNG images can be uploaded")
+
+
+@dataclass
+class StackClient:
+    endpoints: Endpoints
+    timeout: float = 60.0
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def connect(cls, config: StackConfig | None = None) -> StackClient:
+        config = config or StackConfig.from_env()
+        if not config.state_file.exists():
+            raise ClientError(f"no embedded stack is running (no {config.state_file}); start one with `salon up`")
+        return cls(Endpoints.load(config.state_file))
+
+    def aws(self, service: str) -> Any:
+        endpoint = {"lambda": self.endpoints.lambda_, "rekognition": self.endpoints.ai,
+                    "comprehend": self.endpoints.ai}.get(service, self.endpoints.moto)
+        return boto3.client(service, endpoint_url=endpoint, region_name=self.endpoints.region,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    # -- identity --------------------------------------------------------------------------
+    def token(self, username: str, group: str) -> str:
+        """Signs in as `username`, creating the user in `group` first if the local pool lacks them."""
+        cached = self._tokens.get(username)
+        if cached and cached[1] > time.time() + 60:
+            return cached[0]
+        idp, pool = self.aws("cognito-idp"), self.endpoints.user_pool_id
+        try:
+            idp.admin_get_user(UserPoolId=pool, Username=username)
+        except idp.exceptions.UserNotFoundException:
+            try:
+                idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS",
+                                      UserAttributes=[{"Name": "email", "Value": f"{username}@salon.example"},
+                                                      {"Name": "email_verified", "Value": "true"}])
+            except idp.exceptions.UsernameExistsException:
+                pass  # created concurrently by another client
+            idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=local_password(username),
+                                        Permanent=True)
+            idp.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=group)
+        auth = idp.initiate_auth(ClientId=self.endpoints.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                 AuthParameters={"USERNAME": username, "PASSWORD": local_password(username)})
+        result = auth["AuthenticationResult"]
+        self._tokens[username] = (str(result["IdToken"]), time.time() + int(result.get("ExpiresIn", 3600)))
+        return self._tokens[username][0]
+
+    def api(self, method: str, path: str, token: str | None, body: Any = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.request(method, self.endpoints.api + path, json=body, headers=headers, timeout=30)
+
+    # -- uploads ---------------------------------------------------------------------------
+    def upload(self, path: Path, username: str, wait: bool = False) -> dict[str, Any]:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ClientError(f"cannot read {path}: {exc.strerror}") from exc
+        token = self.token(username, names.GROUP_DESIGNER)
+        started = time.monotonic()
+        grant_response = self.api("POST", "/uploads", token, {"contentType": content_type_for(path, data)})
+        if grant_response.status_code != 201:
+            raise ClientError(f"upload refused ({grant_response.status_code}): {grant_response.text}")
+        grant = grant_response.json()
+        posted = requests.post(grant["url"], data=grant["fields"], files={"file": (path.name, data)}, timeout=60)
+        if posted.status_code not in (200, 201, 204):
+            raise ClientError(f"S3 refused the upload ({posted.status_code}): {posted.text[:300]}")
+        name = f"{grant['photoId']}-{hashlib.md5(data).hexdigest()[:8]}"
+        result: dict[str, Any] = {"photoId": grant["photoId"], "key": grant["key"], "execution": name}
+        if wait:
+            result.update(self.wait_for_upload(name))
+            result["seconds"] = round(time.monotonic() - started, 3)
+        return result
+
+    def execution_arn(self, name: str) -> str:
+        return self.endpoints.image_state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def wait_for_execution(self, arn: str) -> dict[str, Any]:
+        sfn, deadline = self.aws("stepfunctions"), time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            try:
+                described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+            except sfn.exceptions.ExecutionDoesNotExist:
+                described = {"status": "PENDING"}
+            if described["status"] in TERMINAL:
+                return described
+            time.sleep(0.2)
+        raise ClientError(f"execution {arn.rsplit(':', 1)[-1]} did not finish within {self.timeout:.0f}s")
+
+    def wait_for_upload(self, name: str) -> dict[str, Any]:
+        arn = self.execution_arn(name)
+        described = self.wait_for_execution(arn)
+        if described["status"] == "SUCCEEDED":
+            output = json.loads(described.get("output") or "{}")
+            return {"verdict": output.get("verdict", "failed"), "reasons": output.get("reasons", []),
+                    "labels": output.get("labels", []), "moderation": output.get("moderation", []),
+                    "status": described["status"], "executionArn": arn}
+        return {"verdict": "failed", "status": described["status"], "executionArn": arn, "labels": [],
+                "reasons": [f"{described.get('error', 'Failed')}: {described.get('cause', '')}".strip()]}
+
+    # -- read side -------------------------------------------------------------------------
+    def executions(self, limit: int = 50) -> list[dict[str, Any]]:
+        sfn = self.aws("stepfunctions")
+        found = []
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"]):
+                found += [{**e, "workflow": machine["name"]} for e in page["executions"]]
+        found.sort(key=lambda e: e["startDate"], reverse=True)
+        return [{**summarise_history(sfn.get_execution_history(executionArn=e["executionArn"],
+                                                              maxResults=1000)["events"]),
+                 "name": e["name"], "workflow": e["workflow"], "status": e["status"],
+                 "started": e["startDate"].isoformat(),
+                 "stopped": e["stopDate"].isoformat() if e.get("stopDate") else None}
+                for e in found[:limit]]
+
+    def mail(self) -> list[dict[str, Any]]:
+        return read_mailbox(Path(self.endpoints.mailbox))
+
+
+def summarise_history(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """States entered in order, with retries and caught errors, from GetExecutionHistory."""
+    states: list[str] = []
+    failures: dict[str, int] = {}
+    error = None
+    for event in events:
+        details = event.get("stateEnteredEventDetails")
+        if details:
+            states.append(details["name"])
+        for key in ("taskFailedEventDetails", "lambdaFunctionFailedEventDetails"):
+            if key in event and states:
+                failures[states[-1]] = failures.get(states[-1], 0) + 1
+        if "executionFailedEventDetails" in event:
+            error = event["executionFailedEventDetails"]
+    return {"states": states, "failedAttempts": failures, "error": error}
+
+
+def read_mailbox(folder: Path) -> list[dict[str, Any]]:
+    messages = []
+    for path in sorted(folder.glob("*.eml"), reverse=True):
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = msg.get_body(preferencelist=("plain",))
+        messages.append({"file": str(path), "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"],
+                         "text": body.get_content() if body is not None else ""})
+    return messages

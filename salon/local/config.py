@@ -1,0 +1,97 @@
+"""Embedded stack configuration: ports on loopback and the state folder, from flags or SALON_* variables."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"
+
+
+def _port(env: dict[str, str], name: str, default: int) -> int:
+    return int(env.get(name, default))
+
+
+@dataclass
+class StackConfig:
+    home: Path
+    host: str = "127.0.0.1"
+    moto_port: int = 4566
+    lambda_port: int = 4567
+    ai_port: int = 4568
+    api_port: int = 4569
+    region: str = "us-east-1"
+    owner_email: str = "owner@salon.example"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> StackConfig:
+        env = dict(os.environ if env is None else env)
+        return cls(
+            home=Path(env.get("SALON_HOME", REPO_ROOT / ".salon")),
+            host=env.get("SALON_HOST", "127.0.0.1"),
+            moto_port=_port(env, "SALON_MOTO_PORT", 4566),
+            lambda_port=_port(env, "SALON_LAMBDA_PORT", 4567),
+            ai_port=_port(env, "SALON_AI_PORT", 4568),
+            api_port=_port(env, "SALON_API_PORT", 4569),
+            region=env.get("SALON_REGION", "us-east-1"),
+            owner_email=env.get("SALON_OWNER_EMAIL", "owner@salon.example"),
+        )
+
+    @property
+    def mailbox(self) -> Path:
+        return self.home / "mailbox"
+
+    @property
+    def index_path(self) -> Path:
+        return self.home / "index.sqlite3"
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / "stack.json"
+
+
+@dataclass
+class Endpoints:
+    """What a running stack publishes in <home>/stack.json for the CLI and `salon env`."""
+
+    moto: str
+    lambda_: str
+    ai: str
+    api: str
+    region: str
+    user_pool_id: str
+    user_pool_client_id: str
+    image_state_machine_arn: str
+    mailbox: str
+    pid: int
+
+    def exports(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.moto,
+            "AWS_ENDPOINT_URL_LAMBDA": self.lambda_,
+            "AWS_ENDPOINT_URL_REKOGNITION": self.ai,
+            "AWS_ENDPOINT_URL_COMPREHEND": self.ai,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "SALON_API_URL": self.api,
+            "SALON_USER_POOL_ID": self.user_pool_id,
+            "SALON_USER_POOL_CLIENT_ID": self.user_pool_client_id,
+            "SALON_IMAGE_STATE_MACHINE_ARN": self.image_state_machine_arn,
+            "SALON_MAILBOX": self.mailbox,
+        }
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> Endpoints:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**data)

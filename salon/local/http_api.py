@@ -1,0 +1,119 @@
+"""Local HTTP API: API Gateway (HTTP API, payload 2.0) with a JWT authorizer, in front of the same handler.
+
+Every route requires a valid Cognito token, checked as the HTTP API JWT authorizer does: RS256 signature
+from the pool's JWKS, issuer, expiry, and `aud` (ID token) or `client_id` (access token) matching the app
+client. The handler gets the claims in requestContext.authorizer.jwt.claims, stringified as on AWS.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from salon.local.lambda_endpoint import FunctionRegistry
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway style: /designs/{design_id}/comments
+    function: str
+
+    @property
+    def rule(self) -> str:
+        return self.path.replace("{", "<").replace("}", ">")
+
+
+class JwtAuthorizer:
+    def __init__(self, issuer: str, jwks_url: str, audiences: list[str]) -> None:
+        self.issuer, self.audiences = issuer, set(audiences)
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True)
+
+    def claims(self, authorization: str | None) -> dict[str, Any]:
+        """Returns the verified claims or raises jwt.InvalidTokenError."""
+        if not authorization:
+            raise jwt.InvalidTokenError("no Authorization header")
+        token = authorization.removeprefix("Bearer ").strip()
+        key = self._jwks.get_signing_key_from_jwt(token).key
+        claims: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], issuer=self.issuer,
+                                            options={"verify_aud": False, "require": ["exp", "iss"]})
+        audience = claims.get("aud") or claims.get("client_id")
+        if audience not in self.audiences:
+            raise jwt.InvalidTokenError("token audience is not an allowed client")
+        return claims
+
+
+def _stringify(claims: dict[str, Any]) -> dict[str, str]:
+    return {k: (f"[{' '.join(map(str, v))}]" if isinstance(v, list) else str(v)) for k, v in claims.items()}
+
+
+def apigw_event(request: Request, route: Route, params: Any, claims: dict[str, Any]) -> dict[str, Any]:
+    raw = request.get_data()
+    text_body = raw.decode("utf-8", errors="strict") if raw else None
+    return {
+        "version": "2.0",
+        "routeKey": f"{route.method} {route.path}",
+        "rawPath": request.path,
+        "rawQueryString": request.query_string.decode(),
+        "headers": {k.lower(): v for k, v in request.headers.items()},
+        "queryStringParameters": dict(request.args) or None,
+        "pathParameters": params or None,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "local", "domainName": request.host,
+            "authorizer": {"jwt": {"claims": _stringify(claims), "scopes": None}},
+            "http": {"method": request.method, "path": request.path, "protocol": "HTTP/1.1",
+                     "sourceIp": request.remote_addr or "127.0.0.1",
+                     "userAgent": request.headers.get("User-Agent", "")},
+            "requestId": str(uuid.uuid4()), "routeKey": f"{route.method} {route.path}", "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()), "timeEpoch": int(time.time() * 1000),
+        },
+        "body": text_body,
+        "isBase64Encoded": False,
+    }
+
+
+def make_app(routes: list[Route], registry: FunctionRegistry, authorizer: JwtAuthorizer,
+             extra: dict[str, Callable[[Request], Response]] | None = None) -> Callable[..., Any]:
+    url_map = Map([Rule(r.rule, endpoint=i, methods=[r.method]) for i, r in enumerate(routes)])
+
+    def message(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
+        return Response(json.dumps({"message": text}), status, headers, content_type="application/json")
+
+    def handle(request: Request) -> Response:
+        for prefix, view in (extra or {}).items():
+            if request.path.startswith(prefix):
+                return view(request)
+        try:
+            index, params = url_map.bind_to_environ(request.environ).match()
+        except Exception:
+            return message(404, "Not Found")
+        route = routes[index]
+        try:
+            claims = authorizer.claims(request.headers.get("Authorization"))
+        except (jwt.InvalidTokenError, jwt.PyJWKClientError):
+            return message(401, "Unauthorized", {"www-authenticate": 'Bearer error="invalid_token"'})
+        try:
+            event = apigw_event(request, route, params, claims)
+        except UnicodeDecodeError:
+            return message(400, "The request body must be UTF-8 text.")
+        try:
+            result = registry.invoke(route.function, event)
+        except Exception:  # an unhandled function error is a 500 Internal Server Error on API Gateway
+            return message(500, "Internal Server Error")
+        body = result.get("body") or ""
+        data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        return Response(data, result.get("statusCode", 200), result.get("headers") or {})
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return handle(Request(environ))(environ, start_response)
+
+    return app

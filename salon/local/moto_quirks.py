@@ -1,0 +1,51 @@
+"""The one place where the embedded stack absorbs differences between moto's engine and AWS.
+
+The ASL stays exactly what AWS expects; these adjustments make the local engine agree with it.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+# On AWS, aws-sdk integration errors are named '<Service>.<Code>' with the service's documented
+# capitalisation (Rekognition.ThrottlingException). moto's table covers only DynamoDb and Sfn and
+# falls back to the lower-case service id (rekognition.ThrottlingException), so Retry/Catch written
+# for AWS would not match locally.
+AWS_SDK_ERROR_PREFIXES = {
+    "rekognition": "Rekognition",
+    "comprehend": "Comprehend",
+    "s3": "S3",
+    "sns": "Sns",
+    "eventbridge": "EventBridge",
+}
+_applied = False
+
+
+def _unique_s3_event_ids() -> None:
+    """moto sends every S3 EventBridge event with the same `id` and `sequencer`; AWS's are unique."""
+    from moto.events import utils as event_utils
+
+    base = event_utils._BASE_EVENT_MESSAGE
+
+    class _FreshId(dict):  # type: ignore[type-arg]
+        def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+            fresh: dict[str, Any] = copy.deepcopy(dict(self), memo)
+            fresh["id"] = str(uuid.uuid4())
+            return fresh
+
+    event_utils._BASE_EVENT_MESSAGE = _FreshId(base)  # type: ignore[assignment]  # imported at call time
+
+
+def apply() -> None:
+    global _applied
+    if _applied:
+        return
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+
+    aws_sdk._SERVICE_ERROR_NAMES.update(AWS_SDK_ERROR_PREFIXES)  # type: ignore[attr-defined]
+    _unique_s3_event_ids()
+    _applied = True

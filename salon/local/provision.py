@@ -1,0 +1,118 @@
+"""Creates the stack's resources through the AWS APIs: the local counterpart of the CDK app in infra/."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from functions import names
+from salon import asl
+from salon.local.config import ACCOUNT
+from salon.local.lambda_endpoint import FunctionRegistry
+
+MAX_RECEIVE_COUNT = 5
+MAILBOX_QUEUE = "salon-local-mailbox"
+
+
+@dataclass
+class Resources:
+    image_state_machine_arn: str
+    alerts_topic_arn: str
+    upload_queue_url: str
+    upload_dlq_url: str
+    mailbox_queue_url: str
+    user_pool_id: str
+    user_pool_client_id: str
+
+
+def _table(ddb: Any, name: str, key: str) -> None:
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
+
+
+def _queue(sqs: Any, name: str, attributes: dict[str, str] | None = None) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=name, Attributes=attributes or {})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def substitutions(region: str, registry: FunctionRegistry, alerts_topic_arn: str) -> dict[str, str]:
+    """Local values for the ASL placeholders; infra/ supplies the AWS ones."""
+    return {
+        "Partition": "aws",
+        "InspectUploadFunctionArn": registry.arn(names.FN_INSPECT_UPLOAD),
+        "EvaluatePolicyFunctionArn": registry.arn(names.FN_EVALUATE_POLICY),
+        "IndexDocumentFunctionArn": registry.arn(names.FN_INDEX_DOCUMENT),
+        "RenderAlertFunctionArn": registry.arn(names.FN_RENDER_ALERT),
+        "PhotosTable": names.PHOTOS_TABLE,
+        "DecisionsTable": names.DECISIONS_TABLE,
+        "AlertsTopicArn": alerts_topic_arn,
+        "EventBusName": names.EVENT_BUS,
+        "QuarantinePrefix": names.QUARANTINE_PREFIX,
+    }
+
+
+def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Resources:
+    s3, ddb, sns, sqs = (boto3.client(s, region_name=region) for s in ("s3", "dynamodb", "sns", "sqs"))
+    events, sfn, idp = (boto3.client(s, region_name=region) for s in ("events", "stepfunctions", "cognito-idp"))
+
+    s3.create_bucket(Bucket=names.UPLOADS_BUCKET)
+    s3.put_bucket_versioning(Bucket=names.UPLOADS_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(Bucket=names.UPLOADS_BUCKET,
+                                             NotificationConfiguration={"EventBridgeConfiguration": {}})
+    _table(ddb, names.PHOTOS_TABLE, "photoId")
+    _table(ddb, names.DECISIONS_TABLE, "objectKey")
+
+    topic_arn = sns.create_topic(Name=names.ALERTS_TOPIC)["TopicArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=owner_email)
+    mailbox_url, mailbox_arn = _queue(sqs, MAILBOX_QUEUE)
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=mailbox_arn)
+
+    dlq_url, dlq_arn = _queue(sqs, names.UPLOAD_EVENTS_DLQ)
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+    queue_url, queue_arn = _queue(sqs, names.UPLOAD_EVENTS_QUEUE,
+                                  {"RedrivePolicy": redrive, "VisibilityTimeout": "30"})
+    events.put_rule(Name=names.UPLOAD_RULE, EventBusName=names.EVENT_BUS, EventPattern=json.dumps({
+        "source": ["aws.s3"], "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [names.UPLOADS_BUCKET]},
+                   "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]}}}))
+    events.put_targets(Rule=names.UPLOAD_RULE, EventBusName=names.EVENT_BUS,
+                       Targets=[{"Id": "upload-events-queue", "Arn": queue_arn}])
+
+    pool_id = idp.create_user_pool(PoolName=names.USER_POOL, AutoVerifiedAttributes=["email"],
+                                   UsernameConfiguration={"CaseSensitive": False})["UserPool"]["Id"]
+    for group in names.GROUPS:
+        idp.create_group(UserPoolId=pool_id, GroupName=group)
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName=names.USER_POOL_CLIENT, GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ReadAttributes=["email", "name"])["UserPoolClient"]["ClientId"]
+
+    definition = asl.render("image_moderation", substitutions(region, registry, topic_arn))
+    machine_arn = sfn.create_state_machine(
+        name=names.IMAGE_STATE_MACHINE, definition=definition, type="STANDARD",
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/{names.IMAGE_STATE_MACHINE}")["stateMachineArn"]
+    return Resources(machine_arn, topic_arn, queue_url, dlq_url, mailbox_url, pool_id, client_id)
+
+
+def function_environment(settings_home: str, resources: Resources, region: str, api_console: str) -> dict[str, str]:
+    """The environment every local function sees (on AWS, CDK sets the same variables per function)."""
+    return {
+        names.ENV_UPLOADS_BUCKET: names.UPLOADS_BUCKET,
+        names.ENV_PHOTOS_TABLE: names.PHOTOS_TABLE,
+        names.ENV_DECISIONS_TABLE: names.DECISIONS_TABLE,
+        names.ENV_ALERTS_TOPIC_ARN: resources.alerts_topic_arn,
+        names.ENV_IMAGE_STATE_MACHINE_ARN: resources.image_state_machine_arn,
+        names.ENV_SEARCH_BACKEND: "embedded",
+        names.ENV_SEARCH_PATH: settings_home,
+        names.ENV_USER_POOL_ID: resources.user_pool_id,
+        names.ENV_CONSOLE_URL: api_console,
+        "POWERTOOLS_SERVICE_NAME": "salon",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "SalonInsights",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }

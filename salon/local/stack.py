@@ -1,0 +1,109 @@
+"""The embedded stack: moto (in-process, served on loopback) plus local Lambda, AI and HTTP API endpoints.
+
+What survives a restart: the mailbox folder (delivered mail stays delivered). Nothing else: AWS state
+lives in moto's memory and the embedded index is cleared at start, so a restarted stack is empty and
+consistent (no index entry without its record, no record without its object). See docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from functions import names
+from salon.local import ai_endpoint, http_api, lambda_endpoint, moto_quirks
+from salon.local.config import Endpoints, StackConfig
+from salon.local.httpserver import BackgroundServer
+from salon.local.provision import Resources, function_environment, provision
+from salon.local.pumps import EventSourceMapping, Mailbox, Pump
+
+log = logging.getLogger(__name__)
+
+ROUTES = [http_api.Route("POST", "/uploads", names.FN_UPLOAD_API)]
+
+
+class EmbeddedStack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.registry = lambda_endpoint.FunctionRegistry(region=config.region)
+        self.ai = ai_endpoint.AiService(lambda: boto3.client("s3", region_name=config.region))
+        self._servers: list[Any] = []
+        self._pumps: list[Pump] = []
+        self._mock: Any = None
+        self._saved_env: dict[str, str | None] = {}
+        self.endpoints: Endpoints | None = None
+        self.resources: Resources | None = None
+
+    def _setenv(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def start(self) -> Endpoints:
+        cfg = self.config
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request is noise here
+        cfg.home.mkdir(parents=True, exist_ok=True)
+        cfg.index_path.unlink(missing_ok=True)  # the index never outlives the records it points to
+        for suffix in ("-wal", "-shm"):
+            cfg.index_path.with_name(cfg.index_path.name + suffix).unlink(missing_ok=True)
+        self._setenv({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                      "AWS_DEFAULT_REGION": cfg.region, "AWS_REGION": cfg.region})
+        moto_quirks.apply()
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
+        moto.start()
+        self._servers.append(moto)
+        moto_url = f"http://{cfg.host}:{moto.get_host_and_port()[1]}"
+        lam = BackgroundServer(lambda_endpoint.make_app(self.registry), cfg.host, cfg.lambda_port).start()
+        ai = BackgroundServer(ai_endpoint.make_app(self.ai), cfg.host, cfg.ai_port).start()
+        self._servers += [lam, ai]
+        self._setenv({"AWS_ENDPOINT_URL": moto_url, "AWS_ENDPOINT_URL_LAMBDA": lam.url,
+                      "AWS_ENDPOINT_URL_REKOGNITION": ai.url, "AWS_ENDPOINT_URL_COMPREHEND": ai.url})
+
+        res = self.resources = provision(cfg.region, self.registry, cfg.owner_email)
+        issuer = f"https://cognito-idp.{cfg.region}.amazonaws.com/{res.user_pool_id}"
+        authorizer = http_api.JwtAuthorizer(issuer, f"{moto_url}/{res.user_pool_id}/.well-known/jwks.json",
+                                            [res.user_pool_client_id])
+        api = BackgroundServer(http_api.make_app(ROUTES, self.registry, authorizer), cfg.host, cfg.api_port)
+        self._servers.append(api.start())
+        self._setenv(function_environment(str(cfg.index_path), res, cfg.region, f"{api.url}/console/executions/"))
+        from functions.config import settings
+
+        settings.cache_clear()
+
+        mapping = EventSourceMapping(res.upload_queue_url, names.FN_START_WORKFLOW, cfg.region)
+        mailbox = Mailbox(cfg.mailbox, res.mailbox_queue_url, cfg.region)
+        self._pumps = [Pump("upload-events", mapping.step), Pump("mailbox", mailbox.step)]
+        for pump in self._pumps:
+            pump.start()
+        self.endpoints = Endpoints(moto=moto_url, lambda_=lam.url, ai=ai.url, api=api.url, region=cfg.region,
+                                   user_pool_id=res.user_pool_id, user_pool_client_id=res.user_pool_client_id,
+                                   image_state_machine_arn=res.image_state_machine_arn,
+                                   mailbox=str(cfg.mailbox), pid=os.getpid())
+        self.endpoints.save(cfg.state_file)
+        return self.endpoints
+
+    def stop(self) -> None:
+        for pump in self._pumps:
+            pump.stop()
+        for server in reversed(self._servers):
+            server.stop()
+        if self._mock is not None:
+            self._mock.stop()
+        self.config.state_file.unlink(missing_ok=True)
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def reset_mailbox(self) -> None:
+        shutil.rmtree(self.config.mailbox, ignore_errors=True)
+        self.config.mailbox.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Creates/reuses .venv and node_modules so both README commands work on a fresh clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamp=.venv/.bootstrap-stamp
+want=$(cat pyproject.toml package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules ]; then
+  exit 0
+fi
+if [ ! -x .venv/bin/python ]; then
+  python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
+fi
+echo "bootstrap: installing Python packages into .venv (first run takes a few minutes)" >&2
+.venv/bin/python -m pip install --quiet --upgrade pip >&2
+.venv/bin/python -m pip install --quiet -e ".[dev]" >&2
+echo "bootstrap: installing npm packages (asl-validator, aws-cdk)" >&2
+npm ci --silent --no-audit --no-fund >&2
+echo "$want" > "$stamp"

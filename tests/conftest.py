@@ -1,0 +1,79 @@
+"""Shared fixtures: one embedded stack per test session, on free loopback ports and a temporary home."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from salon.local.config import StackConfig
+    from salon.local.stack import EmbeddedStack
+
+    config = StackConfig(home=tmp_path_factory.mktemp("salon-home"), moto_port=0, lambda_port=0, ai_port=0,
+                         api_port=0)
+    embedded = EmbeddedStack(config)
+    embedded.start()
+    yield embedded
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def client(stack: Any) -> Any:
+    from salon.client import StackClient
+
+    return StackClient(stack.endpoints, timeout=90)
+
+
+@pytest.fixture
+def ai_script(stack: Any) -> Iterator[Callable[..., None]]:
+    """Queues scripted AI answers through the endpoint's HTTP test hook; cleared after the test."""
+
+    def script(operation: str, responses: list[dict[str, Any]], match: str | None = None) -> None:
+        body = {"operation": operation, "responses": responses, "match": match}
+        requests.post(f"{stack.endpoints.ai}/_salon/script", data=json.dumps(body), timeout=5).raise_for_status()
+
+    yield script
+    requests.delete(f"{stack.endpoints.ai}/_salon/script", timeout=5)
+
+
+def jpeg(width: int = 256, height: int = 256, colour: tuple[int, int, int] = (180, 40, 90)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 30, interval: float = 0.2) -> Any:
+    """Polls with a deadline (never `while True`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def history(arn: str) -> list[dict[str, Any]]:
+    sfn = boto3.client("stepfunctions")
+    events: list[dict[str, Any]] = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return events
+
+
+def require_shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"evaluation data not found at {SHARED_DATA} (../shared/data next to the repo)")
+    return SHARED_DATA

@@ -1,0 +1,71 @@
+import json
+
+import pytest
+
+from functions.adapters.embedded_index import EmbeddedIndex
+from functions.domain.identity import caller_from_claims
+from functions.domain.messages import one_line, quarantine_alert
+from salon import asl
+from salon.client import ClientError, content_type_for, summarise_history
+from salon.local.lambda_endpoint import function_name_from
+from salon.local.moto_quirks import AWS_SDK_ERROR_PREFIXES
+
+
+def test_groups_from_token_list_and_from_api_gateway_string():
+    assert caller_from_claims({"cognito:groups": ["designer", "owner"]}).groups == ("designer", "owner")
+    assert caller_from_claims({"cognito:groups": "[designer owner]"}).groups == ("designer", "owner")
+    assert caller_from_claims({}).groups == ()
+
+
+def test_subject_is_one_safe_line():
+    assert one_line("Hi\r\nBcc: evil@example.com") == "Hi Bcc: evil@example.com"
+    assert len(one_line("x" * 300)) == 99
+
+
+def test_quarantine_alert_names_the_uploader():
+    alert = quarantine_alert({"objectKey": "k", "designer": "eve", "uploader": {"username": "eve",
+                                                                                "email": "eve@x.com", "sub": "s"}},
+                             {"reasons": ["r"], "moderation": [{"name": "Violence", "confidence": 91.0}]}, "link")
+    assert alert["subject"] == "Quarantined upload from eve"
+    assert "eve@x.com" in alert["message"] and "Violence: 91.0%" in alert["message"] and "link" in alert["message"]
+
+
+def test_embedded_index_upserts_by_id(tmp_path):
+    index = EmbeddedIndex(tmp_path / "i.db")
+    index.index("photos", "a", {"v": 1})
+    index.index("photos", "a", {"v": 2})
+    result = index.bulk("photos", [("b", {"v": 3}), ("c", {"bad": object()})])
+    assert index.count("photos") == 2 and index.get("photos", "a") == {"v": 2}
+    assert result.indexed == 1 and result.failed[0]["id"] == "c"
+
+
+def test_substitution_refuses_missing_values():
+    with pytest.raises(KeyError, match="Missing"):
+        asl.substitute("${Present} ${Missing}", {"Present": "x"})
+    assert asl.substitute("arn:${Partition}:x", {"Partition": "aws-cn"}) == "arn:aws-cn:x"
+
+
+def test_function_names_from_arns():
+    assert function_name_from("arn:aws:lambda:us-east-1:1:function:f:$LATEST") == "f"
+    assert function_name_from("f") == "f"
+
+
+def test_error_prefix_table_covers_the_services_the_asl_calls():
+    text = asl.definition_path("image_moderation").read_text()
+    for service in ("rekognition", "s3"):
+        assert f"aws-sdk:{service}:" in text and service in AWS_SDK_ERROR_PREFIXES
+
+
+def test_content_type_by_magic_then_name(tmp_path):
+    assert content_type_for(tmp_path / "x.bin", b"\x89PNG\r\n\x1a\nrest") == "image/png"
+    assert content_type_for(tmp_path / "x.jpg", b"text") == "image/jpeg"
+    with pytest.raises(ClientError):
+        content_type_for(tmp_path / "x.txt", b"text")
+
+
+def test_history_summary_counts_retries():
+    events = [{"stateEnteredEventDetails": {"name": "A"}}, {"taskFailedEventDetails": {}},
+              {"taskFailedEventDetails": {}}, {"stateEnteredEventDetails": {"name": "B"}},
+              {"executionFailedEventDetails": {"error": "E"}}]
+    assert summarise_history(events) == {"states": ["A", "B"], "failedAttempts": {"A": 2}, "error": {"error": "E"}}
+    assert json.dumps(summarise_history([]))
