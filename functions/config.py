@@ -15,6 +15,13 @@ class Settings:
     uploads_bucket: str
     photos_table: str
     decisions_table: str
+    comments_table: str
+    meters_table: str
+    counters_table: str
+    comment_state_machine_arn: str
+    event_bus_name: str
+    gallery_url: str
+    comment_policy_json: str | None
     alerts_topic_arn: str
     image_state_machine_arn: str
     search_backend: str
@@ -32,6 +39,13 @@ class Settings:
             uploads_bucket=env.get(names.ENV_UPLOADS_BUCKET, names.UPLOADS_BUCKET),
             photos_table=env.get(names.ENV_PHOTOS_TABLE, names.PHOTOS_TABLE),
             decisions_table=env.get(names.ENV_DECISIONS_TABLE, names.DECISIONS_TABLE),
+            comments_table=env.get(names.ENV_COMMENTS_TABLE, names.COMMENTS_TABLE),
+            meters_table=env.get(names.ENV_METERS_TABLE, names.METERS_TABLE),
+            counters_table=env.get(names.ENV_COUNTERS_TABLE, names.COUNTERS_TABLE),
+            comment_state_machine_arn=env.get(names.ENV_COMMENT_STATE_MACHINE_ARN, ""),
+            event_bus_name=env.get(names.ENV_EVENT_BUS_NAME, names.EVENT_BUS),
+            gallery_url=env.get(names.ENV_GALLERY_URL, "https://gallery.example/designs/"),
+            comment_policy_json=env.get(names.ENV_COMMENT_POLICY_JSON) or None,
             alerts_topic_arn=env.get(names.ENV_ALERTS_TOPIC_ARN, ""),
             image_state_machine_arn=env.get(names.ENV_IMAGE_STATE_MACHINE_ARN, ""),
             search_backend=env.get(names.ENV_SEARCH_BACKEND, "embedded"),

@@ -9,14 +9,20 @@ PHOTOS_TABLE = "salon-photos"
 COMMENTS_TABLE = "salon-comments"
 METERS_TABLE = "salon-meters"
 DECISIONS_TABLE = "salon-decisions"
+COUNTERS_TABLE = "salon-counters"  # rolling-window counters (burst detection)
 ALERTS_TOPIC = "salon-owner-alerts"
 EVENT_BUS = "default"
 UPLOAD_EVENTS_QUEUE = "salon-upload-events"
 UPLOAD_EVENTS_DLQ = "salon-upload-events-dlq"
 UPLOAD_RULE = "salon-upload-created"
+COMMENT_EVENTS_QUEUE = "salon-comment-events"
+COMMENT_EVENTS_DLQ = "salon-comment-events-dlq"
+COMMENT_RULE = "salon-comment-submitted"
 USER_POOL = "salon-users"
 USER_POOL_CLIENT = "salon-cli"
 IMAGE_STATE_MACHINE = "salon-image-moderation"
+COMMENT_STATE_MACHINE = "salon-comment-sentiment"
+BURST_COUNTER = "negatives#salon"  # one salon-wide rolling window of negative comments
 
 # Key layout in the uploads bucket.
 UPLOAD_PREFIX = "uploads/"
@@ -44,6 +50,7 @@ FN_EVALUATE_POLICY = "salon-evaluate-policy"
 FN_INDEX_DOCUMENT = "salon-index-document"
 FN_RENDER_ALERT = "salon-render-alert"
 FN_START_WORKFLOW = "salon-start-workflow"
+FN_ASSESS_COMMENT = "salon-assess-comment"
 FN_UPLOAD_API = "salon-upload-api"
 
 # Search index names.
@@ -58,6 +65,11 @@ ENV_METERS_TABLE = "METERS_TABLE"
 ENV_DECISIONS_TABLE = "DECISIONS_TABLE"
 ENV_ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
 ENV_IMAGE_STATE_MACHINE_ARN = "IMAGE_STATE_MACHINE_ARN"
+ENV_COMMENT_STATE_MACHINE_ARN = "COMMENT_STATE_MACHINE_ARN"
+ENV_COUNTERS_TABLE = "COUNTERS_TABLE"
+ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
+ENV_COMMENT_POLICY_JSON = "COMMENT_POLICY"  # optional override of config/comment_policy.json
+ENV_GALLERY_URL = "GALLERY_URL"  # base URL for design links in emails
 ENV_POLICY_JSON = "MODERATION_POLICY"  # optional override of the default policy document
 ENV_SEARCH_BACKEND = "SEARCH_BACKEND"  # "embedded" | "opensearch"
 ENV_SEARCH_PATH = "SEARCH_EMBEDDED_PATH"
@@ -75,5 +87,6 @@ FUNCTIONS: dict[str, str] = {
     FN_INDEX_DOCUMENT: "functions.handlers.index_document.handler",
     FN_RENDER_ALERT: "functions.handlers.render_alert.handler",
     FN_START_WORKFLOW: "functions.handlers.start_workflow.handler",
+    FN_ASSESS_COMMENT: "functions.handlers.assess_comment.handler",
     FN_UPLOAD_API: "functions.handlers.api.handler",
 }

@@ -115,6 +115,36 @@ def cmd_mail(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_comment(args: argparse.Namespace) -> int:
+    client = StackClient.connect(_config(args))
+    client.timeout = args.timeout
+    result = client.comment(args.design_id, args.as_user, args.text, wait=args.wait)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    line = f"comment {result['commentId']} on {result['designId']}: {result.get('sentiment') or result['status']}"
+    if result.get("language"):
+        line += f" ({result['language']})"
+    console.print(line + ("  [red]escalated to the owner[/]" if result.get("escalated") else ""))
+    return 0
+
+
+def cmd_designs(args: argparse.Namespace) -> int:
+    rows = StackClient.connect(_config(args)).designs()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table(title="Published designs and their happiness meter")
+    for column in ("design", "designer", "comments", "+", "-", "=", "~", "unscored", "happiness"):
+        table.add_column(column)
+    for r in rows:
+        happiness = "—" if r["happiness"] is None else f"{r['happiness']:.0%}"
+        table.add_row(r["designId"], r["designer"], str(r["comments"]), str(r["POSITIVE"]), str(r["NEGATIVE"]),
+                      str(r["NEUTRAL"]), str(r["MIXED"]), str(r["UNSCORED"]), happiness)
+    console.print(table)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from salon.demo import run
 
@@ -144,6 +174,19 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--json", action="store_true")
     upload.add_argument("--timeout", type=float, default=120.0)
     upload.set_defaults(func=cmd_upload)
+
+    comment = sub.add_parser("comment", help="comment on a published design as a customer, the whole real way")
+    comment.add_argument("design_id")
+    comment.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    comment.add_argument("--text", required=True)
+    comment.add_argument("--wait", action="store_true", help="wait for the analysis")
+    comment.add_argument("--json", action="store_true")
+    comment.add_argument("--timeout", type=float, default=120.0)
+    comment.set_defaults(func=cmd_comment)
+
+    designs = sub.add_parser("designs", help="published designs with their happiness meter")
+    designs.add_argument("--json", action="store_true")
+    designs.set_defaults(func=cmd_designs)
 
     executions = sub.add_parser("executions", help="list workflow executions, newest first")
     executions.add_argument("--json", action="store_true")

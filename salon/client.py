@@ -111,8 +111,9 @@ class StackClient:
             result["seconds"] = round(time.monotonic() - started, 3)
         return result
 
-    def execution_arn(self, name: str) -> str:
-        return self.endpoints.image_state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+    def execution_arn(self, name: str, machine_arn: str | None = None) -> str:
+        machine = machine_arn or self.endpoints.image_state_machine_arn
+        return machine.replace(":stateMachine:", ":execution:") + f":{name}"
 
     def wait_for_execution(self, arn: str) -> dict[str, Any]:
         sfn, deadline = self.aws("stepfunctions"), time.monotonic() + self.timeout
@@ -136,6 +137,45 @@ class StackClient:
                     "status": described["status"], "executionArn": arn}
         return {"verdict": "failed", "status": described["status"], "executionArn": arn, "labels": [],
                 "reasons": [f"{described.get('error', 'Failed')}: {described.get('cause', '')}".strip()]}
+
+    # -- comments --------------------------------------------------------------------------
+    def comment(self, design_id: str, username: str, text: str, wait: bool = False) -> dict[str, Any]:
+        token = self.token(username, names.GROUP_CUSTOMER)
+        started = time.monotonic()
+        response = self.api("POST", f"/designs/{design_id}/comments", token, {"text": text})
+        if response.status_code != 202:
+            raise ClientError(f"comment refused ({response.status_code}): {response.json().get('message')}")
+        result: dict[str, Any] = response.json()
+        if wait:
+            arn = self.execution_arn(result["execution"], self.endpoints.comment_state_machine_arn)
+            described = self.wait_for_execution(arn)
+            output = json.loads(described.get("output") or "{}")
+            result.update({"status": described["status"], "executionArn": arn,
+                           "language": output.get("language"), "sentiment": output.get("sentiment"),
+                           "scores": output.get("scores"), "escalated": output.get("escalated"),
+                           "burstAlert": output.get("burstAlert"),
+                           "seconds": round(time.monotonic() - started, 3)})
+            if described["status"] != "SUCCEEDED":
+                result["error"] = f"{described.get('error')}: {described.get('cause')}"
+        return result
+
+    def designs(self) -> list[dict[str, Any]]:
+        """Published designs with their happiness meter."""
+        ddb = self.aws("dynamodb")
+        meters = {m["designId"]["S"]: m for page in ddb.get_paginator("scan").paginate(TableName=names.METERS_TABLE)
+                  for m in page["Items"]}
+        rows = []
+        for page in ddb.get_paginator("scan").paginate(TableName=names.PHOTOS_TABLE):
+            for item in page["Items"]:
+                meter = meters.get(item["photoId"]["S"], {})
+                count = {k: int(meter.get(k, {"N": "0"})["N"]) for k in
+                         ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED", "UNSCORED", "comments", "scored")}
+                positivity = float(meter.get("positivitySum", {"N": "0"})["N"])
+                rows.append({"designId": item["photoId"]["S"], "designer": item["designer"]["S"],
+                             "publishedAt": item["publishedAt"]["S"], **count,
+                             "happiness": round(positivity / count["scored"], 4) if count["scored"] else None})
+        rows.sort(key=lambda r: r["publishedAt"], reverse=True)
+        return rows
 
     # -- read side -------------------------------------------------------------------------
     def executions(self, limit: int = 50) -> list[dict[str, Any]]:
@@ -178,6 +218,6 @@ def read_mailbox(folder: Path) -> list[dict[str, Any]]:
     for path in sorted(folder.glob("*.eml"), reverse=True):
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = msg.get_body(preferencelist=("plain",))
-        messages.append({"file": str(path), "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"],
+        messages.append({"file": str(path), "to": msg["To"], "subject": str(msg["Subject"] or "").strip(), "date": msg["Date"],
                          "text": body.get_content() if body is not None else ""})
     return messages

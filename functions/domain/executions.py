@@ -13,8 +13,7 @@ _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 def execution_name(event: dict[str, Any]) -> str:
     """S3 Object Created -> '<photoId>-<etag8>' (readable in the console, unique per object version).
-
-    Other events -> their EventBridge id, which is stable across redeliveries of the same event.
+    CommentSubmitted -> 'comment-<commentId>'. Other events -> their EventBridge id (stable across redeliveries).
     """
     detail = event.get("detail") or {}
     if event.get("source") == "aws.s3":
@@ -23,4 +22,6 @@ def execution_name(event: dict[str, Any]) -> str:
         parsed = parse_key(key)
         stem = parsed[1] if parsed else hashlib.sha256(key.encode()).hexdigest()[:36]
         return f"{stem}-{etag[:8] or 'noetag'}"[:80]
+    if event.get("detail-type") == "CommentSubmitted" and detail.get("commentId"):
+        return _NAME_CHARS.sub("-", f"comment-{detail['commentId']}")[:80]
     return _NAME_CHARS.sub("-", str(event["id"]))[:80]

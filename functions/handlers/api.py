@@ -6,13 +6,16 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import BadRequestError, ServiceError
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError, ServiceError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import names
 from functions.adapters import client
 from functions.config import settings
+from functions.adapters.records import publish, published_design
+from functions.domain.comments import CommentRefused, submitted_detail
+from functions.domain.executions import execution_name
 from functions.domain.identity import Caller, caller_from_claims
 from functions.domain.uploads import UploadRefused, presign_upload
 from functions.errors import InvalidEventError
@@ -36,6 +39,8 @@ def caller(*groups: str) -> Caller:
 def body(schema: str) -> dict[str, Any]:
     try:
         document = app.current_event.json_body
+    except UnicodeDecodeError as exc:  # API Gateway base64-encodes bodies that are not UTF-8 text
+        raise BadRequestError("The request body is not valid UTF-8.") from exc
     except ValueError as exc:
         raise BadRequestError("The body must be a JSON object.") from exc
     try:
@@ -56,6 +61,24 @@ def create_upload() -> Response:
     except UploadRefused as exc:
         raise BadRequestError(str(exc)) from exc
     return Response(201, content_types.APPLICATION_JSON, grant)
+
+
+@app.post("/designs/<design_id>/comments")
+@tracer.capture_method
+def create_comment(design_id: str) -> Response:
+    who = caller(names.GROUP_CUSTOMER)
+    request = body("comment_request")
+    design = published_design(client("dynamodb"), settings().photos_table, design_id)
+    if design is None:
+        raise NotFoundError(f"Design {design_id!r} does not exist or is not published.")
+    try:
+        detail = submitted_detail(design, who, request["text"])
+    except CommentRefused as exc:
+        raise BadRequestError(str(exc)) from exc
+    publish(client("events"), settings().event_bus_name, names.EVENT_COMMENT_SUBMITTED, detail)
+    return Response(202, content_types.APPLICATION_JSON,
+                    {"commentId": detail["commentId"], "designId": design_id, "status": "received",
+                     "execution": execution_name({"detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail})})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,4 +1,4 @@
-"""RenderAlert: the owner's email for a quarantined upload (plain text; the subject is one safe line)."""
+"""RenderAlert: the owner's emails (quarantine, escalation, burst) as an SNS message structure."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.config import settings
-from functions.domain.messages import quarantine_alert
+from functions.domain import messages
+from functions.domain.comments import CommentPolicy, excerpt
 from functions.schemas import validate
 
 logger = Logger()
@@ -17,4 +18,14 @@ logger = Logger()
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     event = validate(event, "render_alert_input")
-    return quarantine_alert(event["photo"], event["decision"], settings().console_url + event["execution"])
+    link = settings().console_url + event["execution"]
+    if event["kind"] == "quarantine":
+        email = messages.quarantine_alert(event["photo"], event["decision"], link)
+    elif event["kind"] == "escalation":
+        comment = event["comment"]
+        limit = CommentPolicy.load(settings().comment_policy_json).excerpt_chars
+        email = messages.escalation_alert(comment, event["analysis"], excerpt(comment["text"], limit),
+                                          settings().gallery_url + comment["designId"], link)
+    else:
+        email = messages.burst_alert(event["comment"], event["assessment"], link)
+    return email.sns()

@@ -18,18 +18,31 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.adapters import client
 from functions.config import settings
 from functions.domain.executions import execution_name
+from functions.errors import InvalidEventError
 from functions.schemas import validate
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+def route(event: dict[str, Any]) -> tuple[str, str]:
+    """(schema, state machine ARN) for an event, by its detail-type."""
+    routes = {"Object Created": ("s3_object_created_event", settings().image_state_machine_arn),
+              "CommentSubmitted": ("comment_submitted_event", settings().comment_state_machine_arn)}
+    detail_type = event.get("detail-type") if isinstance(event, dict) else None
+    if detail_type not in routes:
+        raise InvalidEventError(f"no workflow for events of type {detail_type!r}")
+    return routes[detail_type]
+
+
 def start(record: SQSRecord) -> str:
-    event = validate(json.loads(record.body), "s3_object_created_event")
+    event = json.loads(record.body)
+    schema, machine = route(event)
+    event = validate(event, schema)
     name = execution_name(event)
     sfn = client("stepfunctions")
     try:
-        sfn.start_execution(stateMachineArn=settings().image_state_machine_arn, name=name, input=json.dumps(event))
+        sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(event))
         logger.info("started execution", extra={"execution": name})
     except sfn.exceptions.ExecutionAlreadyExists:
         logger.info("duplicate event: execution already exists", extra={"execution": name})

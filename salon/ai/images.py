@@ -16,6 +16,7 @@ def decode(image: bytes) -> Image.Image:
     """Decode JPEG/PNG bytes to an RGB image with EXIF orientation applied."""
     if not isinstance(image, bytes | bytearray | memoryview) or len(image) == 0:
         raise InvalidImageError("image bytes are empty")
+    img: Image.Image
     try:
         img = Image.open(io.BytesIO(bytes(image)), formats=_FORMATS)
         img.load()

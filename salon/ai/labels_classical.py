@@ -3,7 +3,8 @@
 Always available; knows a handful of labels. A hand is the largest skin-coloured region (YCrCb rule).
 Polish evidence: compact blobs whose colour departs from the hand's own median skin colour (hue/chroma,
 much darker, or lighter and tinted), lying near the hand and towards its extremities, where nails are.
-Scenes with many such blobs everywhere (food, clutter) are discounted. Weights are hand-set.
+Scenes with many such blobs everywhere, or whose skin-coloured region is not one uniform colour (food,
+wood, fur), are discounted. Weights are hand-set.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ class HandFeatures:
     hand: float  # hand (largest skin regions) area / image area
     tip_blobs: int  # off-skin colour blobs near the hand, towards its extremities
     near_blobs: int  # off-skin colour blobs anywhere near the hand (clutter)
+    spread: float  # colour spread (a*, b* standard deviation) of the skin region; one hand's skin is uniform
 
 
 def _rgb(img: Image.Image) -> np.ndarray:
-    rgb = np.asarray(img.convert("RGB"))
+    rgb: np.ndarray = np.asarray(img.convert("RGB"))
     h, w = rgb.shape[:2]
     s = _MAX_SIDE / max(h, w)
     if s < 1:
@@ -43,8 +45,8 @@ def _hand_mask(rgb: np.ndarray) -> np.ndarray:
     ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.int16)
     y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
     r, g, b = (rgb[..., i].astype(np.int16) for i in range(3))
-    skin = ((cr >= 135) & (cr <= 175) & (cb >= 80) & (cb <= 130) & (y > 50) & (r > g) & (r > b)).astype(np.uint8)
-    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    rule = (cr >= 135) & (cr <= 175) & (cb >= 80) & (cb <= 130) & (y > 50) & (r > g) & (r > b)
+    skin: np.ndarray = cv2.morphologyEx(rule.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     n, lab, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
     min_area = 0.02 * skin.size
     keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
@@ -56,11 +58,13 @@ def hand_features(img: Image.Image) -> HandFeatures:
     hand = _hand_mask(rgb)
     area = int(hand.sum())
     if area == 0:
-        return HandFeatures(0.0, 0, 0)
+        return HandFeatures(0.0, 0, 0, 0.0)
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     lab[..., 0] *= 100 / 255
     lab[..., 1:] -= 128
-    med = np.median(lab[hand == 1], axis=0)
+    skin_px = lab[hand == 1]
+    med = np.median(skin_px, axis=0)
+    spread = float(np.sqrt(skin_px[:, 1].var() + skin_px[:, 2].var()))
     d_ab = np.hypot(lab[..., 1] - med[1], lab[..., 2] - med[2])
     d_l = lab[..., 0] - med[0]
     off_skin = (d_ab > 22) | (d_l < -30) | ((d_l > 20) & (d_ab > 6))
@@ -79,7 +83,7 @@ def hand_features(img: Image.Image) -> HandFeatures:
         dist = math.hypot(centroids[i][1] - cy, centroids[i][0] - cx) / reach
         near += dist >= 0.6
         tips += dist >= 0.75
-    return HandFeatures(hand=area / hand.size, tip_blobs=tips, near_blobs=near)
+    return HandFeatures(hand=area / hand.size, tip_blobs=tips, near_blobs=near, spread=spread)
 
 
 class ClassicalLabeler:
@@ -89,7 +93,8 @@ class ClassicalLabeler:
         f = hand_features(img)
         if f.hand < 0.03:
             return {}
-        clutter = max(0, f.near_blobs - 14)
+        # Cluttered scenes and skin-coloured regions of mixed colour (food, wood, fur) are unlikely hands.
+        clutter = max(0, f.near_blobs - 14) + 3.0 * max(0.0, f.spread - 9.5)
         z = 0.9 * (f.tip_blobs - 4) - 0.3 * clutter
         manicure = 100 * _sigmoid(z)
         hand = 100 * _sigmoid(-1.0 + 25 * min(f.hand, 0.2) - 0.35 * clutter)

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 _REPEAT = re.compile(r"(.)\1{2,}")
@@ -126,7 +127,8 @@ class Lexicon:
 def load_lexicon(path: str | Path) -> Lexicon:
     """Parse a lexicon file in the format described in ``lexicons/README.txt``."""
     entries: dict[str, float] = {}
-    opts: dict[str, object] = {}
+    opts: dict[str, Any] = {}
+    boost: dict[str, float] = {}
     for raw in Path(path).read_text(encoding="utf-8").splitlines():
         if not raw.strip() or raw.startswith("#") or ":" not in raw:
             continue
@@ -135,17 +137,20 @@ def load_lexicon(path: str | Path) -> Lexicon:
         head = head.strip()
         if head == "@mode":
             opts["substring"] = body.strip() == "substring"
+        elif head == "@fold":
+            opts["fold_accents"] = body.strip() != "no"
         elif head == "@collapse":
             opts["collapse_repeats"] = True
         elif head == "@negators":
             opts["negators"] = frozenset(items)
         elif head.startswith("@intensify"):
             factor = float(head.split()[1])
-            opts["intensifiers"] = {**dict(opts.get("intensifiers", {})), **dict.fromkeys(items, factor)}  # type: ignore[arg-type]
+            boost.update(dict.fromkeys(items, factor))
+            opts["intensifiers"] = boost
         elif head == "@neg_prefix":
             opts["neg_prefixes"] = tuple(x.lstrip() for x in body.split(",") if x.strip())
         elif head == "@neg_suffix":
             opts["neg_suffixes"] = tuple(items)
         else:
             entries.update(dict.fromkeys(items, float(head)))
-    return Lexicon(entries=entries, **opts)  # type: ignore[arg-type]
+    return Lexicon(entries=entries, **opts)

@@ -6,7 +6,7 @@ import importlib.util
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from salon.ai.lexicon_engine import Lexicon, load_lexicon
+from salon.ai.lexicon_engine import Lexicon, fold, load_lexicon
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -19,6 +19,59 @@ def package_dir(name: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+# Function words that the adjective lexicons score but that carry no sentiment in running text
+# (after accent folding, French "sur" = "on" collides with "sûr" = "sure").
+_FUNCTION_WORDS = frozenset(
+    [
+        "sur",
+        "plus",
+        "tout",
+        "toute",
+        "tous",
+        "toutes",
+        "si",
+        "tres",
+        "trop",
+        "bien",
+        "peu",
+        "seul",
+        "seule",
+        "meme",
+        "autre",
+        "grand",
+        "grande",
+        "haut",
+        "haute",
+        "petit",
+        "petite",
+        "nouveau",
+        "nouvelle",
+        "premier",
+        "premiere",
+        "dernier",
+        "derniere",
+        "vrai",
+        "vraie",
+        "so",
+        "ganz",
+        "mehr",
+        "viel",
+        "viele",
+        "wenig",
+        "eigen",
+        "neu",
+        "neue",
+        "alt",
+        "alte",
+        "hoch",
+        "erst",
+        "erste",
+        "letzte",
+        "gleich",
+    ]
+)
+
+
 def pattern_xml(path: Path, scale: float = 3.0) -> dict[str, float]:
     """word -> valence from a pattern-format sentiment XML (polarity -1..1, averaged over senses)."""
     sums: dict[str, list[float]] = {}
@@ -26,7 +79,11 @@ def pattern_xml(path: Path, scale: float = 3.0) -> dict[str, float]:
         form, pol = el.get("form"), el.get("polarity")
         if form and pol is not None:
             sums.setdefault(form, []).append(float(pol))
-    return {w: scale * sum(v) / len(v) for w, v in sums.items() if abs(sum(v) / len(v)) >= 0.1}
+    return {
+        w: scale * sum(v) / len(v)
+        for w, v in sums.items()
+        if abs(sum(v) / len(v)) >= 0.1 and fold(w) not in _FUNCTION_WORDS
+    }
 
 
 def hand_written(lang: str) -> Lexicon:

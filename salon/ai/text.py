@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from salon.ai import sentiment_transformer
 from salon.ai.errors import UnsupportedLanguageError
 from salon.ai.language import LanguageIdentifier
 from salon.ai.sentiment_lexicon import LexiconSentiment
+from salon.ai.tiers import choose
 
 # Languages Comprehend DetectSentiment supports.
 SENTIMENT_LANGUAGES = frozenset({"ar", "hi", "ko", "zh", "zh-TW", "de", "en", "es", "it", "ja", "fr", "pt"})
@@ -19,7 +21,9 @@ class TextModels:
 
     @classmethod
     def load(cls) -> TextModels:
-        return cls(LanguageIdentifier(), LexiconSentiment())
+        """Sentiment from a transformer when ``SALON_SENTIMENT_MODEL_DIR`` holds usable weights, else lexicons."""
+        sentiment = choose(sentiment_transformer.ENV_VAR, sentiment_transformer.load, LexiconSentiment)
+        return cls(LanguageIdentifier(), sentiment)
 
     def detect_dominant_language(self, text: str) -> list[dict[str, Any]]:
         return self._language.detect(text)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from salon.ai import labels_clip
 from salon.ai.images import decode
 from salon.ai.labels_classical import ClassicalLabeler
 from salon.ai.moderation import TIER as MODERATION_TIER
 from salon.ai.moderation import NsfwModerator
 from salon.ai.taxonomy import expand
+from salon.ai.tiers import choose
 
 
 class VisionModels:
@@ -18,7 +20,8 @@ class VisionModels:
 
     @classmethod
     def load(cls) -> VisionModels:
-        return cls(ClassicalLabeler(), NsfwModerator())
+        """Labels from CLIP when ``SALON_CLIP_MODEL_DIR`` holds usable weights, else the classical tier."""
+        return cls(choose(labels_clip.ENV_VAR, labels_clip.load, ClassicalLabeler), NsfwModerator())
 
     def detect_labels(
         self, image: bytes, max_labels: int | None = None, min_confidence: float = 55.0

@@ -66,6 +66,7 @@ class Endpoints:
     user_pool_id: str
     user_pool_client_id: str
     image_state_machine_arn: str
+    comment_state_machine_arn: str
     mailbox: str
     pid: int
 
@@ -83,6 +84,7 @@ class Endpoints:
             "SALON_USER_POOL_ID": self.user_pool_id,
             "SALON_USER_POOL_CLIENT_ID": self.user_pool_client_id,
             "SALON_IMAGE_STATE_MACHINE_ARN": self.image_state_machine_arn,
+            "SALON_COMMENT_STATE_MACHINE_ARN": self.comment_state_machine_arn,
             "SALON_MAILBOX": self.mailbox,
         }
 

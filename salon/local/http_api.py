@@ -58,7 +58,10 @@ def _stringify(claims: dict[str, Any]) -> dict[str, str]:
 
 def apigw_event(request: Request, route: Route, params: Any, claims: dict[str, Any]) -> dict[str, Any]:
     raw = request.get_data()
-    text_body = raw.decode("utf-8", errors="strict") if raw else None
+    try:  # like API Gateway: text bodies as they are, anything else base64-encoded
+        body, encoded = (raw.decode("utf-8") if raw else None), False
+    except UnicodeDecodeError:
+        body, encoded = base64.b64encode(raw).decode(), True
     return {
         "version": "2.0",
         "routeKey": f"{route.method} {route.path}",
@@ -76,8 +79,8 @@ def apigw_event(request: Request, route: Route, params: Any, claims: dict[str, A
             "requestId": str(uuid.uuid4()), "routeKey": f"{route.method} {route.path}", "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()), "timeEpoch": int(time.time() * 1000),
         },
-        "body": text_body,
-        "isBase64Encoded": False,
+        "body": body,
+        "isBase64Encoded": encoded,
     }
 
 
@@ -101,10 +104,7 @@ def make_app(routes: list[Route], registry: FunctionRegistry, authorizer: JwtAut
             claims = authorizer.claims(request.headers.get("Authorization"))
         except (jwt.InvalidTokenError, jwt.PyJWKClientError):
             return message(401, "Unauthorized", {"www-authenticate": 'Bearer error="invalid_token"'})
-        try:
-            event = apigw_event(request, route, params, claims)
-        except UnicodeDecodeError:
-            return message(400, "The request body must be UTF-8 text.")
+        event = apigw_event(request, route, params, claims)
         try:
             result = registry.invoke(route.function, event)
         except Exception:  # an unhandled function error is a 500 Internal Server Error on API Gateway

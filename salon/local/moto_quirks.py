@@ -1,6 +1,9 @@
 """The one place where the embedded stack absorbs differences between moto's engine and AWS.
 
 The ASL stays exactly what AWS expects; these adjustments make the local engine agree with it.
+One difference is avoided in the ASL instead of patched: moto evaluates a definite JSONPath with an array
+index (`$.Languages[0].LanguageCode`) to a list, AWS to a scalar; the workflows use
+`States.ArrayGetItem(...)` there, which both evaluate the same way.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ MAILBOX_QUEUE = "salon-local-mailbox"
 @dataclass
 class Resources:
     image_state_machine_arn: str
+    comment_state_machine_arn: str
+    comment_queue_url: str
+    comment_dlq_url: str
     alerts_topic_arn: str
     upload_queue_url: str
     upload_dlq_url: str
@@ -48,7 +51,10 @@ def substitutions(region: str, registry: FunctionRegistry, alerts_topic_arn: str
         "EvaluatePolicyFunctionArn": registry.arn(names.FN_EVALUATE_POLICY),
         "IndexDocumentFunctionArn": registry.arn(names.FN_INDEX_DOCUMENT),
         "RenderAlertFunctionArn": registry.arn(names.FN_RENDER_ALERT),
+        "AssessCommentFunctionArn": registry.arn(names.FN_ASSESS_COMMENT),
         "PhotosTable": names.PHOTOS_TABLE,
+        "CommentsTable": names.COMMENTS_TABLE,
+        "MetersTable": names.METERS_TABLE,
         "DecisionsTable": names.DECISIONS_TABLE,
         "AlertsTopicArn": alerts_topic_arn,
         "EventBusName": names.EVENT_BUS,
@@ -66,22 +72,23 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Reso
                                              NotificationConfiguration={"EventBridgeConfiguration": {}})
     _table(ddb, names.PHOTOS_TABLE, "photoId")
     _table(ddb, names.DECISIONS_TABLE, "objectKey")
+    _table(ddb, names.COMMENTS_TABLE, "commentId")
+    _table(ddb, names.METERS_TABLE, "designId")
+    _table(ddb, names.COUNTERS_TABLE, "counter")
 
     topic_arn = sns.create_topic(Name=names.ALERTS_TOPIC)["TopicArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=owner_email)
     mailbox_url, mailbox_arn = _queue(sqs, MAILBOX_QUEUE)
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=mailbox_arn)
 
-    dlq_url, dlq_arn = _queue(sqs, names.UPLOAD_EVENTS_DLQ)
-    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
-    queue_url, queue_arn = _queue(sqs, names.UPLOAD_EVENTS_QUEUE,
-                                  {"RedrivePolicy": redrive, "VisibilityTimeout": "30"})
-    events.put_rule(Name=names.UPLOAD_RULE, EventBusName=names.EVENT_BUS, EventPattern=json.dumps({
+    queue_url, dlq_url = _routed_queue(sqs, events, names.UPLOAD_EVENTS_QUEUE, names.UPLOAD_EVENTS_DLQ,
+                                       names.UPLOAD_RULE, {
         "source": ["aws.s3"], "detail-type": ["Object Created"],
         "detail": {"bucket": {"name": [names.UPLOADS_BUCKET]},
-                   "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]}}}))
-    events.put_targets(Rule=names.UPLOAD_RULE, EventBusName=names.EVENT_BUS,
-                       Targets=[{"Id": "upload-events-queue", "Arn": queue_arn}])
+                   "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]}}})
+    comment_url, comment_dlq_url = _routed_queue(sqs, events, names.COMMENT_EVENTS_QUEUE, names.COMMENT_EVENTS_DLQ,
+                                                 names.COMMENT_RULE, {
+        "source": [names.EVENT_SOURCE], "detail-type": [names.EVENT_COMMENT_SUBMITTED]})
 
     pool_id = idp.create_user_pool(PoolName=names.USER_POOL, AutoVerifiedAttributes=["email"],
                                    UsernameConfiguration={"CaseSensitive": False})["UserPool"]["Id"]
@@ -92,11 +99,26 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Reso
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         ReadAttributes=["email", "name"])["UserPoolClient"]["ClientId"]
 
-    definition = asl.render("image_moderation", substitutions(region, registry, topic_arn))
-    machine_arn = sfn.create_state_machine(
-        name=names.IMAGE_STATE_MACHINE, definition=definition, type="STANDARD",
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/{names.IMAGE_STATE_MACHINE}")["stateMachineArn"]
-    return Resources(machine_arn, topic_arn, queue_url, dlq_url, mailbox_url, pool_id, client_id)
+    values = substitutions(region, registry, topic_arn)
+    machines = {}
+    for machine, workflow in ((names.IMAGE_STATE_MACHINE, "image_moderation"),
+                              (names.COMMENT_STATE_MACHINE, "comment_sentiment")):
+        machines[machine] = sfn.create_state_machine(
+            name=machine, definition=asl.render(workflow, values), type="STANDARD",
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{machine}")["stateMachineArn"]
+    return Resources(machines[names.IMAGE_STATE_MACHINE], machines[names.COMMENT_STATE_MACHINE], comment_url,
+                     comment_dlq_url, topic_arn, queue_url, dlq_url, mailbox_url, pool_id, client_id)
+
+
+def _routed_queue(sqs: Any, events: Any, name: str, dlq_name: str, rule: str,
+                  pattern: dict[str, Any]) -> tuple[str, str]:
+    """EventBridge rule -> SQS queue with a dead-letter queue (as infra/ does on AWS)."""
+    dlq_url, dlq_arn = _queue(sqs, dlq_name)
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+    url, arn = _queue(sqs, name, {"RedrivePolicy": redrive, "VisibilityTimeout": "30"})
+    events.put_rule(Name=rule, EventBusName=names.EVENT_BUS, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=rule, EventBusName=names.EVENT_BUS, Targets=[{"Id": f"{name}-queue", "Arn": arn}])
+    return url, dlq_url
 
 
 def function_environment(settings_home: str, resources: Resources, region: str, api_console: str) -> dict[str, str]:
@@ -105,6 +127,12 @@ def function_environment(settings_home: str, resources: Resources, region: str, 
         names.ENV_UPLOADS_BUCKET: names.UPLOADS_BUCKET,
         names.ENV_PHOTOS_TABLE: names.PHOTOS_TABLE,
         names.ENV_DECISIONS_TABLE: names.DECISIONS_TABLE,
+        names.ENV_COMMENTS_TABLE: names.COMMENTS_TABLE,
+        names.ENV_METERS_TABLE: names.METERS_TABLE,
+        names.ENV_COUNTERS_TABLE: names.COUNTERS_TABLE,
+        names.ENV_COMMENT_STATE_MACHINE_ARN: resources.comment_state_machine_arn,
+        names.ENV_EVENT_BUS_NAME: names.EVENT_BUS,
+        names.ENV_GALLERY_URL: api_console.replace("/console/executions/", "/gallery/designs/"),
         names.ENV_ALERTS_TOPIC_ARN: resources.alerts_topic_arn,
         names.ENV_IMAGE_STATE_MACHINE_ARN: resources.image_state_machine_arn,
         names.ENV_SEARCH_BACKEND: "embedded",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import json
 import logging
 import threading
@@ -15,6 +16,7 @@ from typing import Any
 import boto3
 
 log = logging.getLogger(__name__)
+EML_POLICY = email.policy.default.clone(max_line_length=998)  # keep subjects on one header line
 
 
 class Pump(threading.Thread):
@@ -94,7 +96,7 @@ class Mailbox:
     def deliver(self, envelope: dict[str, Any]) -> list[Path]:
         written = []
         for to in self._recipients(envelope["TopicArn"]):
-            msg = EmailMessage()
+            msg = EmailMessage(policy=EML_POLICY)
             msg["From"] = "Salon Insights <no-reply@sns.amazonaws.com>"
             msg["To"] = to
             msg["Subject"] = envelope.get("Subject") or "Salon Insights notification"

@@ -25,7 +25,8 @@ from salon.local.pumps import EventSourceMapping, Mailbox, Pump
 
 log = logging.getLogger(__name__)
 
-ROUTES = [http_api.Route("POST", "/uploads", names.FN_UPLOAD_API)]
+ROUTES = [http_api.Route("POST", "/uploads", names.FN_UPLOAD_API),
+          http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API)]
 
 
 class EmbeddedStack:
@@ -48,6 +49,7 @@ class EmbeddedStack:
     def start(self) -> Endpoints:
         cfg = self.config
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request is noise here
+        logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)  # failures are in execution history
         cfg.home.mkdir(parents=True, exist_ok=True)
         cfg.index_path.unlink(missing_ok=True)  # the index never outlives the records it points to
         for suffix in ("-wal", "-shm"):
@@ -78,14 +80,17 @@ class EmbeddedStack:
 
         settings.cache_clear()
 
-        mapping = EventSourceMapping(res.upload_queue_url, names.FN_START_WORKFLOW, cfg.region)
+        uploads = EventSourceMapping(res.upload_queue_url, names.FN_START_WORKFLOW, cfg.region)
+        comments = EventSourceMapping(res.comment_queue_url, names.FN_START_WORKFLOW, cfg.region)
         mailbox = Mailbox(cfg.mailbox, res.mailbox_queue_url, cfg.region)
-        self._pumps = [Pump("upload-events", mapping.step), Pump("mailbox", mailbox.step)]
+        self._pumps = [Pump("upload-events", uploads.step), Pump("comment-events", comments.step),
+                       Pump("mailbox", mailbox.step)]
         for pump in self._pumps:
             pump.start()
         self.endpoints = Endpoints(moto=moto_url, lambda_=lam.url, ai=ai.url, api=api.url, region=cfg.region,
                                    user_pool_id=res.user_pool_id, user_pool_client_id=res.user_pool_client_id,
                                    image_state_machine_arn=res.image_state_machine_arn,
+                                   comment_state_machine_arn=res.comment_state_machine_arn,
                                    mailbox=str(cfg.mailbox), pid=os.getpid())
         self.endpoints.save(cfg.state_file)
         return self.endpoints

@@ -15,7 +15,7 @@ SAMPLES = {
     "pt": "Eu adoro a cor das minhas unhas, o salão fez um trabalho maravilhoso.",
     "ja": "ネイルの色がとても気に入りました。素晴らしい仕上がりです。",
     "ko": "네일 색깔이 정말 마음에 들어요. 훌륭한 작업이었어요.",
-    "zh": "我非常喜欢我的指甲颜色，这家沙龙做得很棒。",  # noqa: RUF001
+    "zh": "我非常喜欢我的指甲颜色，这家沙龙做得很棒。",
     "ar": "أحب لون أظافري كثيرا، لقد قام الصالون بعمل رائع.",
 }
 
@@ -29,7 +29,7 @@ def test_dominant_language(text: TextModels, lang: str, sentence: str) -> None:
 
 
 def test_traditional_chinese_is_zh_tw(text: TextModels) -> None:
-    langs = text.detect_dominant_language("這個顏色真的很漂亮，我們會再來。")  # noqa: RUF001
+    langs = text.detect_dominant_language("這個顏色真的很漂亮，我們會再來。")
     assert langs[0]["LanguageCode"] == "zh-TW"
 
 

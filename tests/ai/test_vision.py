@@ -72,9 +72,7 @@ def test_moderation_benign_images_are_clean(vision: VisionModels) -> None:
 
 def test_moderation_label_shape(vision: VisionModels) -> None:
     labels = vision.detect_moderation_labels(to_bytes(draw_hand(None)), min_confidence=0)
-    assert (
-        labels[0]["Name"] == "Explicit" and labels[0]["ParentName"] == "" and labels[0]["TaxonomyLevel"] == 1
-    )
+    assert labels[0]["Name"] == "Explicit" and labels[0]["ParentName"] == "" and labels[0]["TaxonomyLevel"] == 1
     for lab in labels:
         assert set(lab) == {"Name", "ParentName", "Confidence", "TaxonomyLevel"}
         assert 0 <= lab["Confidence"] <= 100

@@ -26,8 +26,10 @@ def test_quarantine_alert_names_the_uploader():
     alert = quarantine_alert({"objectKey": "k", "designer": "eve", "uploader": {"username": "eve",
                                                                                 "email": "eve@x.com", "sub": "s"}},
                              {"reasons": ["r"], "moderation": [{"name": "Violence", "confidence": 91.0}]}, "link")
-    assert alert["subject"] == "Quarantined upload from eve"
-    assert "eve@x.com" in alert["message"] and "Violence: 91.0%" in alert["message"] and "link" in alert["message"]
+    assert alert.subject == "Quarantined upload from eve"
+    assert "eve@x.com" in alert.text and "Violence: 91.0%" in alert.text and "link" in alert.text
+    structure = json.loads(alert.sns()["message"])
+    assert structure["email"] == alert.text and json.loads(structure["sqs"])["html"] == alert.html
 
 
 def test_embedded_index_upserts_by_id(tmp_path):

@@ -1,0 +1,55 @@
+"""How events start the workflows: EventBridge rule (retry policy + SQS DLQ) -> SQS queue (own DLQ) ->
+salon-start-workflow (ReportBatchItemFailures) -> StartExecution with a deterministic name.
+
+EventBridge cannot name executions, hence the queue and the starter: a redelivered event maps to the same
+execution name and a Standard state machine refuses to start it twice.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.lambdas import SalonFunction
+from infra.nag import acknowledge
+
+RETRY_ATTEMPTS = 8  # EventBridge -> SQS delivery retries (exponential backoff) before the rule's DLQ
+MAX_EVENT_AGE = Duration.hours(24)
+MAX_RECEIVE_COUNT = 5  # starter attempts per message before the queue's DLQ
+STARTER_CONCURRENCY = 5  # caps concurrent starters per queue, well below StartExecution quotas
+
+
+def dead_letter_queue(scope: Construct, construct_id: str, what: str) -> sqs.Queue:
+    queue = sqs.Queue(scope, construct_id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                      retention_period=Duration.days(14))
+    acknowledge(queue, "SQS3", f"This queue is itself a dead-letter queue ({what}); alarmed on depth.")
+    return queue
+
+
+class QueuedWorkflowStart(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, description: str,
+                 pattern: events.EventPattern, starter: SalonFunction, state_machine: sfn.IStateMachine,
+                 arn_variable: str) -> None:
+        super().__init__(scope, construct_id)
+        self.rule_dlq = dead_letter_queue(self, "RuleDeadLetters", "events the rule could not deliver")
+        self.queue_dlq = dead_letter_queue(self, "QueueDeadLetters", "events the starter failed to start")
+        timeout = starter.function.timeout
+        assert timeout is not None
+        self.queue = sqs.Queue(
+            self, "Queue", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),  # AWS guidance: 6x the timeout
+            retention_period=Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.queue_dlq, max_receive_count=MAX_RECEIVE_COUNT))
+        self.rule = events.Rule(
+            self, "Rule", description=description, event_pattern=pattern,
+            targets=[targets.SqsQueue(self.queue, dead_letter_queue=self.rule_dlq,
+                                      retry_attempts=RETRY_ATTEMPTS, max_event_age=MAX_EVENT_AGE)])
+        starter.function.add_event_source(event_sources.SqsEventSource(
+            self.queue, batch_size=10, report_batch_item_failures=True, max_concurrency=STARTER_CONCURRENCY))
+        state_machine.grant_start_execution(starter.role)
+        starter.add_environment(arn_variable, state_machine.state_machine_arn)

@@ -1,0 +1,257 @@
+"""The Salon Insights stack: one stack, one construct per part of the design (see docs/deploy.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Aws, CfnElement, CfnMapping, CfnOutput, Fn, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from functions import names
+from functions.domain.comments import CommentPolicy
+from functions.domain.policy import Policy
+from infra.api import Api
+from infra.bundling import LambdaAssets
+from infra.config import DeployConfig
+from infra.ingestion import QueuedWorkflowStart
+from infra.lambdas import LambdaFunctions, arn_placeholder
+from infra.nag import acknowledge
+from infra.notifications import Notifications
+from infra.observability import Observability
+from infra.search import Search
+from infra.storage import Storage
+from infra.workflows import AslStateMachine, Ref, event_bus_arn
+from salon import asl
+
+CONFIG_DIR = asl.WORKFLOWS_DIR.parent / "config"
+
+# Workflow file -> state machine type. Both Standard: the starter dedups events by execution name, which
+# only Standard honours (StartExecution is not idempotent for Express); trade-off in docs/deploy.md.
+WORKFLOW_TYPES = {
+    "image_moderation": sfn.StateMachineType.STANDARD,
+    "comment_sentiment": sfn.StateMachineType.STANDARD,
+}
+IMAGE_WORKFLOW = "image_moderation"
+COMMENT_WORKFLOW = "comment_sentiment"
+# Console domain per partition, for the execution links in the owner's emails.
+CONSOLE_DOMAINS = {"aws": "console.aws.amazon.com", "aws-cn": "console.amazonaws.cn",
+                   "aws-us-gov": "console.amazonaws-us-gov.com"}
+# OpenSearch paths per function (index APIs on the two indexes).
+SEARCH_INDEX_PATHS = [f"{index}{suffix}" for index in (names.PHOTOS_INDEX, names.COMMENTS_INDEX)
+                      for suffix in ("", "/*")]
+
+
+def policy_json(path: Path, check: Callable[[dict[str, Any]], object]) -> str:
+    """A policy document from config/, validated at synth by the code that will read it, as compact JSON."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    check(document)  # raises on a document the function would refuse
+    return json.dumps(document, separators=(",", ":"), sort_keys=True)
+
+
+def moderation_policy_json() -> str:
+    return policy_json(CONFIG_DIR / "moderation_policy.json", Policy.from_document)
+
+
+def comment_policy_json() -> str:
+    return policy_json(CONFIG_DIR / "comment_policy.json", lambda doc: CommentPolicy.load(json.dumps(doc)))
+
+
+def workflow_exists(workflow: str) -> bool:
+    return asl.definition_path(workflow).is_file()
+
+
+class SalonStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, assets: LambdaAssets,
+                 **kwargs: object) -> None:
+        super().__init__(scope, construct_id, description="Salon Insights: moderated design gallery, "
+                                                          "comment sentiment and owner insights", **kwargs)
+        self.config = config
+        self.storage = Storage(self, "Storage", config=config)
+        self.notifications = Notifications(self, "Notifications", config=config)
+        self.search = Search(self, "Search", config=config)
+        self.functions = LambdaFunctions(self, "Functions", assets=assets, config=config)
+        self._configure_functions()
+        self.api = Api(self, "Api", handler=self.functions[names.FN_UPLOAD_API].function, config=config)
+        self._configure_api_function()
+
+        refs = self._refs()
+        uploads = self.storage.uploads
+        self.image = AslStateMachine(
+            self, "ImageModeration", workflow=IMAGE_WORKFLOW, refs=refs, config=config,
+            state_machine_type=WORKFLOW_TYPES[IMAGE_WORKFLOW],
+            dynamic_resources={  # the bucket and key come from the S3 event
+                "s3:GetObject": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
+                "s3:GetObjectTagging": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
+                "s3:DeleteObject": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
+                "s3:PutObject": [uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*")],
+                "s3:PutObjectTagging": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*"),
+                                        uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*")],
+            })
+        acknowledge(self.image.role, "IAM5", "Object-level S3 access is scoped to key prefixes: uploads/* "
+                                             "(read, tag, delete) and quarantine/* (write the copy).",
+                    [f"Resource::<{self.get_logical_id(_cfn(uploads))}.Arn>/{names.UPLOAD_PREFIX}*",
+                     f"Resource::<{self.get_logical_id(_cfn(uploads))}.Arn>/{names.QUARANTINE_PREFIX}*"])
+        starter = self.functions[names.FN_START_WORKFLOW]
+        self.image_start = QueuedWorkflowStart(
+            self, "ImageIngestion", description="S3 Object Created under uploads/ -> image workflow queue",
+            pattern=events.EventPattern(
+                source=["aws.s3"], detail_type=["Object Created"],
+                detail={"bucket": {"name": [uploads.bucket_name]},
+                        "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]}}),
+            starter=starter, state_machine=self.image.state_machine,
+            arn_variable=names.ENV_IMAGE_STATE_MACHINE_ARN)
+        self.state_machines = {IMAGE_WORKFLOW: self.image.state_machine}
+        self.dead_letter_queues = {"upload-rule-dlq": self.image_start.rule_dlq,
+                                   "upload-queue-dlq": self.image_start.queue_dlq}
+        self.rules = {"upload-created": self.image_start.rule}
+
+        self.comment: AslStateMachine | None = None
+        if workflow_exists(COMMENT_WORKFLOW):
+            self.comment = AslStateMachine(self, "CommentSentiment", workflow=COMMENT_WORKFLOW, refs=refs,
+                                           config=config, state_machine_type=WORKFLOW_TYPES[COMMENT_WORKFLOW])
+            self.comment_start = QueuedWorkflowStart(
+                self, "CommentIngestion", description="CommentSubmitted -> comment workflow queue",
+                pattern=events.EventPattern(source=[names.EVENT_SOURCE],
+                                            detail_type=[names.EVENT_COMMENT_SUBMITTED]),
+                starter=starter, state_machine=self.comment.state_machine,
+                arn_variable=names.ENV_COMMENT_STATE_MACHINE_ARN)
+            self.state_machines[COMMENT_WORKFLOW] = self.comment.state_machine
+            self.dead_letter_queues["comment-rule-dlq"] = self.comment_start.rule_dlq
+            self.dead_letter_queues["comment-queue-dlq"] = self.comment_start.queue_dlq
+            self.rules["comment-submitted"] = self.comment_start.rule
+
+        self.observability = Observability(
+            self, "Observability", topic=self.notifications.operations, state_machines=self.state_machines,
+            functions={name: fn.function for name, fn in self.functions.by_name.items()},
+            dead_letter_queues=self.dead_letter_queues, rules=self.rules, http_api=self.api.http_api)
+        self._outputs()
+
+    def _refs(self) -> dict[str, Ref]:
+        """Every value an ASL placeholder may stand for on AWS (the local stack has its own)."""
+        tables = self.storage.tables
+        topic = self.notifications.alerts
+        refs = {
+            "Partition": Ref(Aws.PARTITION),
+            "PhotosTable": Ref(tables[names.PHOTOS_TABLE].table_name, tables[names.PHOTOS_TABLE].table_arn),
+            "CommentsTable": Ref(tables[names.COMMENTS_TABLE].table_name,
+                                 tables[names.COMMENTS_TABLE].table_arn),
+            "MetersTable": Ref(tables[names.METERS_TABLE].table_name, tables[names.METERS_TABLE].table_arn),
+            "CountersTable": Ref(tables[names.COUNTERS_TABLE].table_name,
+                                 tables[names.COUNTERS_TABLE].table_arn),
+            "DecisionsTable": Ref(tables[names.DECISIONS_TABLE].table_name,
+                                  tables[names.DECISIONS_TABLE].table_arn),
+            "AlertsTopicArn": Ref(topic.topic_arn, topic.topic_arn, self.notifications.key.key_arn),
+            "EventBusName": Ref(names.EVENT_BUS, event_bus_arn(self, names.EVENT_BUS)),
+            "EventSource": Ref(names.EVENT_SOURCE),
+            "QuarantinePrefix": Ref(names.QUARANTINE_PREFIX),
+            "UploadPrefix": Ref(names.UPLOAD_PREFIX),
+        }
+        for function_name, fn in self.functions.by_name.items():
+            refs[arn_placeholder(function_name)] = Ref(fn.function.function_arn, fn.function.function_arn)
+        return refs
+
+    def _configure_functions(self) -> None:
+        fns, tables, bucket = self.functions, self.storage.tables, self.storage.uploads
+        objects = f"Resource::<{self.get_logical_id(_cfn(bucket))}.Arn>/{names.UPLOAD_PREFIX}*"
+
+        inspect = fns[names.FN_INSPECT_UPLOAD]
+        inspect.add_environment(names.ENV_UPLOADS_BUCKET, bucket.bucket_name)
+        inspect.add_environment(names.ENV_MAX_UPLOAD_BYTES, str(self.config.max_upload_bytes))
+        inspect.role.add_to_policy(iam.PolicyStatement(
+            actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")]))
+        acknowledge(inspect.role, "IAM5", "Reads objects under the uploads/ prefix only: the keys are "
+                                          "generated per upload, so the grant is a key prefix.", [objects])
+
+        fns[names.FN_EVALUATE_POLICY].add_environment(names.ENV_POLICY_JSON, moderation_policy_json())
+
+        index = fns[names.FN_INDEX_DOCUMENT]
+        index.add_environment(names.ENV_SEARCH_BACKEND, "opensearch")
+        index.add_environment(names.ENV_OPENSEARCH_ENDPOINT, self.search.endpoint)
+        self.search.grant(index.role, ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut",
+                                       "es:ESHttpDelete"], [*SEARCH_INDEX_PATHS, "_bulk"],
+                          reason="Document APIs on the photos and comments indexes only: document ids are "
+                                 "per photo and comment, so the grant is the index path.")
+
+        assess = fns[names.FN_ASSESS_COMMENT]
+        assess.add_environment(names.ENV_COUNTERS_TABLE, tables[names.COUNTERS_TABLE].table_name)
+        assess.add_environment(names.ENV_COMMENT_POLICY_JSON, comment_policy_json())
+        assess.role.add_to_policy(iam.PolicyStatement(  # the rolling window: conditional updates only
+            actions=["dynamodb:UpdateItem"], resources=[tables[names.COUNTERS_TABLE].table_arn]))
+
+        render = fns[names.FN_RENDER_ALERT]
+        console = CfnMapping(self, "ConsoleDomain",
+                             mapping={p: {"domain": d} for p, d in CONSOLE_DOMAINS.items()})
+        render.add_environment(names.ENV_CONSOLE_URL, Fn.join("", [
+            "https://", console.find_in_map(Aws.PARTITION, "domain"), "/states/home?region=", Aws.REGION,
+            "#/v2/executions/details/"]))
+        render.add_environment(names.ENV_COMMENT_POLICY_JSON, comment_policy_json())
+        if self.config.gallery_url:
+            render.add_environment(names.ENV_GALLERY_URL, self.config.gallery_url)
+        # FN_START_WORKFLOW: wired by QueuedWorkflowStart (queues, StartExecution, state machine ARNs).
+
+    def _configure_api_function(self) -> None:
+        api_fn, bucket = self.functions[names.FN_UPLOAD_API], self.storage.uploads
+        photos = self.storage.tables[names.PHOTOS_TABLE]
+        for key, value in {
+            names.ENV_UPLOADS_BUCKET: bucket.bucket_name,
+            names.ENV_MAX_UPLOAD_BYTES: str(self.config.max_upload_bytes),
+            names.ENV_PHOTOS_TABLE: photos.table_name,
+            names.ENV_EVENT_BUS_NAME: names.EVENT_BUS,
+            names.ENV_USER_POOL_ID: self.api.user_pool.user_pool_id,
+            names.ENV_USER_POOL_CLIENT_ID: self.api.client.user_pool_client_id,
+            names.ENV_JWT_ISSUER: self.api.issuer,
+            names.ENV_SEARCH_BACKEND: "opensearch",
+            names.ENV_OPENSEARCH_ENDPOINT: self.search.endpoint,
+        }.items():
+            api_fn.add_environment(key, value)
+        # Presigned POSTs are signed with this role: the upload itself is authorised as s3:PutObject.
+        api_fn.role.add_to_policy(iam.PolicyStatement(
+            actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")]))
+        # POST /designs/{id}/comments: is the design published? then emit CommentSubmitted, nothing else.
+        api_fn.role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[photos.table_arn]))
+        api_fn.role.add_to_policy(iam.PolicyStatement(
+            actions=["events:PutEvents"], resources=[event_bus_arn(self, names.EVENT_BUS)],
+            conditions={"StringEquals": {"events:source": [names.EVENT_SOURCE],
+                                         "events:detail-type": [names.EVENT_COMMENT_SUBMITTED]}}))
+        # GET /insights: searches and counts on the two indexes.
+        self.search.grant(api_fn.role, ["es:ESHttpGet", "es:ESHttpPost"],
+                          [f"{index}/{op}" for index in (names.PHOTOS_INDEX, names.COMMENTS_INDEX)
+                           for op in ("_search", "_count")])
+        acknowledge(api_fn.role, "IAM5", "Presigned upload POSTs may write only under uploads/ (keys are "
+                                         "generated per upload, so the grant is a key prefix).",
+                    [f"Resource::<{self.get_logical_id(_cfn(bucket))}.Arn>/{names.UPLOAD_PREFIX}*"])
+
+    def _outputs(self) -> None:
+        outputs = {
+            "ApiUrl": (self.api.url, "HTTP API base URL (send the Cognito ID token as Bearer)"),
+            "UserPoolId": (self.api.user_pool.user_pool_id, "Cognito user pool"),
+            "UserPoolClientId": (self.api.client.user_pool_client_id, "Cognito app client (CLI)"),
+            "JwtIssuer": (self.api.issuer, "Issuer the API's JWT authorizer accepts"),
+            "UploadsBucketName": (self.storage.uploads.bucket_name, "Uploads bucket"),
+            "ImageStateMachineArn": (self.image.state_machine.state_machine_arn, "Image moderation workflow"),
+            "AlertsTopicArn": (self.notifications.alerts.topic_arn, "Owner alerts (email)"),
+            "OperationsTopicArn": (self.notifications.operations.topic_arn, "CloudWatch alarms (email)"),
+            "OpenSearchEndpoint": (self.search.endpoint, "OpenSearch domain endpoint (IAM/SigV4 only)"),
+            "DashboardName": (self.observability.dashboard.dashboard_name, "CloudWatch dashboard"),
+        }
+        if self.comment is not None:
+            outputs["CommentStateMachineArn"] = (self.comment.state_machine.state_machine_arn,
+                                                 "Comment sentiment workflow")
+        for name, table in self.storage.tables.items():
+            key = "".join(p.title() for p in name.removeprefix("salon-").split("-")) + "TableName"
+            outputs[key] = (table.table_name, f"DynamoDB table {name}")
+        for key, (value, description) in outputs.items():
+            CfnOutput(self, key, value=value, description=description)
+
+
+def _cfn(construct: Construct) -> CfnElement:
+    """The L1 resource under an L2 construct (for logical ids in nag finding ids)."""
+    child = construct.node.default_child
+    assert isinstance(child, CfnElement)
+    return child
