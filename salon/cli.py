@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from salon import cli_insights
 from salon.client import ClientError, StackClient
 from salon.local.config import Endpoints, StackConfig
 
@@ -98,6 +99,45 @@ def cmd_executions(args: argparse.Namespace) -> int:
         style = "green" if row["status"] == "SUCCEEDED" else "red" if row["status"] == "FAILED" else "yellow"
         table.add_row(row["started"][11:19], row["workflow"], row["name"], f"[{style}]{row['status']}[/]", path)
     console.print(table)
+    return 0
+
+
+OUTCOME_STYLE = {"succeeded": "green", "retried": "yellow", "caught": "magenta", "failed": "bold red",
+                 "running": "cyan"}
+
+
+def cmd_execution(args: argparse.Namespace) -> int:
+    view = StackClient.connect(_config(args)).execution_view(args.name)
+    if args.json:
+        print(json.dumps(view, indent=2, ensure_ascii=False))
+        return 0
+    style = {"SUCCEEDED": "green", "FAILED": "bold red"}.get(view["status"], "yellow")
+    console.print(f"[bold]{view['name']}[/] ({view['workflow']}) [{style}]{view['status']}[/]  "
+                  f"started {view['started'][:19]}")
+    table = Table(show_lines=False)
+    for column in ("#", "state", "type", "outcome", "tries", "time", "decision / error"):
+        table.add_column(column)
+    for i, step in enumerate(view["steps"], 1):
+        detail = step["note"]
+        if step["errors"]:
+            last = step["errors"][-1]
+            detail = (detail + "  " if detail else "") + f"{last['error']}: {last['cause'][:100]}"
+        seconds = "" if step["seconds"] is None else f"{step['seconds'] * 1000:.0f} ms"
+        outcome = f"[{OUTCOME_STYLE.get(step['outcome'], 'white')}]{step['outcome']}[/]"
+        table.add_row(str(i), step["name"], step["kind"], outcome, str(step["attempts"] or ""), seconds, detail)
+    console.print(table)
+    if view["output"] is not None:
+        console.print("output: " + json.dumps(view["output"], ensure_ascii=False)[:600])
+    if view.get("error"):
+        console.print(f"[red]error:[/] {view['error']}: {view.get('cause')}")
+    if view.get("redrive"):
+        console.print(f"[bold]how to redrive:[/] {view['redrive']}")
+    return 0
+
+
+def cmd_redrive(args: argparse.Namespace) -> int:
+    result = StackClient.connect(_config(args)).redrive(args.name)
+    console.print(f"started {result['name']} with the input of {result['redriveOf']}")
     return 0
 
 
@@ -197,6 +237,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--images", help="a folder of your own photos to upload instead of the drawn ones")
     demo.add_argument("--count", type=int, default=20, help="how many drawn photos to upload")
     demo.set_defaults(func=cmd_demo)
+
+    execution = sub.add_parser("execution", help="one execution's path through the states, like the console")
+    execution.add_argument("name", help="execution name or ARN")
+    execution.add_argument("--json", action="store_true")
+    execution.set_defaults(func=cmd_execution)
+
+    redrive = sub.add_parser("redrive", help="rerun a failed execution with the same input (local stand-in)")
+    redrive.add_argument("name")
+    redrive.set_defaults(func=cmd_redrive)
+
+    cli_insights.register(sub)
 
     mail = sub.add_parser("mail", help="list the local mailbox")
     mail.add_argument("--json", action="store_true")

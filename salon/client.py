@@ -3,6 +3,7 @@ then watches Step Functions. Also the read-side helpers behind `salon executions
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import hashlib
@@ -70,12 +71,10 @@ class StackClient:
         try:
             idp.admin_get_user(UserPoolId=pool, Username=username)
         except idp.exceptions.UserNotFoundException:
-            try:
+            with contextlib.suppress(idp.exceptions.UsernameExistsException):  # created concurrently
                 idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS",
                                       UserAttributes=[{"Name": "email", "Value": f"{username}@salon.example"},
                                                       {"Name": "email_verified", "Value": "true"}])
-            except idp.exceptions.UsernameExistsException:
-                pass  # created concurrently by another client
             idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=local_password(username),
                                         Permanent=True)
             idp.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=group)
@@ -192,6 +191,51 @@ class StackClient:
                  "stopped": e["stopDate"].isoformat() if e.get("stopDate") else None}
                 for e in found[:limit]]
 
+    def find_execution(self, name: str) -> dict[str, Any]:
+        """An execution by name (or ARN), in any of the stack's state machines."""
+        sfn = self.aws("stepfunctions")
+        arns = [name] if name.startswith("arn:") else [
+            self.execution_arn(name, m) for m in (self.endpoints.image_state_machine_arn,
+                                                  self.endpoints.comment_state_machine_arn)]
+        for arn in arns:
+            try:
+                described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+                return described
+            except sfn.exceptions.ExecutionDoesNotExist:
+                continue
+        raise ClientError(f"no execution named {name!r}; `salon executions` lists them")
+
+    def execution_view(self, name: str) -> dict[str, Any]:
+        from salon.executions import redrive_hint, steps_from_history
+
+        described = self.find_execution(name)
+        arn = described["executionArn"]
+        events = self.aws("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        view = {"name": described["name"], "executionArn": arn, "status": described["status"],
+                "workflow": described["stateMachineArn"].rsplit(":", 1)[-1],
+                "started": described["startDate"].isoformat(),
+                "stopped": described["stopDate"].isoformat() if described.get("stopDate") else None,
+                "output": json.loads(described["output"]) if described.get("output") else None,
+                "error": described.get("error"), "cause": described.get("cause"),
+                "steps": [s.to_dict() for s in steps_from_history(events)]}
+        if described["status"] in {"FAILED", "TIMED_OUT", "ABORTED"}:
+            view["redrive"] = redrive_hint(arn, described["name"])
+        return view
+
+    def redrive(self, name: str) -> dict[str, Any]:
+        """Local stand-in for RedriveExecution (moto has none): a new execution with the same input."""
+        described = self.find_execution(name)
+        if described["status"] not in {"FAILED", "TIMED_OUT", "ABORTED"}:
+            raise ClientError(f"{described['name']} is {described['status']}; "
+                              "only failed executions are redriven")
+        sfn, machine = self.aws("stepfunctions"), described["stateMachineArn"]
+        existing = {e["name"] for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
+                    for e in page["executions"]}
+        base = described["name"][:70]
+        rerun = next(f"{base}-rerun{i}" for i in range(1, 1000) if f"{base}-rerun{i}" not in existing)
+        started: dict[str, Any] = sfn.start_execution(stateMachineArn=machine, name=rerun, input=described["input"])
+        return {"name": rerun, "executionArn": started["executionArn"], "redriveOf": described["name"]}
+
     def mail(self) -> list[dict[str, Any]]:
         return read_mailbox(Path(self.endpoints.mailbox))
 
@@ -218,6 +262,7 @@ def read_mailbox(folder: Path) -> list[dict[str, Any]]:
     for path in sorted(folder.glob("*.eml"), reverse=True):
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = msg.get_body(preferencelist=("plain",))
-        messages.append({"file": str(path), "to": msg["To"], "subject": str(msg["Subject"] or "").strip(), "date": msg["Date"],
+        messages.append({"file": str(path), "to": msg["To"], "subject": str(msg["Subject"] or "").strip(),
+                         "date": msg["Date"],
                          "text": body.get_content() if body is not None else ""})
     return messages

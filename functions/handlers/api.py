@@ -12,8 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import names
 from functions.adapters import client
-from functions.config import settings
 from functions.adapters.records import publish, published_design
+from functions.config import settings
 from functions.domain.comments import CommentRefused, submitted_detail
 from functions.domain.executions import execution_name
 from functions.domain.identity import Caller, caller_from_claims

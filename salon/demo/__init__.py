@@ -46,8 +46,8 @@ def run(console: Console, count: int = 20, images: Path | None = None, home: Pat
         config.moto_port = config.lambda_port = config.ai_port = config.api_port = 0
         stack = EmbeddedStack(config)
         with console.status("starting the embedded stack (moto, Lambda, AI and API endpoints)"):
-            stack.start()
-        client = StackClient(stack.endpoints, timeout=180)
+            endpoints = stack.start()
+        client = StackClient(endpoints, timeout=180)
         try:
             photos = _photos(Path(tmp), count, images)
             results = _upload_all(console, client, photos)

@@ -19,6 +19,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from functions import names
 from salon.local import ai_endpoint, http_api, lambda_endpoint, moto_quirks
 from salon.local.config import Endpoints, StackConfig
+from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
 from salon.local.provision import Resources, function_environment, provision
 from salon.local.pumps import EventSourceMapping, Mailbox, Pump
@@ -73,7 +74,9 @@ class EmbeddedStack:
         issuer = f"https://cognito-idp.{cfg.region}.amazonaws.com/{res.user_pool_id}"
         authorizer = http_api.JwtAuthorizer(issuer, f"{moto_url}/{res.user_pool_id}/.well-known/jwks.json",
                                             [res.user_pool_client_id])
-        api = BackgroundServer(http_api.make_app(ROUTES, self.registry, authorizer), cfg.host, cfg.api_port)
+        console = make_view(lambda: boto3.client("stepfunctions", region_name=cfg.region))
+        api = BackgroundServer(http_api.make_app(ROUTES, self.registry, authorizer, {"/console": console}),
+                               cfg.host, cfg.api_port)
         self._servers.append(api.start())
         self._setenv(function_environment(str(cfg.index_path), res, cfg.region, f"{api.url}/console/executions/"))
         from functions.config import settings

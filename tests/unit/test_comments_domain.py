@@ -1,7 +1,7 @@
 import pytest
 
 from functions.domain.bursts import WindowState, WindowStore, record_negative
-from functions.domain.comments import CommentRefused, CommentPolicy, excerpt, normalise
+from functions.domain.comments import CommentPolicy, CommentRefused, excerpt, normalise
 
 
 def test_normalise_strips_controls_unifies_newlines_and_trims():
