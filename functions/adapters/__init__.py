@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from functions.config import Settings
 from functions.ports import SearchIndex
@@ -13,8 +14,11 @@ from functions.ports import SearchIndex
 
 @cache
 def client(service: str) -> Any:
-    """One boto3 client per service per process, created on first use (not at import)."""
-    return boto3.client(service)
+    """One boto3 client per service per process, created on first use (not at import).
+
+    S3 signs with SigV4, so presigned POST policies use the algorithm S3 requires in every region.
+    """
+    return boto3.client(service, config=Config(signature_version="s3v4") if service == "s3" else None)
 
 
 def search_index(settings: Settings) -> SearchIndex:

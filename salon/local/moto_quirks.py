@@ -41,6 +41,32 @@ def _unique_s3_event_ids() -> None:
     event_utils._BASE_EVENT_MESSAGE = _FreshId(base)  # type: ignore[assignment]  # imported at call time
 
 
+def _enforce_post_policies() -> None:
+    """S3 enforces the signed policy of a browser-form (presigned POST) upload; moto accepts anything."""
+    import os
+
+    from moto.s3.responses import S3Response
+
+    from salon.local import s3_post_policy
+
+    original = S3Response._bucket_response_post
+
+    def secret_for(access_key: str) -> str | None:  # the stack signs with its own process credentials
+        return os.environ.get("AWS_SECRET_ACCESS_KEY") if access_key == os.environ.get("AWS_ACCESS_KEY_ID") else None
+
+    def checked(self: Any, request: Any, bucket_name: str) -> Any:
+        form = getattr(self, "form_data", None)
+        if form and "key" in form and not self.is_delete_keys():
+            body = self.body if isinstance(self.body, bytes) else str(self.body or "").encode()
+            try:
+                s3_post_policy.check(form, len(body), bucket_name, secret_for)
+            except s3_post_policy.PolicyViolation as exc:
+                return s3_post_policy.access_denied(str(exc))
+        return original(self, request, bucket_name)
+
+    S3Response._bucket_response_post = checked  # type: ignore[method-assign]
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -51,4 +77,5 @@ def apply() -> None:
 
     aws_sdk._SERVICE_ERROR_NAMES.update(AWS_SDK_ERROR_PREFIXES)  # type: ignore[attr-defined]
     _unique_s3_event_ids()
+    _enforce_post_policies()
     _applied = True

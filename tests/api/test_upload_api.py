@@ -78,3 +78,19 @@ def test_customer_cannot_upload(client):
 
 def test_unknown_route_is_404(client, designer_token):
     assert client.api("GET", "/nothing-here", designer_token).status_code == 404
+
+
+@pytest.mark.parametrize("change", [{"Content-Type": "text/html"}, {"key": "uploads/someone-else/x.jpg"},
+                                    {"x-amz-meta-uploader": '{"username": "mallory"}'}])
+def test_s3_refuses_uploads_that_break_the_signed_policy(client, designer_token, change):
+    grant = client.api("POST", "/uploads", designer_token, {"contentType": "image/jpeg"}).json()
+    response = requests.post(grant["url"], data={**grant["fields"], **change}, files={"file": ("a.jpg", b"x" * 10)},
+                             timeout=10)
+    assert response.status_code == 403 and "Policy" in response.text
+
+
+def test_s3_refuses_an_upload_over_the_size_range(client, designer_token):
+    grant = client.api("POST", "/uploads", designer_token, {"contentType": "image/jpeg"}).json()
+    response = requests.post(grant["url"], data=grant["fields"],
+                             files={"file": ("a.jpg", b"x" * (grant["maxBytes"] + 1))}, timeout=30)
+    assert response.status_code == 403 and "bytes" in response.text
