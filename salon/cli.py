@@ -33,7 +33,7 @@ def _config(args: argparse.Namespace) -> StackConfig:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from salon.local.stack import EmbeddedStack
+    from salon.local.stack import EmbeddedStack, PortInUseError
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -41,7 +41,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     if config.state_file.exists():
         console.print(f"[yellow]{config.state_file} exists: another stack may be running; replacing it[/]")
     stack = EmbeddedStack(config)
-    endpoints = stack.start()
+    try:
+        endpoints = stack.start()
+    except PortInUseError as exc:
+        raise ClientError(str(exc)) from exc
     console.print("[bold green]Salon Insights embedded stack is up[/] (Ctrl-C to stop)")
     for key, value in endpoints.exports().items():
         console.print(f"  {key}={value}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 from typing import Any
 
 import boto3
@@ -28,6 +29,25 @@ log = logging.getLogger(__name__)
 
 ROUTES = [http_api.Route("POST", "/uploads", names.FN_UPLOAD_API),
           http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API)]
+
+
+class PortInUseError(RuntimeError):
+    pass
+
+
+def check_ports(config: StackConfig) -> None:
+    """Fails fast with a clear message (moto's server thread would otherwise wait forever)."""
+    for label, port in (("moto", config.moto_port), ("lambda", config.lambda_port), ("ai", config.ai_port),
+                        ("api", config.api_port)):
+        if not port:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((config.host, port))
+            except OSError as exc:
+                raise PortInUseError(f"port {port} ({label}) on {config.host} is in use: is another `salon up` "
+                                     f"running? Choose another with --{label}-port or SALON_{label.upper()}_PORT"
+                                     ) from exc
 
 
 class EmbeddedStack:
@@ -49,6 +69,7 @@ class EmbeddedStack:
 
     def start(self) -> Endpoints:
         cfg = self.config
+        check_ports(cfg)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request is noise here
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)  # failures are in execution history
         cfg.home.mkdir(parents=True, exist_ok=True)
