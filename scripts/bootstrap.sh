@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=.venv/.bootstrap-stamp
-want=$(cat pyproject.toml package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml package.json package-lock.json scripts/bootstrap.sh 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules ]; then
   exit 0
 fi
@@ -13,6 +13,8 @@ fi
 echo "bootstrap: installing Python packages into .venv (first run takes a few minutes)" >&2
 .venv/bin/python -m pip install --quiet --upgrade pip >&2
 .venv/bin/python -m pip install --quiet -e ".[dev]" >&2
+# The French VADER lexicon (MIT) without the package's GPL dependencies, which the project never imports.
+.venv/bin/python -m pip install --quiet --no-deps "vadersentiment-fr==1.3.4" >&2
 echo "bootstrap: installing npm packages (asl-validator, aws-cdk)" >&2
 npm ci --silent --no-audit --no-fund >&2
 echo "$want" > "$stamp"

@@ -1,15 +1,19 @@
 """Measure the AI stand-ins against the evaluation data in ``../shared/data`` (see docs/ai-stand-ins.md).
 
-``vision`` and ``text`` only need the VisionModels / TextModels methods, so the same code can
-measure the in-process models or a client that goes through the local HTTP endpoint.
+``main`` (``make eval``) goes through the local AI endpoint with boto3, as the workflows do: it starts
+``salon.local.ai_endpoint`` in-process on a free loopback port and calls it with the Rekognition and
+Comprehend clients (images sent as ``Image.Bytes``). ``evaluate`` only needs the VisionModels /
+TextModels methods, so it measures either those clients (``EndpointVision`` / ``EndpointText``) or the
+in-process models (``--in-process``). Model-only latency is measured on a sample in-process as well.
 
-    python -m salon.ai.evaluate [--data-dir PATH] [--per-language N]
+    python -m salon.ai.evaluate [--data-dir PATH] [--per-language N] [--only vision|text] [--in-process]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -138,6 +142,107 @@ def evaluate(data_dir: str | Path, vision: Any, text: Any, *, per_language: int 
     return result
 
 
+class EndpointVision:
+    """VisionModels' methods, answered by a Rekognition client (boto3) pointed at the local endpoint."""
+
+    def __init__(self, client: Any, tiers: dict[str, str]) -> None:
+        self._client, self._tiers = client, tiers
+
+    def detect_labels(self, image: bytes, min_confidence: float = 55.0) -> list[dict[str, Any]]:
+        labels: list[dict[str, Any]] = self._client.detect_labels(
+            Image={"Bytes": image}, MinConfidence=min_confidence
+        )["Labels"]
+        return labels
+
+    def detect_moderation_labels(self, image: bytes, min_confidence: float = 50.0) -> list[dict[str, Any]]:
+        labels: list[dict[str, Any]] = self._client.detect_moderation_labels(
+            Image={"Bytes": image}, MinConfidence=min_confidence
+        )["ModerationLabels"]
+        return labels
+
+    def tiers(self) -> dict[str, str]:
+        return self._tiers
+
+
+class EndpointText:
+    """TextModels' methods, answered by a Comprehend client (boto3) pointed at the local endpoint."""
+
+    def __init__(self, client: Any, tiers: dict[str, str]) -> None:
+        self._client, self._tiers = client, tiers
+
+    def detect_dominant_language(self, text: str) -> list[dict[str, Any]]:
+        languages: list[dict[str, Any]] = self._client.detect_dominant_language(Text=text)["Languages"]
+        return languages
+
+    def detect_sentiment(self, text: str, language_code: str) -> dict[str, Any]:
+        res = self._client.detect_sentiment(Text=text, LanguageCode=language_code)
+        return {"Sentiment": res["Sentiment"], "SentimentScore": res["SentimentScore"]}
+
+    def tiers(self) -> dict[str, str]:
+        return self._tiers
+
+
+def aws_client(service: str, endpoint_url: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def model_latency(data_dir: Path, vision: Any, text: Any, sample: int = 40) -> dict[str, dict[str, float]]:
+    """Per-call latency of the in-process models on a sample (the first ``sample`` items of each kind)."""
+    timer = _Timer()
+    if vision is not None:
+        rows = [json.loads(x) for x in (data_dir / "images" / "manifest.jsonl").read_text().splitlines() if x]
+        for row in rows[:: max(1, len(rows) // sample)][:sample]:
+            data = (data_dir / row["file"]).read_bytes()
+            timer.call("detect_labels", vision.detect_labels, data, min_confidence=0.0)
+            timer.call("detect_moderation_labels", vision.detect_moderation_labels, data, min_confidence=0.0)
+    if text is not None:
+        for lang, comments in _load_comments(data_dir, sample // 4 or 1).items():
+            for row in comments:
+                timer.call("detect_dominant_language", text.detect_dominant_language, row["text"])
+                timer.call("detect_sentiment", text.detect_sentiment, row["text"], lang)
+    return timer.summary()
+
+
+def evaluate_via_endpoint(
+    data_dir: str | Path, *, only: str | None = None, per_language: int | None = None, model_sample: int = 40
+) -> dict[str, Any]:
+    """``evaluate`` through the local AI endpoint (boto3 over HTTP), plus in-process model-only latency."""
+    from salon.local.ai_endpoint import AiService, make_app
+    from salon.local.httpserver import BackgroundServer
+
+    data_dir = Path(data_dir)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per request otherwise
+    service = AiService(lambda: None)  # images go as Image.Bytes, so no S3 client is needed
+    server = BackgroundServer(make_app(service), "127.0.0.1", 0).start()
+    try:
+        vision = text = None
+        if only != "text":
+            vision = EndpointVision(aws_client("rekognition", server.url), service.vision.tiers())
+        if only != "vision":
+            text = EndpointText(aws_client("comprehend", server.url), service.text.tiers())
+        result = evaluate(data_dir, vision, text, per_language=per_language)
+        result["endpoint"] = server.url
+        result["model_latency"] = model_latency(
+            data_dir,
+            service.vision if only != "text" else None,
+            service.text if only != "vision" else None,
+            model_sample,
+        )
+    finally:
+        server.stop()
+    return result
+
+
 def format_table(r: dict[str, Any]) -> str:
     lines = ["| Capability | Metric | Measured | Goal |", "|---|---|---|---|"]
     if "manicure_balanced_accuracy" in r:
@@ -161,27 +266,46 @@ def format_table(r: dict[str, Any]) -> str:
     if "accuracy_by_subcategory" in r:
         lines += ["", "| image subcategory | accuracy |", "|---|---|"]
         lines += [f"| {k} | {v:.3f} |" for k, v in r["accuracy_by_subcategory"].items()]
-    lines += ["", "| call | mean ms | p95 ms | n |", "|---|---|---|---|"]
+    model = r.get("model_latency")
+    where = "through the endpoint (boto3 + HTTP)" if "endpoint" in r else "in-process"
+    lines += ["", f"Latency per item, {where}" + (" and model-only (in-process sample)" if model else "") + ":", ""]
+    if model:
+        lines += ["| call | mean ms | p95 ms | n | model-only mean ms | p95 ms | n |", "|---|---|---|---|---|---|---|"]
+    else:
+        lines += ["| call | mean ms | p95 ms | n |", "|---|---|---|---|"]
     for k, v in r["latency"].items():
-        lines.append(f"| {k} | {v['mean_ms']:.1f} | {v['p95_ms']:.1f} | {v['n']} |")
+        row = f"| {k} | {v['mean_ms']:.1f} | {v['p95_ms']:.1f} | {v['n']} |"
+        if model and k in model:
+            m = model[k]
+            row += f" {m['mean_ms']:.1f} | {m['p95_ms']:.1f} | {m['n']} |"
+        lines.append(row)
+    for key in ("vision_tiers", "text_tiers"):
+        lines += [f"- {k}: {v}" for k, v in r.get(key, {}).items()]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from salon.ai import TextModels, VisionModels
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())
     parser.add_argument("--per-language", type=int, default=None)
     parser.add_argument("--only", choices=["vision", "text"], default=None)
+    parser.add_argument("--in-process", action="store_true", help="call the models directly, not the endpoint")
     parser.add_argument("--json", action="store_true", help="print the raw result as JSON")
     args = parser.parse_args(argv)
     if not (args.data_dir / "images" / "manifest.jsonl").exists():
-        parser.error(f"evaluation data not found under {args.data_dir}")
-    vision = VisionModels.load() if args.only != "text" else None
-    text = TextModels.load() if args.only != "vision" else None
-    result = evaluate(args.data_dir, vision, text, per_language=args.per_language)
-    print(json.dumps(result, indent=2) if args.json else format_table(result))
+        parser.error(f"evaluation data not found under {args.data_dir} (../shared/data next to the repository)")
+    t0 = time.perf_counter()
+    if args.in_process:
+        from salon.ai import TextModels, VisionModels
+
+        vision = VisionModels.load() if args.only != "text" else None
+        text = TextModels.load() if args.only != "vision" else None
+        result = evaluate(args.data_dir, vision, text, per_language=args.per_language)
+    else:
+        result = evaluate_via_endpoint(args.data_dir, only=args.only, per_language=args.per_language)
+    result["runtime_s"] = time.perf_counter() - t0
+    table = format_table(result) + f"\n\nTotal {result['runtime_s']:.0f} s"
+    print(json.dumps(result, indent=2) if args.json else table)
     return 0
 
 

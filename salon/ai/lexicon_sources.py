@@ -86,13 +86,40 @@ def pattern_xml(path: Path, scale: float = 3.0) -> dict[str, float]:
     }
 
 
+def vader_format(path: Path) -> dict[str, float]:
+    """word -> valence from a VADER-format lexicon (``word->valence`` or ``word<TAB>valence<TAB>...``)."""
+    out: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, sep, rest = line.rpartition("->") if "->" in line else line.partition("\t")
+        if not sep:
+            continue
+        try:
+            out[word.strip()] = float(rest.split("\t")[0])
+        except ValueError:
+            continue
+    return out
+
+
 def hand_written(lang: str) -> Lexicon:
     return load_lexicon(LEXICON_DIR / f"{lang}.txt")
 
 
 def with_package_lexicon(lang: str) -> tuple[Lexicon, str]:
-    """Hand-written entries merged over a package lexicon where one exists (fr, de)."""
+    """Hand-written entries merged over a package lexicon where one exists (fr, de).
+
+    French prefers the VADER lexicon translated to French in ``vadersentiment-fr`` (MIT); without it,
+    the pattern adjective lexicon from ``textblob-fr`` is used.
+    """
     if lang == "fr":
+        vader_fr = package_dir("vaderSentiment_fr")
+        if vader_fr is not None and (vader_fr / "fr_lexicon.txt").exists():
+            lex = hand_written("fr_extra")
+            extra = dict(lex.entries)
+            stems = {k + "*": v for k, v in lex._stems}
+            lex.entries, lex._stems = {}, []
+            lex.update(vader_format(vader_fr / "fr_lexicon.txt"))
+            lex.update({**extra, **stems})
+            return lex, "hand-written + VADER lexicon translated to French (vadersentiment-fr, MIT)"
         base, xml, source = "fr_extra", ("textblob_fr", "fr-sentiment.xml"), "pattern fr lexicon (PDDL)"
     elif lang == "de":
         base, xml, source = (

@@ -1,8 +1,10 @@
 """Default sentiment tier: lexicon evidence per language, mapped to Comprehend's four scores.
 
 en: VADER (MIT). pt: LeIA, VADER adapted to Portuguese (MIT). zh: snownlp's naive Bayes model (MIT)
-plus a hand-written lexicon. fr / de: pattern-format lexicons shipped by textblob-fr (PDDL) and
-textblob-de (Apache-2.0) plus hand-written additions. es, it, ar, ja, ko, hi: hand-written lexicons.
+plus a hand-written lexicon. fr: the VADER lexicon translated to French
+(vadersentiment-fr, MIT), else the pattern lexicon of textblob-fr (PDDL); de: the German Polarity Lexicon
+of textblob-de (Apache-2.0); both plus hand-written additions and half-weighted English VADER evidence
+(English words and slang are common in their tweets). es, it, ar, ja, ko, hi: hand-written lexicons.
 Emoji and emoticons count in every language.
 """
 
@@ -15,8 +17,12 @@ from salon.ai.lexicon_engine import Lexicon
 from salon.ai.lexicon_sources import hand_written, with_package_lexicon
 from salon.ai.sentiment_scores import from_evidence, result
 
-TIER = "lexicons: VADER en, LeIA pt, snownlp+lexicon zh, pattern-derived fr/de, hand-written es/it/ar/ja/ko/hi"
+TIER = (
+    "lexicons: VADER en, LeIA pt, VADER-fr fr, German Polarity Lexicon de, snownlp+lexicon zh, "
+    "hand-written es/it/ar/ja/ko/hi"
+)
 _HAND = ("es", "it", "ar", "ja", "ko", "hi", "zh")
+_ENGLISH_MIXED = ("hi", "de", "fr")
 
 
 def _vader_class(base: type) -> type:
@@ -78,7 +84,7 @@ class LexiconSentiment:
         if lex is not None:
             p, n = lex.score(text)
             pos, neg = pos + p, neg + n
-        if base == "hi":  # romanised Hindi is often code-mixed with English
+        if base in _ENGLISH_MIXED:  # English words and slang are common in these languages' tweets
             p, n = self._word["en"].score(text)
             pos, neg = pos + 0.5 * p, neg + 0.5 * n
         if base == "zh" and self._snow is not None and text.strip():

@@ -68,3 +68,21 @@ def test_sentiment_shape_every_language(text: TextModels, lang: str) -> None:
 
 def test_tiers(text: TextModels) -> None:
     assert set(text.tiers()) == {"language", "sentiment"}
+
+
+def test_french_uses_the_french_vader_lexicon_when_installed(text: TextModels) -> None:
+    pytest.importorskip("vaderSentiment_fr", reason="vadersentiment-fr ships the French VADER lexicon")
+    assert "VADER-fr" in text.tiers()["sentiment"]
+    assert text.detect_sentiment("Service horrible, je suis vraiment déçue.", "fr")["Sentiment"] == "NEGATIVE"
+    assert text.detect_sentiment("Un travail magnifique, merci beaucoup !", "fr")["Sentiment"] == "POSITIVE"
+    assert text.detect_sentiment("Le salon ouvre à neuf heures.", "fr")["Sentiment"] == "NEUTRAL"
+
+
+def test_french_and_german_negation(text: TextModels) -> None:
+    fr = text.detect_sentiment("Ce n'est pas bon du tout.", "fr")["SentimentScore"]
+    de = text.detect_sentiment("Das ist nicht gut.", "de")["SentimentScore"]
+    assert fr["Negative"] > fr["Positive"] and de["Negative"] > de["Positive"]
+
+
+def test_german_tweets_count_english_words(text: TextModels) -> None:
+    assert text.detect_sentiment("Die Farbe ist einfach nice, love it", "de")["Sentiment"] == "POSITIVE"

@@ -82,3 +82,34 @@ def test_tiers(vision: VisionModels) -> None:
     tiers = vision.tiers()
     assert set(tiers) == {"labels", "moderation"}
     assert all(isinstance(v, str) and v for v in tiers.values())
+
+
+def test_nail_features_count_matching_painted_tips() -> None:
+    from salon.ai.labels_classical import hand_features
+
+    painted = hand_features(draw_hand((200, 20, 60)))
+    bare = hand_features(draw_hand(None))
+    assert painted.matching_nails >= 4 and painted.nails >= painted.matching_nails
+    assert bare.matching_nails <= 1
+    assert painted.clutter == 0.0
+
+
+def _confetti_plate(seed: int = 0) -> Image.Image:
+    """A skin-coloured plate sprinkled with blobs of many colours: off-skin blobs, but no one polish colour."""
+    import random
+
+    from PIL import ImageDraw
+
+    rng = random.Random(seed)
+    img = Image.new("RGB", (320, 320), (90, 120, 90))
+    d = ImageDraw.Draw(img)
+    d.ellipse([20, 20, 300, 300], fill=(224, 172, 140))
+    for _ in range(40):
+        x, y = rng.randint(30, 280), rng.randint(30, 280)
+        d.ellipse([x, y, x + 12, y + 9], fill=tuple(rng.randint(0, 255) for _ in range(3)))
+    return img
+
+
+def test_blobs_of_many_colours_are_not_a_manicure(vision: VisionModels) -> None:
+    labels = vision.detect_labels(to_bytes(_confetti_plate()), min_confidence=0)
+    assert _conf(labels, "Manicure") < 70
