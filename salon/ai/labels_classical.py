@@ -163,16 +163,28 @@ def hand_features(img: Image.Image) -> HandFeatures:
     return HandFeatures(area / hand.size, len(nails), _matching(nails), n - 1, spread)
 
 
+def _discount(f: HandFeatures) -> float:
+    # Skin-coloured regions of mixed colour (food, wood, fur) and cluttered scenes are unlikely manicures.
+    return 1.0 * max(0.0, f.spread - 9.5) + 0.3 * f.clutter
+
+
+def manicure_logit(f: HandFeatures) -> float:
+    """Logit of ``Manicure``: same-coloured nail blobs (about 70 at four), discounted for mixed skin and clutter."""
+    return 1.2 * (f.matching_nails - 3) - _discount(f)
+
+
 class ClassicalLabeler:
     tier = TIER
 
     def scores(self, img: Image.Image) -> dict[str, float]:
-        f = hand_features(img)
+        return self.scores_from(hand_features(img))
+
+    @staticmethod
+    def scores_from(f: HandFeatures) -> dict[str, float]:
         if f.hand < 0.03:
             return {}
-        # Skin-coloured regions of mixed colour (food, wood, fur) and cluttered scenes are unlikely manicures.
-        discount = 1.0 * max(0.0, f.spread - 9.5) + 0.3 * f.clutter
-        z = 1.2 * (f.matching_nails - 3) - discount
+        discount = _discount(f)
+        z = manicure_logit(f)
         hand = 100 * _sigmoid(-1.0 + 25 * min(f.hand, 0.2) - 0.35 * discount)
         out = {"Hand": hand, "Skin": 100 * _sigmoid(-2.0 + 30 * f.hand)}
         out["Manicure"] = min(100 * _sigmoid(z), hand + 10)

@@ -1,4 +1,4 @@
-"""Choosing a model tier: local weights named by an environment variable, else the bundled default."""
+"""Choosing a model tier: weights named by an environment variable, else the installed default, else a fallback."""
 
 from __future__ import annotations
 
@@ -26,4 +26,18 @@ def choose(env_var: str, load_better: Callable[[Path], Any], load_default: Calla
         log.warning("%s=%s is not usable (%s); using the default tier", env_var, model_dir, exc)
         model = load_default()
         model.tier = f"{model.tier} [{env_var} unusable: {type(exc).__name__}: {exc}]"
+        return model
+
+
+def first_available(load: Callable[[], Any], load_fallback: Callable[[], Any], what: str) -> Any:
+    """``load()``, or the fallback when it fails (a missing package or model file).
+
+    The failure is logged and noted in the fallback's description (its ``tier`` attribute).
+    """
+    try:
+        return load()
+    except Exception as exc:
+        log.warning("%s unavailable (%s); using the fallback tier", what, exc)
+        model = load_fallback()
+        model.tier = f"{model.tier} [{what} unavailable: {type(exc).__name__}: {exc}]"
         return model

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from salon.ai import labels_clip
+from salon.ai import labels_clip, labels_hands
 from salon.ai.images import decode
-from salon.ai.labels_classical import ClassicalLabeler
 from salon.ai.moderation import TIER as MODERATION_TIER
 from salon.ai.moderation import NsfwModerator
 from salon.ai.taxonomy import expand
@@ -20,8 +19,9 @@ class VisionModels:
 
     @classmethod
     def load(cls) -> VisionModels:
-        """Labels from CLIP when ``SALON_CLIP_MODEL_DIR`` holds usable weights, else the classical tier."""
-        return cls(choose(labels_clip.ENV_VAR, labels_clip.load, ClassicalLabeler), NsfwModerator())
+        """Labels from CLIP when ``SALON_CLIP_MODEL_DIR`` holds usable weights, else the hand-landmark tier
+        (``@mediapipe/hands`` from node_modules on LiteRT), else the classical tier."""
+        return cls(choose(labels_clip.ENV_VAR, labels_clip.load, labels_hands.load_default), NsfwModerator())
 
     def detect_labels(
         self, image: bytes, max_labels: int | None = None, min_confidence: float = 55.0

@@ -1,0 +1,278 @@
+"""Default labels tier: MediaPipe hand landmarks + a colour reading of each fingernail, plus the classical evidence.
+
+Always used when the ``@mediapipe/hands`` package (npm) and the LiteRT runtime are installed; otherwise the
+classical tier (``labels_classical.py``) runs alone and ``tiers()`` says why. Nothing here is trained: the
+constants are round numbers chosen from colour and geometry.
+
+Per hand (``hands.HandLandmarker``):
+
+1. Skin reference of each finger: the median colour (CIELAB) of its middle phalanx (between the two joints
+   below the nail).
+2. Local background: k-means prototypes of the pixels well away from the hand on the side the fingers point
+   to (the arm side often holds a sleeve whose colour would mask dark polish).
+3. Nail reading: a narrow strip along the finger's axis from the last joint (DIP) through the tip landmark and
+   beyond (long nails reach past it). A nail is painted when, after skin, the strip shows a run of one
+   uniform colour that departs from the finger's skin, is neither background nor a skin-background blend
+   (shadows, soft edges), and is longer than a fifth of the DIP-TIP length. Lighter-than-skin runs with
+   little change of redness are natural nails (on darker skin the nail bed is lighter) and do not count.
+4. ``Manicure`` is a logistic score of the largest group of painted nails of one colour (polish goes on
+   every nail; two matching nails reach about 75), plus half a point per other painted nail (nail art mixes
+   colours), plus half of the classical tier's positive evidence (it sees nails outside the landmark strips).
+
+Without a readable hand the classical evidence is used alone when skin covers a large part of the image
+(a close-up of fingers whose palm is out of frame, press-on nails worn on fingertips) or the palm detector
+found a large palm that the landmark model could not read (drawings, unusual poses), and is capped below
+the acceptance threshold otherwise (same-coloured blobs in a scene without a hand are rarely a manicure:
+food, fur, people far away).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from salon.ai import hands as hand_model
+from salon.ai.labels_classical import TIER as CLASSICAL_TIER
+from salon.ai.labels_classical import ClassicalLabeler, HandFeatures, hand_features, manicure_logit
+from salon.ai.tiers import first_available
+
+_MAX_SIDE = 640
+_WEIGHTS = np.array([0.5, 1.0, 1.0], dtype=np.float32)  # lightness at half weight
+_OFF_SKIN = 18.0  # colour distance from the finger's skin that makes a strip sample a polish candidate
+_BACKGROUND = 12.0  # distance to a background prototype (or a skin-background blend) below which it is background
+_SAME_RUN = 22.0  # samples of one painted nail stay within this distance of the run's colour
+_MIN_RUN = 0.2  # a painted run is at least this share of the DIP-TIP length
+_STRIP_HALF_WIDTH = 0.15  # of the DIP-TIP length, either side of the finger's axis
+_SAME_POLISH = 20.0  # nails painted alike are within this Lab distance of each other
+_CLOSE_UP_SKIN = 0.3  # without a hand, classical evidence counts only when skin covers this share of the image
+_SOME_SKIN = 0.05  # skin share of the image below which the whole-image landmark pass is skipped
+_LARGE_PALM = 0.25  # a palm box this large (share of the longer side) marks a close-up hand, even unreadable
+_NO_HAND_CAP = -1.0  # logit cap for classical evidence in a scene without a hand (about 27)
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d: np.ndarray = np.sqrt((((a - b) * _WEIGHTS) ** 2).sum(-1))
+    return d
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab[..., 0] *= 100 / 255
+    lab[..., 1:] -= 128
+    return lab
+
+
+def _rgb(img: Image.Image) -> np.ndarray:
+    rgb: np.ndarray = np.asarray(img.convert("RGB"))
+    h, w = rgb.shape[:2]
+    s = _MAX_SIDE / max(h, w)
+    if s < 1:
+        rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(rgb)
+
+
+@dataclass(frozen=True)
+class Nail:
+    colour: np.ndarray  # Lab median of the painted run
+    delta: np.ndarray  # colour minus the finger's skin
+    start: float  # where the run starts, in DIP-TIP lengths from the DIP joint
+    length: float  # run length, in DIP-TIP lengths
+
+
+@dataclass(frozen=True)
+class HandReading:
+    presence: float
+    source: str
+    nails: list[Nail | None] = field(default_factory=list)  # one per finger, thumb first; None: not painted
+
+    @property
+    def painted(self) -> list[Nail]:
+        return [n for n in self.nails if n is not None]
+
+    @property
+    def matching(self) -> int:
+        """Size of the largest group of painted nails with one colour."""
+        cols = [n.colour for n in self.painted]
+        return max((sum(float(np.linalg.norm(c - o)) < _SAME_POLISH for o in cols) for c in cols), default=0)
+
+
+def _ellipse(shape: tuple[int, ...], centre: np.ndarray, axis: np.ndarray, along: float, across: float) -> np.ndarray:
+    mask = np.zeros(shape[:2], np.uint8)
+    angle = float(np.degrees(np.arctan2(axis[1], axis[0])))
+    axes = (max(1, round(along)), max(1, round(across)))
+    cv2.ellipse(mask, (round(float(centre[0])), round(float(centre[1]))), axes, angle, 0, 360, 1, -1)
+    return mask.astype(bool)
+
+
+def _background(lab: np.ndarray, xy: np.ndarray, scale: float) -> np.ndarray:
+    """Colour prototypes of the background beyond the fingers (k-means, at most 4), on a subsampled grid."""
+    step = max(1, max(lab.shape[:2]) // 160)
+    lab = lab[::step, ::step]
+    xy = xy / step
+    h, w = lab.shape[:2]
+    hull = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(xy.astype(np.int32)), 1)
+    k = max(2, round(1.5 * scale / step))
+    far = cv2.dilate(hull, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))) == 0
+    axis = xy[hand_model.MIDDLE_MCP] - xy[hand_model.WRIST]
+    reach = float(np.linalg.norm(axis))
+    axis = axis / (reach or 1.0)
+    yy, xx = np.mgrid[0:h, 0:w]
+    distal = far & ((xx - xy[0, 0]) * axis[0] + (yy - xy[0, 1]) * axis[1] > reach)
+    px = lab[distal if distal.sum() >= 50 else far]
+    if len(px) < 30:
+        return np.zeros((0, 3), np.float32)
+    px = np.ascontiguousarray(px[:: max(1, len(px) // 3000)], dtype=np.float32)
+    cv2.setRNGSeed(0)
+    criteria = (cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    _, _, centers = cv2.kmeans(px, 4, None, criteria, 1, cv2.KMEANS_PP_CENTERS)  # type: ignore[call-overload]
+    return np.asarray(centers, dtype=np.float32)
+
+
+def _strip(lab: np.ndarray, dip: np.ndarray, direction: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (in DIP-TIP lengths) and median colours across a narrow strip along the finger's axis."""
+    perp = np.array([-direction[1], direction[0]])
+    s = np.linspace(-0.3, 2.2, max(8, round(2.5 * length)))
+    w = np.linspace(-_STRIP_HALF_WIDTH, _STRIP_HALF_WIDTH, 5) * length
+    pts = dip + (s[:, None, None] * length) * direction + w[None, :, None] * perp
+    vals = cv2.remap(
+        lab,
+        pts[..., 0].astype(np.float32),
+        pts[..., 1].astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(-999.0, 0.0, 0.0),
+    )
+    inside = (vals[..., 0] > -500).all(1)
+    return s[inside], np.median(vals[inside], axis=1)
+
+
+def _painted_run(s: np.ndarray, prof: np.ndarray, skin: np.ndarray, protos: np.ndarray) -> Nail | None:
+    """The first run of one off-skin, non-background colour that follows skin, if it is long enough."""
+    if not len(s):
+        return None
+    off = _dist(prof, skin)
+    bg = np.full(len(prof), np.inf)
+    for c in protos:
+        bg = np.minimum(bg, _dist(prof, c))
+        v = c - skin
+        t = np.clip(((prof - skin) @ v) / max(float(v @ v), 1e-6), 0.1, 0.9)
+        bg = np.minimum(bg, _dist(prof, skin + t[:, None] * v) + 2.0)
+    candidate = (off > _OFF_SKIN) & (bg > _BACKGROUND)
+    seen_skin = False
+    i = 0
+    while i < len(s):
+        seen_skin |= bool(off[i] < _OFF_SKIN and s[i] < 1.6)
+        if candidate[i] and seen_skin and 0.2 <= s[i] <= 1.6:
+            j, run = i, [prof[i]]
+            while j + 1 < len(s) and candidate[j + 1] and _dist(prof[j + 1], np.median(run, axis=0)) < _SAME_RUN:
+                j += 1
+                run.append(prof[j])
+            if s[j] - s[i] >= _MIN_RUN:
+                colour = np.median(run, axis=0)
+                return Nail(colour, colour - skin, float(s[i]), float(s[j] - s[i]))
+            i = j
+        i += 1
+    return None
+
+
+def _natural(nail: Nail) -> bool:
+    """Lighter than the skin with little change of redness: a bare nail bed (typical on darker skin)."""
+    dl, da, db = (float(v) for v in nail.delta)
+    return dl > 3.0 and abs(da) < 8.0 and db < 0.0
+
+
+def read_hand(lab: np.ndarray, hand: hand_model.Hand) -> HandReading:
+    xy, scale = hand.xy, max(hand.finger_length, 2.0)
+    protos = _background(lab, xy, scale)
+    palm = np.zeros(lab.shape[:2], np.uint8)
+    cv2.fillConvexPoly(palm, cv2.convexHull(xy[list(hand_model.PALM)].astype(np.int32)), 1)
+    hand_skin = np.median(lab[palm == 1], axis=0) if palm.sum() > 10 else None
+    nails: list[Nail | None] = []
+    for pip, dip, tip in hand_model.FINGERS:
+        p, d, t = xy[pip], xy[dip], xy[tip]
+        length = max(float(np.linalg.norm(t - d)), 0.5 * scale, 2.0)
+        direction = (t - d) / (float(np.linalg.norm(t - d)) or 1.0)
+        phalanx = _ellipse(lab.shape, (p + d) / 2, d - p, 0.3 * float(np.linalg.norm(d - p)), 0.25 * length)
+        skin = np.median(lab[phalanx], axis=0) if phalanx.sum() >= 3 else hand_skin
+        if skin is None:
+            nails.append(None)
+            continue
+        s, prof = _strip(lab, d, direction, length)
+        nail = _painted_run(s, prof, skin, protos)
+        nails.append(None if nail is None or _natural(nail) else nail)
+    return HandReading(hand.presence, hand.source, nails)
+
+
+def hand_logit(reading: HandReading) -> float:
+    m = reading.matching
+    return 1.5 * (m - 2) + 1.1 + 0.5 * (len(reading.painted) - m)
+
+
+def combined_logit(readings: list[HandReading], classical: HandFeatures, palm: float = 0.0) -> float:
+    """Logit of ``Manicure`` from the hand readings, the classical features and the largest palm's size."""
+    zc = manicure_logit(classical)
+    if readings:
+        return max(hand_logit(r) for r in readings) + 0.5 * min(3.0, max(0.0, zc))
+    if classical.hand >= _CLOSE_UP_SKIN or palm >= _LARGE_PALM:
+        return zc
+    return min(zc, _NO_HAND_CAP)
+
+
+class HandLabeler:
+    """Labels from MediaPipe hand landmarks and a colour reading of each nail, plus the classical evidence."""
+
+    def __init__(self, landmarker: hand_model.HandLandmarker) -> None:
+        self._landmarker = landmarker
+        self.tier = (
+            f"hand landmarks + nail colour: {hand_model.describe(landmarker)}; nails read along each finger's "
+            f"axis, combined with the {CLASSICAL_TIER}"
+        )
+
+    def readings(self, img: Image.Image, look_closer: bool = True) -> tuple[list[HandReading], float]:
+        """A reading per readable hand, and the size of the largest palm found (see ``HandSearch``)."""
+        rgb = _rgb(img)
+        search = self._landmarker.detect(rgb, look_closer=look_closer)
+        if not search.hands:
+            return [], search.palm
+        lab = _lab(rgb)
+        return [read_hand(lab, h) for h in search.hands], search.palm
+
+    def scores(self, img: Image.Image) -> dict[str, float]:
+        classical = hand_features(img)
+        # The whole-image landmark pass (close-ups without a palm) only where there is some skin to look at.
+        readings, palm = self.readings(img, look_closer=classical.hand >= _SOME_SKIN)
+        # Hand and Skin from the classical tier; the manicure labels are recomputed from the combined evidence.
+        out = {k: v for k, v in ClassicalLabeler.scores_from(classical).items() if k in ("Hand", "Skin")}
+        z = combined_logit(readings, classical, palm)
+        if readings:
+            presence = 100 * max(r.presence for r in readings)
+            out["Hand"] = max(out.get("Hand", 0.0), presence)
+            out["Finger"] = max(out.get("Finger", 0.0), presence)
+        hand = out.get("Hand", 0.0)
+        if not readings and not out:
+            return {}
+        out["Manicure"] = min(100 * _sigmoid(z), hand + 10)
+        out["Nail Polish"] = min(100 * _sigmoid(z - 0.3), hand + 10)
+        if out["Manicure"] >= 50:
+            out["Nail"] = max(out.get("Nail", 0.0), out["Manicure"])
+            out["Finger"] = max(out.get("Finger", 0.0), out["Manicure"])
+        return out
+
+
+def load() -> HandLabeler:
+    return HandLabeler(hand_model.load())
+
+
+def load_default() -> Any:
+    """The hand tier when the @mediapipe/hands package and LiteRT are installed, else the classical tier."""
+    return first_available(load, ClassicalLabeler, "MediaPipe hand model")
