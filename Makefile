@@ -26,6 +26,7 @@ lint:
 bench:  ## benchmarks (numbers, not pass/fail)
 	@$(BOOT)
 	$(PY) bench/bench_uploads.py
+	$(PY) bench/bench_insights.py
 
 eval:  ## AI stand-ins measured on ../shared/data through the AI endpoint
 	@$(BOOT)

@@ -31,6 +31,8 @@ class Settings:
     console_url: str
     max_upload_bytes: int
     policy_json: str | None
+    aws_region: str = ""
+    insights_min_comments: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +57,8 @@ class Settings:
             console_url=env.get(names.ENV_CONSOLE_URL, "https://console.aws.amazon.com/states/home#/v2/executions/details/"),
             max_upload_bytes=int(env.get(names.ENV_MAX_UPLOAD_BYTES, str(10 * 1024 * 1024))),
             policy_json=env.get(names.ENV_POLICY_JSON) or None,
+            aws_region=env.get(names.ENV_AWS_REGION, ""),
+            insights_min_comments=int(env.get(names.ENV_INSIGHTS_MIN_COMMENTS, "5")),
         )
 
 

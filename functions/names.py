@@ -90,3 +90,9 @@ FUNCTIONS: dict[str, str] = {
     FN_ASSESS_COMMENT: "functions.handlers.assess_comment.handler",
     FN_UPLOAD_API: "functions.handlers.api.handler",
 }
+
+# Insights (issue 4).
+ROUTE_INSIGHTS = "/insights"  # GET, owner group only
+INDEX_TEMPLATE_PREFIX = "salon-"  # OpenSearch composable index templates: salon-photos, salon-comments
+ENV_AWS_REGION = "AWS_REGION"  # set by the Lambda runtime; signs OpenSearch requests
+ENV_INSIGHTS_MIN_COMMENTS = "INSIGHTS_MIN_COMMENTS"  # scored comments a designer needs to be ranked

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+
+from functions.domain.insights import (
+    CustomerRows,
+    DesignerStats,
+    DesignStats,
+    EscalationRows,
+    EscalationRule,
+    Period,
+    WeekPositivity,
+    WeekSentiments,
+)
 
 
 @dataclass
@@ -14,12 +26,26 @@ class BulkResult:
     indexed: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)  # {"id", "status", "error"}
 
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class IndexingError(Exception):
+    """A document could not be indexed (after retries); the message has the engine's status and reason."""
+
 
 class SearchIndex(ABC):
-    """The search index: OpenSearch on AWS, an embedded engine locally."""
+    """The search index: OpenSearch on AWS, an embedded engine locally.
 
+    Documents: upsert by deterministic id (a replay overwrites, never duplicates). Insights: one query per
+    owner question, answered by the engine (see functions/domain/insights.py for what each one means).
+    """
+
+    # -- documents -------------------------------------------------------------------------------
     @abstractmethod
-    def index(self, index: str, doc_id: str, document: dict[str, Any]) -> None: ...
+    def index(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
+        """Upserts one document; raises IndexingError when the engine refuses it."""
 
     @abstractmethod
     def bulk(self, index: str, documents: list[tuple[str, dict[str, Any]]]) -> BulkResult: ...
@@ -35,3 +61,33 @@ class SearchIndex(ABC):
 
     @abstractmethod
     def ids(self, index: str) -> list[str]: ...
+
+    # -- insights (the comments index) -----------------------------------------------------------
+    @abstractmethod
+    def comment_span(self, period: Period) -> tuple[date, date] | None:
+        """Weeks (Mondays) of the first and last comment in the period; None when there is none."""
+
+    @abstractmethod
+    def customer_rows(self, period: Period) -> CustomerRows:
+        """New customers per week by first comment ever (authorSub), those first seen before the period,
+        and distinct customers commenting per week."""
+
+    @abstractmethod
+    def escalation_rows(self, period: Period, rule: EscalationRule, top: int, recent: int) -> EscalationRows:
+        """Comments the rule escalates: per week, the `top` designs with most, the `recent` newest."""
+
+    @abstractmethod
+    def design_stats(self, period: Period, top: int) -> list[DesignStats]:
+        """The `top` designs by comments (ties: designId ascending)."""
+
+    @abstractmethod
+    def designer_stats(self, period: Period) -> list[DesignerStats]:
+        """Every designer with comments in the period."""
+
+    @abstractmethod
+    def weekly_positivity(self, period: Period) -> list[WeekPositivity]:
+        """Average positivity of scored comments per week (weeks with scored comments only)."""
+
+    @abstractmethod
+    def weekly_sentiments(self, period: Period) -> list[WeekSentiments]:
+        """Comments per sentiment per week (weeks with comments only)."""

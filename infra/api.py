@@ -62,10 +62,12 @@ class Api(Construct):
             deletion_protection=config.retain_data,
             removal_policy=removal_policy(config),
         )
-        acknowledge(self.user_pool, "COG2", "MFA is optional (TOTP offered) so customers can comment without "
-                                            "an authenticator app; docs/deploy.md asks staff to enrol TOTP.")
-        acknowledge(self.user_pool, "COG8", "Threat protection needs the Cognito Plus plan at a per-user price; "
-                                            "accounts are admin-created (no self sign-up) for one small salon.")
+        acknowledge(self.user_pool, "COG2",
+                    "MFA is optional (TOTP offered) so customers can comment without an authenticator app; "
+                    "docs/deploy.md asks staff to enrol TOTP.")
+        acknowledge(self.user_pool, "COG8",
+                    "Threat protection needs the Cognito Plus plan at a per-user price; accounts are "
+                    "admin-created (no self sign-up) for one small salon.")
         self.groups = {
             group: cognito.UserPoolGroup(self, f"{group.title()}Group", user_pool=self.user_pool,
                                          group_name=group, description=f"Salon Insights {group}s")

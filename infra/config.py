@@ -66,7 +66,7 @@ class DeployConfig:
     search_instance_type: str = "t3.small.search"
     search_instance_count: int = 1
     search_volume_gib: int = 10
-    gallery_url: str = ""  # base URL of design pages for links in escalation emails (empty: the code's default)
+    gallery_url: str = ""  # design page base URL for escalation emails (empty: the code's default)
 
     @classmethod
     def from_node(cls, node: Node) -> DeployConfig:
@@ -102,7 +102,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 _FIELDS = {
     "stackName": "stack_name", "ownerEmail": "owner_email", "retainData": "retain_data",
-    "quarantineRetentionDays": "quarantine_retention_days", "rejectedRetentionDays": "rejected_retention_days",
+    "quarantineRetentionDays": "quarantine_retention_days",
+    "rejectedRetentionDays": "rejected_retention_days",
     "logRetentionDays": "log_retention_days", "maxUploadBytes": "max_upload_bytes",
     "searchInstanceType": "search_instance_type", "searchInstanceCount": "search_instance_count",
     "searchVolumeGiB": "search_volume_gib", "galleryUrl": "gallery_url",

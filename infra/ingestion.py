@@ -24,11 +24,9 @@ MAX_RECEIVE_COUNT = 5  # starter attempts per message before the queue's DLQ
 STARTER_CONCURRENCY = 5  # caps concurrent starters per queue, well below StartExecution quotas
 
 
-def dead_letter_queue(scope: Construct, construct_id: str, what: str) -> sqs.Queue:
-    queue = sqs.Queue(scope, construct_id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
-                      retention_period=Duration.days(14))
-    acknowledge(queue, "SQS3", f"This queue is itself a dead-letter queue ({what}); alarmed on depth.")
-    return queue
+def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
+    return sqs.Queue(scope, construct_id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                     retention_period=Duration.days(14))
 
 
 class QueuedWorkflowStart(Construct):
@@ -36,8 +34,11 @@ class QueuedWorkflowStart(Construct):
                  pattern: events.EventPattern, starter: SalonFunction, state_machine: sfn.IStateMachine,
                  arn_variable: str) -> None:
         super().__init__(scope, construct_id)
-        self.rule_dlq = dead_letter_queue(self, "RuleDeadLetters", "events the rule could not deliver")
-        self.queue_dlq = dead_letter_queue(self, "QueueDeadLetters", "events the starter failed to start")
+        self.rule_dlq = dead_letter_queue(self, "RuleDeadLetters")
+        acknowledge(self.rule_dlq, "SQS3",
+                    "This queue is the EventBridge rule target's dead-letter queue (no RedrivePolicy names "
+                    "it, so nag cannot tell); alarmed on depth.")
+        self.queue_dlq = dead_letter_queue(self, "QueueDeadLetters")
         timeout = starter.function.timeout
         assert timeout is not None
         self.queue = sqs.Queue(

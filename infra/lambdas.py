@@ -33,7 +33,8 @@ SPECS: dict[str, FunctionSpec] = {
     names.FN_EVALUATE_POLICY: FunctionSpec("Applies the moderation policy to Rekognition labels", 256, 10),
     names.FN_INDEX_DOCUMENT: FunctionSpec("Writes a document to the OpenSearch index", 256, 30),
     names.FN_RENDER_ALERT: FunctionSpec("Renders the owner's alert email", 256, 10),
-    names.FN_START_WORKFLOW: FunctionSpec("Starts the workflows from queued events, named per event", 256, 30),
+    names.FN_START_WORKFLOW: FunctionSpec("Starts the workflows from queued events, one name per event",
+                                          256, 30),
     names.FN_ASSESS_COMMENT: FunctionSpec("Escalation and burst decisions for an analysed comment", 256, 15),
     names.FN_UPLOAD_API: FunctionSpec("HTTP API: uploads, comments and insights", 512, 15),
 }
@@ -90,8 +91,8 @@ class SalonFunction(Construct):
         acknowledge(self.role, "IAM5", "X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) have no "
                                        "resource-level permissions, so they take Resource '*'.",
                     ["Resource::*"])
-        acknowledge(self.function, "L1", "Python 3.11 is the project's runtime (pyproject requires-python, "
-                                         "cp311 wheels in the layer): upgrading it is a project decision.")
+        acknowledge(self.function, "L1", "Python 3.11 is the project's runtime (pyproject requires-python; "
+                                         "the layer is built for cp311): upgrading it is a project decision.")
 
     def add_environment(self, key: str, value: str) -> None:
         self.function.add_environment(key, value)
@@ -100,7 +101,8 @@ class SalonFunction(Construct):
 class LambdaFunctions(Construct):
     """Every function named in FUNCTIONS, from one code asset and one dependency layer."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, assets: LambdaAssets, config: DeployConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, assets: LambdaAssets,
+                 config: DeployConfig) -> None:
         super().__init__(scope, construct_id)
         missing = set(names.FUNCTIONS) - SPECS.keys()
         if missing:

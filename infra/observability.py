@@ -66,7 +66,8 @@ class Observability(Construct):
         )
         self.dashboard.add_widgets(
             cw.GraphWidget(title="Dead-letter queue depth", width=8, left=[
-                q.metric_approximate_number_of_messages_visible(period=Duration.minutes(1), statistic="Maximum")
+                q.metric_approximate_number_of_messages_visible(period=Duration.minutes(1),
+                                                                statistic="Maximum")
                 for q in dead_letter_queues.values()]),
             cw.GraphWidget(title="EventBridge rule deliveries", width=8, left=[
                 m for r in rules.values() for m in (_rule_metric(r, "Invocations"),

@@ -21,7 +21,8 @@ DEFAULT_EVENT_BUS = "<default-event-bus>"
 RESOURCE_PREFIX = "arn:${Partition}:states:::"
 _PLACEHOLDER = re.compile(r"^\$\{([A-Za-z0-9_]+)\}$")
 
-# Rekognition and Comprehend analysis APIs have no resource-level permissions (Service Authorization Reference).
+# Rekognition and Comprehend analysis APIs have no resource-level permissions (Service Authorization
+# Reference).
 _NO_RESOURCE_APIS = {
     "rekognition": {"detectModerationLabels", "detectLabels", "detectText", "detectFaces"},
     "comprehend": {"detectDominantLanguage", "detectSentiment", "detectKeyPhrases", "detectEntities",
@@ -48,9 +49,22 @@ _OPTIMIZED = {
     "sqs:sendMessage": ("sqs:SendMessage", "QueueUrl"),
 }
 # TransactWriteItems/TransactGetItems are authorised per item, by the item's own action.
-_TRANSACT_ACTIONS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
-                     "ConditionCheck": "dynamodb:ConditionCheckItem", "Get": "dynamodb:GetItem"}
+_TRANSACT_ACTIONS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem",
+                     "Delete": "dynamodb:DeleteItem", "ConditionCheck": "dynamodb:ConditionCheckItem",
+                     "Get": "dynamodb:GetItem"}
 _SDK_RESOURCE_KEY = {"dynamodb": "TableName", "sns": "TopicArn", "sqs": "QueueUrl", "lambda": "FunctionName"}
+
+
+# The only actions this app grants on Resource "*": IAM offers no resource-level permission for them.
+WILDCARD_RESOURCE_ACTIONS = {
+    **{f"xray:{a}": "X-Ray tracing (Lambda active tracing, state machine tracing)"
+       for a in ("PutTraceSegments", "PutTelemetryRecords", "GetSamplingRules", "GetSamplingTargets")},
+    **{f"logs:{a}": "CloudWatch Logs vended-log delivery that Step Functions logging sets up"
+       for a in ("CreateLogDelivery", "GetLogDelivery", "UpdateLogDelivery", "DeleteLogDelivery",
+                 "ListLogDeliveries", "PutResourcePolicy", "DescribeResourcePolicies", "DescribeLogGroups")},
+    **{f"{service}:{api[0].upper()}{api[1:]}": f"{service} analysis API, no resource types"
+       for service, apis in _NO_RESOURCE_APIS.items() for api in apis},
+}
 
 
 class UnsupportedIntegration(ValueError):
@@ -110,8 +124,8 @@ def _put_events(state: str, params: Mapping[str, Any]) -> list[Need]:
     result = []
     for entry in entries:
         bus = _ref(state, entry, "EventBusName") or DEFAULT_EVENT_BUS
-        conditions = tuple((cond, str(entry[field])) for cond, field in
-                           (("events:source", "Source"), ("events:detail-type", "DetailType")) if field in entry)
+        pairs = (("events:source", "Source"), ("events:detail-type", "DetailType"))
+        conditions = tuple((cond, str(entry[field])) for cond, field in pairs if field in entry)
         result.append(Need("events:PutEvents", bus, state, conditions=conditions))
     return result
 
@@ -166,7 +180,7 @@ def _aws_sdk(state: str, service: str, api: str, params: Mapping[str, Any]) -> l
 
 
 def needs(definition: Mapping[str, Any]) -> list[Need]:
-    """Every IAM need of every Task, sorted; raises UnsupportedIntegration for anything not granted precisely."""
+    """Every IAM need of every Task, sorted; UnsupportedIntegration for anything not granted precisely."""
     result: list[Need] = []
     for name, state in tasks(definition):
         resource = str(state.get("Resource", ""))

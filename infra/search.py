@@ -28,7 +28,6 @@ class Search(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig) -> None:
         super().__init__(scope, construct_id)
-        self._principals: list[iam.IPrincipal] = []
         log_groups = {kind: logs.LogGroup(self, f"{kind}Logs", retention=log_retention(config),
                                           removal_policy=removal_policy(config))
                       for kind in ("App", "SlowSearch", "SlowIndex")}
@@ -42,7 +41,8 @@ class Search(Construct):
         )])
         # A fixed name lets the domain's own resource policy name its ARN without referencing itself.
         self.domain_name = domain_name(Stack.of(self).stack_name)
-        self.domain_arn = Stack.of(self).format_arn(service="es", resource="domain", resource_name=self.domain_name)
+        self.domain_arn = Stack.of(self).format_arn(service="es", resource="domain",
+                                                    resource_name=self.domain_name)
         self.domain = opensearch.Domain(
             self, "Domain",
             domain_name=self.domain_name,
@@ -97,10 +97,12 @@ class Search(Construct):
 
     def _templates(self, config: DeployConfig) -> None:
         applier = SalonFunction(
-            self, "ApplyIndexTemplates", function_name="salon-apply-index-templates", handler="handler.handler",
-            spec=FunctionSpec("Applies the OpenSearch index templates (CloudFormation custom resource)", 256, 300),
-            code=lambda_.Code.from_asset(str(index_templates.DIR), exclude=["__pycache__", "*.pyc",
-                                                                            "__init__.py", "*.json"]),
+            self, "ApplyIndexTemplates", function_name="salon-apply-index-templates",
+            handler="handler.handler",
+            spec=FunctionSpec("Applies the OpenSearch index templates (CloudFormation custom resource)",
+                              256, 300),
+            code=lambda_.Code.from_asset(str(index_templates.DIR),
+                                         exclude=["__pycache__", "*.pyc", "__init__.py"]),
             layers=[], config=config)
         templates = index_templates.templates()
         self.grant(applier.role, ["es:ESHttpDelete", "es:ESHttpPut"],
@@ -115,15 +117,19 @@ class Search(Construct):
         self.templates.node.add_dependency(self.domain)
 
     def _acknowledge(self) -> None:
-        acknowledge(self.domain, "OS1", "No VPC: the domain's endpoint is public but accepts only SigV4 "
-                                        "requests from the roles in its resource policy, over TLS 1.2; a VPC "
-                                        "would put every Lambda in it behind NAT and interface endpoints.")
-        acknowledge(self.domain, "OS3", "Access is granted to named IAM roles (resource policy + SigV4), not "
-                                        "to IP addresses; the callers are Lambda functions without fixed IPs.")
-        acknowledge(self.domain, "OS4", "Salon-sized single data node by default (salon:searchInstanceCount); "
-                                        "dedicated master nodes triple the cost for no gain at this size.")
-        acknowledge(self.domain, "OS7", "Salon-sized single data node by default; the index is derived data "
-                                        "(records live in DynamoDB), so zone awareness is not worth 2x nodes.")
+        acknowledge(self.domain, "OS1",
+                    "No VPC: the domain's endpoint is public but accepts only SigV4 requests from the "
+                    "roles in its resource policy, over TLS 1.2; a VPC would put every Lambda behind NAT "
+                    "or interface endpoints.")
+        acknowledge(self.domain, "OS3",
+                    "Access is granted to named IAM roles (resource policy + SigV4), not to IP addresses; "
+                    "the callers are Lambda functions without fixed IPs.")
+        acknowledge(self.domain, "OS4",
+                    "Salon-sized single data node by default (salon:searchInstanceCount); dedicated master "
+                    "nodes triple the cost for no gain at this size.")
+        acknowledge(self.domain, "OS7",
+                    "Salon-sized single data node by default; the index is derived data (records live in "
+                    "DynamoDB), so zone awareness is not worth twice the nodes.")
 
 
 def domain_name(stack_name: str) -> str:

@@ -31,14 +31,14 @@ from salon import asl
 
 CONFIG_DIR = asl.WORKFLOWS_DIR.parent / "config"
 
+IMAGE_WORKFLOW = "image_moderation"
+COMMENT_WORKFLOW = "comment_sentiment"
 # Workflow file -> state machine type. Both Standard: the starter dedups events by execution name, which
 # only Standard honours (StartExecution is not idempotent for Express); trade-off in docs/deploy.md.
 WORKFLOW_TYPES = {
-    "image_moderation": sfn.StateMachineType.STANDARD,
-    "comment_sentiment": sfn.StateMachineType.STANDARD,
+    IMAGE_WORKFLOW: sfn.StateMachineType.STANDARD,
+    COMMENT_WORKFLOW: sfn.StateMachineType.STANDARD,
 }
-IMAGE_WORKFLOW = "image_moderation"
-COMMENT_WORKFLOW = "comment_sentiment"
 # Console domain per partition, for the execution links in the owner's emails.
 CONSOLE_DOMAINS = {"aws": "console.aws.amazon.com", "aws-cn": "console.amazonaws.cn",
                    "aws-us-gov": "console.amazonaws-us-gov.com"}
@@ -62,15 +62,11 @@ def comment_policy_json() -> str:
     return policy_json(CONFIG_DIR / "comment_policy.json", lambda doc: CommentPolicy.load(json.dumps(doc)))
 
 
-def workflow_exists(workflow: str) -> bool:
-    return asl.definition_path(workflow).is_file()
-
-
 class SalonStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, assets: LambdaAssets,
-                 **kwargs: object) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig,
+                 assets: LambdaAssets) -> None:
         super().__init__(scope, construct_id, description="Salon Insights: moderated design gallery, "
-                                                          "comment sentiment and owner insights", **kwargs)
+                                                          "comment sentiment and owner insights")
         self.config = config
         self.storage = Storage(self, "Storage", config=config)
         self.notifications = Notifications(self, "Notifications", config=config)
@@ -95,8 +91,8 @@ class SalonStack(Stack):
             })
         acknowledge(self.image.role, "IAM5", "Object-level S3 access is scoped to key prefixes: uploads/* "
                                              "(read, tag, delete) and quarantine/* (write the copy).",
-                    [f"Resource::<{self.get_logical_id(_cfn(uploads))}.Arn>/{names.UPLOAD_PREFIX}*",
-                     f"Resource::<{self.get_logical_id(_cfn(uploads))}.Arn>/{names.QUARANTINE_PREFIX}*"])
+                    [self._objects_finding(names.UPLOAD_PREFIX),
+                     self._objects_finding(names.QUARANTINE_PREFIX)])
         starter = self.functions[names.FN_START_WORKFLOW]
         self.image_start = QueuedWorkflowStart(
             self, "ImageIngestion", description="S3 Object Created under uploads/ -> image workflow queue",
@@ -111,20 +107,18 @@ class SalonStack(Stack):
                                    "upload-queue-dlq": self.image_start.queue_dlq}
         self.rules = {"upload-created": self.image_start.rule}
 
-        self.comment: AslStateMachine | None = None
-        if workflow_exists(COMMENT_WORKFLOW):
-            self.comment = AslStateMachine(self, "CommentSentiment", workflow=COMMENT_WORKFLOW, refs=refs,
-                                           config=config, state_machine_type=WORKFLOW_TYPES[COMMENT_WORKFLOW])
-            self.comment_start = QueuedWorkflowStart(
-                self, "CommentIngestion", description="CommentSubmitted -> comment workflow queue",
-                pattern=events.EventPattern(source=[names.EVENT_SOURCE],
-                                            detail_type=[names.EVENT_COMMENT_SUBMITTED]),
-                starter=starter, state_machine=self.comment.state_machine,
-                arn_variable=names.ENV_COMMENT_STATE_MACHINE_ARN)
-            self.state_machines[COMMENT_WORKFLOW] = self.comment.state_machine
-            self.dead_letter_queues["comment-rule-dlq"] = self.comment_start.rule_dlq
-            self.dead_letter_queues["comment-queue-dlq"] = self.comment_start.queue_dlq
-            self.rules["comment-submitted"] = self.comment_start.rule
+        self.comment = AslStateMachine(self, "CommentSentiment", workflow=COMMENT_WORKFLOW, refs=refs,
+                                       config=config, state_machine_type=WORKFLOW_TYPES[COMMENT_WORKFLOW])
+        self.comment_start = QueuedWorkflowStart(
+            self, "CommentIngestion", description="CommentSubmitted -> comment workflow queue",
+            pattern=events.EventPattern(source=[names.EVENT_SOURCE],
+                                        detail_type=[names.EVENT_COMMENT_SUBMITTED]),
+            starter=starter, state_machine=self.comment.state_machine,
+            arn_variable=names.ENV_COMMENT_STATE_MACHINE_ARN)
+        self.state_machines[COMMENT_WORKFLOW] = self.comment.state_machine
+        self.dead_letter_queues["comment-rule-dlq"] = self.comment_start.rule_dlq
+        self.dead_letter_queues["comment-queue-dlq"] = self.comment_start.queue_dlq
+        self.rules["comment-submitted"] = self.comment_start.rule
 
         self.observability = Observability(
             self, "Observability", topic=self.notifications.operations, state_machines=self.state_machines,
@@ -158,7 +152,6 @@ class SalonStack(Stack):
 
     def _configure_functions(self) -> None:
         fns, tables, bucket = self.functions, self.storage.tables, self.storage.uploads
-        objects = f"Resource::<{self.get_logical_id(_cfn(bucket))}.Arn>/{names.UPLOAD_PREFIX}*"
 
         inspect = fns[names.FN_INSPECT_UPLOAD]
         inspect.add_environment(names.ENV_UPLOADS_BUCKET, bucket.bucket_name)
@@ -166,7 +159,8 @@ class SalonStack(Stack):
         inspect.role.add_to_policy(iam.PolicyStatement(
             actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")]))
         acknowledge(inspect.role, "IAM5", "Reads objects under the uploads/ prefix only: the keys are "
-                                          "generated per upload, so the grant is a key prefix.", [objects])
+                                          "generated per upload, so the grant is a key prefix.",
+                    [self._objects_finding(names.UPLOAD_PREFIX)])
 
         fns[names.FN_EVALUATE_POLICY].add_environment(names.ENV_POLICY_JSON, moderation_policy_json())
 
@@ -208,13 +202,15 @@ class SalonStack(Stack):
             names.ENV_JWT_ISSUER: self.api.issuer,
             names.ENV_SEARCH_BACKEND: "opensearch",
             names.ENV_OPENSEARCH_ENDPOINT: self.search.endpoint,
+            names.ENV_COMMENT_POLICY_JSON: comment_policy_json(),  # GET /insights lists what it escalates
         }.items():
             api_fn.add_environment(key, value)
         # Presigned POSTs are signed with this role: the upload itself is authorised as s3:PutObject.
         api_fn.role.add_to_policy(iam.PolicyStatement(
             actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")]))
         # POST /designs/{id}/comments: is the design published? then emit CommentSubmitted, nothing else.
-        api_fn.role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[photos.table_arn]))
+        api_fn.role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"],
+                                                      resources=[photos.table_arn]))
         api_fn.role.add_to_policy(iam.PolicyStatement(
             actions=["events:PutEvents"], resources=[event_bus_arn(self, names.EVENT_BUS)],
             conditions={"StringEquals": {"events:source": [names.EVENT_SOURCE],
@@ -225,7 +221,13 @@ class SalonStack(Stack):
                            for op in ("_search", "_count")])
         acknowledge(api_fn.role, "IAM5", "Presigned upload POSTs may write only under uploads/ (keys are "
                                          "generated per upload, so the grant is a key prefix).",
-                    [f"Resource::<{self.get_logical_id(_cfn(bucket))}.Arn>/{names.UPLOAD_PREFIX}*"])
+                    [self._objects_finding(names.UPLOAD_PREFIX)])
+
+    def _objects_finding(self, prefix: str) -> str:
+        """The cdk-nag IAM5 finding for objects under a prefix of the uploads bucket."""
+        bucket = self.storage.uploads.node.default_child
+        assert isinstance(bucket, CfnElement)
+        return f"Resource::<{self.get_logical_id(bucket)}.Arn>/{prefix}*"
 
     def _outputs(self) -> None:
         outputs = {
@@ -238,20 +240,12 @@ class SalonStack(Stack):
             "AlertsTopicArn": (self.notifications.alerts.topic_arn, "Owner alerts (email)"),
             "OperationsTopicArn": (self.notifications.operations.topic_arn, "CloudWatch alarms (email)"),
             "OpenSearchEndpoint": (self.search.endpoint, "OpenSearch domain endpoint (IAM/SigV4 only)"),
+            "CommentStateMachineArn": (self.comment.state_machine.state_machine_arn, "Comment workflow"),
             "DashboardName": (self.observability.dashboard.dashboard_name, "CloudWatch dashboard"),
         }
-        if self.comment is not None:
-            outputs["CommentStateMachineArn"] = (self.comment.state_machine.state_machine_arn,
-                                                 "Comment sentiment workflow")
         for name, table in self.storage.tables.items():
             key = "".join(p.title() for p in name.removeprefix("salon-").split("-")) + "TableName"
             outputs[key] = (table.table_name, f"DynamoDB table {name}")
         for key, (value, description) in outputs.items():
             CfnOutput(self, key, value=value, description=description)
 
-
-def _cfn(construct: Construct) -> CfnElement:
-    """The L1 resource under an L2 construct (for logical ids in nag finding ids)."""
-    child = construct.node.default_child
-    assert isinstance(child, CfnElement)
-    return child

@@ -9,7 +9,6 @@ from constructs import Construct
 
 from functions import names
 from infra.config import DeployConfig
-from infra.nag import acknowledge
 
 # Table -> partition key (all strings). The workflows and handlers read the physical names from the
 # environment / definition substitutions.
@@ -40,8 +39,6 @@ class Storage(Construct):
             removal_policy=removal,
             auto_delete_objects=destroy,
         )
-        acknowledge(self.access_logs, "S1", "This bucket is the destination of the uploads bucket's server "
-                                            "access logs; logging it into itself would loop.")
 
         self.uploads = s3.Bucket(
             self, "Uploads",

@@ -84,21 +84,22 @@ def _put_events_statement(bus: str, needs: Sequence[Need], refs: Mapping[str, Re
                           stack: Stack) -> iam.PolicyStatement:
     """PutEvents on one bus, limited to the sources and detail types the ASL writes when all are literal."""
     resources = _resources(needs[0], refs, {}, stack)
-    conditions: dict[str, list[str]] = defaultdict(list)
+    conditions: dict[str, set[str]] = defaultdict(set)
     if all(len(n.conditions) == 2 for n in needs):
         for need in needs:
             for key, value in need.conditions:
-                if value not in conditions[key]:
-                    conditions[key].append(value)
+                conditions[key].add(value)
+    equals = {key: sorted(values) for key, values in conditions.items()}
     return iam.PolicyStatement(actions=["events:PutEvents"], resources=resources,
-                               conditions={"StringEquals": dict(conditions)} if conditions else None)
+                               conditions={"StringEquals": equals} if equals else None)
 
 
 class AslStateMachine(Construct):
     """One workflow file -> a state machine with logging (ALL, with data), X-Ray and its own role.
 
-    Every ${Placeholder} in the file must have a Ref; the definition is deployed as the file's exact text
-    and CloudFormation applies the substitutions (DefinitionString + DefinitionSubstitutions).
+    Every ${Placeholder} in the file must have a Ref. The file itself is the deployed definition: an S3
+    asset (byte for byte) that CloudFormation reads and substitutes (DefinitionS3Location +
+    DefinitionSubstitutions).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, workflow: str, refs: Mapping[str, Ref],
@@ -118,8 +119,8 @@ class AslStateMachine(Construct):
 
         self.role = iam.Role(
             self, "Role",
-            assumed_by=iam.ServicePrincipal("states.amazonaws.com",
-                                            conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}),
+            assumed_by=iam.ServicePrincipal(
+                "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}),
             description=f"Step Functions role of {workflow}: the actions its tasks need",
         )
         for statement in statements(self.needs, refs, dynamic_resources or {}, stack):
@@ -132,11 +133,12 @@ class AslStateMachine(Construct):
         )
         self.state_machine = sfn.StateMachine(
             self, "StateMachine",
-            definition_body=sfn.DefinitionBody.from_string(self.text),
+            definition_body=sfn.DefinitionBody.from_file(str(asl.definition_path(workflow))),
             definition_substitutions=self.substitutions,
             state_machine_type=state_machine_type,
             role=self.role,
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL,
+                                include_execution_data=True),
             tracing_enabled=True,
         )
         wildcard_apis = sorted(n.action for n in self.needs if n.resource == WILDCARD)

@@ -8,6 +8,7 @@ import email
 import email.policy
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class StackClient:
     endpoints: Endpoints
     timeout: float = 60.0
     _tokens: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def connect(cls, config: StackConfig | None = None) -> StackClient:
@@ -64,6 +66,10 @@ class StackClient:
     # -- identity --------------------------------------------------------------------------
     def token(self, username: str, group: str) -> str:
         """Signs in as `username`, creating the user in `group` first if the local pool lacks them."""
+        with self._lock:  # threads signing in one new user must not see it before its group is set
+            return self._token(username, group)
+
+    def _token(self, username: str, group: str) -> str:
         cached = self._tokens.get(username)
         if cached and cached[1] > time.time() + 60:
             return cached[0]

@@ -15,6 +15,6 @@ echo "bootstrap: installing Python packages into .venv (first run takes a few mi
 .venv/bin/python -m pip install --quiet -e ".[dev]" >&2
 # The French VADER lexicon (MIT) without the package's GPL dependencies, which the project never imports.
 .venv/bin/python -m pip install --quiet --no-deps "vadersentiment-fr==1.3.4" >&2
-echo "bootstrap: installing npm packages (asl-validator, aws-cdk)" >&2
+echo "bootstrap: installing npm packages (asl-validator, aws-cdk, @mediapipe/hands models)" >&2
 npm ci --silent --no-audit --no-fund >&2
 echo "$want" > "$stamp"

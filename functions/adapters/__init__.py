@@ -26,4 +26,8 @@ def search_index(settings: Settings) -> SearchIndex:
         from functions.adapters.embedded_index import EmbeddedIndex
 
         return EmbeddedIndex(settings.search_path)
-    raise ValueError(f"unknown search backend {settings.search_backend!r} (expected 'embedded')")
+    if settings.search_backend == "opensearch":
+        from functions.adapters.opensearch_index import OpenSearchIndex
+
+        return OpenSearchIndex.connect(settings.opensearch_endpoint, settings.aws_region)
+    raise ValueError(f"unknown search backend {settings.search_backend!r} (expected 'embedded' or 'opensearch')")

@@ -17,8 +17,10 @@ from functions.config import settings
 from functions.domain.comments import CommentRefused, submitted_detail
 from functions.domain.executions import execution_name
 from functions.domain.identity import Caller, caller_from_claims
+from functions.domain.insights import InsightsRequestError
 from functions.domain.uploads import UploadRefused, presign_upload
 from functions.errors import InvalidEventError
+from functions.handlers import insights_api
 from functions.schemas import validate
 
 logger = Logger()
@@ -79,6 +81,17 @@ def create_comment(design_id: str) -> Response:
     return Response(202, content_types.APPLICATION_JSON,
                     {"commentId": detail["commentId"], "designId": design_id, "status": "received",
                      "execution": execution_name({"detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail})})
+
+
+@app.get(names.ROUTE_INSIGHTS)
+@tracer.capture_method
+def get_insights() -> Response:
+    caller(names.GROUP_OWNER)
+    try:
+        answers = insights_api.answers(app.current_event.query_string_parameters or {})
+    except InsightsRequestError as exc:
+        raise BadRequestError(str(exc)) from exc
+    return Response(200, content_types.APPLICATION_JSON, answers)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

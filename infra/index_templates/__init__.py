@@ -1,15 +1,18 @@
-"""Index templates for the OpenSearch domain and the custom resource that applies them at deploy."""
+"""The custom resource that applies the OpenSearch index templates at deploy (handler.py is its asset).
+
+The templates themselves are the project's contracts, schemas/index_<index>.json, named as the OpenSearch
+adapter names them (salon-photos, salon-comments): infra reads them through the adapter, never a copy.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 DIR = Path(__file__).resolve().parent
-TEMPLATES_FILE = DIR / "templates.json"
 
 
 def templates() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(TEMPLATES_FILE.read_text(encoding="utf-8"))
-    return loaded
+    from functions.adapters.opensearch_index import index_templates
+
+    return dict(index_templates())

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from botocore.auth import SigV4Auth
@@ -27,13 +28,14 @@ Opener = Callable[..., Any]
 ATTEMPTS = 4
 
 
-def signed(method: str, url: str, body: bytes | None, region: str, credentials: Credentials) -> urllib.request.Request:
+def signed(method: str, url: str, body: bytes | None, region: str,
+           credentials: Credentials) -> urllib.request.Request:
     request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": "application/json"})
     SigV4Auth(credentials, "es", region).add_auth(request)
     return urllib.request.Request(url, data=body, method=method, headers=dict(request.headers.items()))
 
 
-def _send(make: Callable[[], urllib.request.Request], opener: Opener, sleep: Callable[[float], None]) -> int:
+def _send(make: Callable[[], urllib.request.Request], opener: Opener) -> int:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with opener(make(), timeout=30) as response:
@@ -45,21 +47,20 @@ def _send(make: Callable[[], urllib.request.Request], opener: Opener, sleep: Cal
         except urllib.error.URLError:
             if attempt == ATTEMPTS:
                 raise
-        sleep(2 ** attempt)  # a new domain can answer 5xx for a short while
+        time.sleep(2 ** attempt)  # a new domain can answer 5xx for a short while
     raise AssertionError("unreachable")
 
 
 def apply(endpoint: str, templates: dict[str, Any], removed: list[str], region: str,
-          credentials: Credentials, opener: Opener = urllib.request.urlopen,
-          sleep: Callable[[float], None] = time.sleep) -> list[str]:
+          credentials: Credentials, opener: Opener = urllib.request.urlopen) -> list[str]:
     base = f"https://{endpoint}/_index_template/"
     for name in sorted(templates):
         body = json.dumps(templates[name]).encode()
-        _send(lambda n=name, b=body: signed("PUT", base + n, b, region, credentials), opener, sleep)
+        _send(partial(signed, "PUT", base + name, body, region, credentials), opener)
         logger.info("applied index template %s", name)
     for name in sorted(removed):
         try:
-            _send(lambda n=name: signed("DELETE", base + n, None, region, credentials), opener, sleep)
+            _send(partial(signed, "DELETE", base + name, None, region, credentials), opener)
         except RuntimeError as exc:
             if not str(exc).startswith("404"):
                 raise

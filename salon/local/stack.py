@@ -28,7 +28,8 @@ from salon.local.pumps import EventSourceMapping, Mailbox, Pump
 log = logging.getLogger(__name__)
 
 ROUTES = [http_api.Route("POST", "/uploads", names.FN_UPLOAD_API),
-          http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API)]
+          http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API),
+          http_api.Route("GET", names.ROUTE_INSIGHTS, names.FN_UPLOAD_API)]
 
 
 class PortInUseError(RuntimeError):

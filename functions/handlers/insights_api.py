@@ -1,0 +1,33 @@
+"""GET /insights: the owner's six questions from the search index (the route is in functions/handlers/api.py).
+
+The index is whichever adapter the configuration names (OpenSearch on AWS, the embedded index locally); the
+escalation rule is the comment policy's, so the answer lists what AssessComment escalates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from functions.adapters import search_index
+from functions.config import settings
+from functions.domain import insights
+from functions.domain.comments import CommentPolicy
+from functions.ports import SearchIndex
+
+
+@cache
+def index() -> SearchIndex:
+    return search_index(settings())
+
+
+@cache
+def rule() -> insights.EscalationRule:
+    return insights.EscalationRule.from_policy(CommentPolicy.load(settings().comment_policy_json))
+
+
+def answers(params: Mapping[str, str | None]) -> dict[str, Any]:
+    """Query parameters: since, until (dates, inclusive), minComments, top, recent. Raises InsightsRequestError."""
+    request = insights.InsightsRequest.from_query(params, rule(), settings().insights_min_comments)
+    return insights.answer(index(), request).to_dict()
