@@ -192,7 +192,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from salon.demo import run
 
     logging.basicConfig(level=logging.ERROR)
-    return run(console, count=args.count, images=Path(args.images) if args.images else None)
+    return run(console, weeks=args.weeks, images=Path(args.images) if args.images else None,
+               report_path=Path(args.report) if args.report else None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="start the embedded stack and play the scenario end to end")
     demo.add_argument("--images", help="a folder of your own photos to upload instead of the drawn ones")
-    demo.add_argument("--count", type=int, default=20, help="how many drawn photos to upload")
+    demo.add_argument("--weeks", type=int, default=6, help="how many weeks of comments to play (default 6)")
+    demo.add_argument("--report", help="where to write the insights report (default ./demo-report.html)")
     demo.set_defaults(func=cmd_demo)
 
     execution = sub.add_parser("execution", help="one execution's path through the states, like the console")

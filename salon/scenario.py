@@ -214,10 +214,12 @@ def _analysis(rnd: random.Random, mean: float, palette: bool) -> tuple[str, dict
 
 
 def generate(weeks: int = 12, seed: int = 7, start: date | None = None, now: datetime | None = None,
-             scale: float = 1.0, palette: bool = False) -> Scenario:
+             scale: float = 1.0, palette: bool = False, multilingual: bool = False) -> Scenario:
     """A scenario of `weeks` weeks starting on the Monday `start` (default: so that the last week is this week;
     comments then never lie after `now`). `scale` multiplies the customers; `palette` snaps the scores to a
-    few distinct analyses (see PALETTE)."""
+    few distinct analyses (see PALETTE); `multilingual` writes comments in the demo's ten languages."""
+    from salon.demo.texts import pick
+
     if weeks < 1:
         raise ValueError("a scenario needs at least one week")
     rnd = random.Random(seed)
@@ -250,9 +252,12 @@ def generate(weeks: int = 12, seed: int = 7, start: date | None = None, now: dat
                     sentiment, scores, language = "UNSCORED", {}, "nl"
                 else:
                     (sentiment, scores), language = _analysis(rnd, mean, palette), "en"
+                text = rnd.choice(TEXTS[sentiment])
+                if multilingual:
+                    language, text = pick(rnd, sentiment, TEXTS)
                 scenario.comments.append(Comment(
                     _uuid(rnd), design.design_id, design.designer, customer.username, customer.sub, base + offset,
-                    language, sentiment, dict(scores), rnd.choice(TEXTS[sentiment])))
+                    language, sentiment, dict(scores), text))
     scenario.comments.sort(key=lambda c: c.submitted_at)
     return scenario
 
@@ -309,7 +314,8 @@ Progress = Callable[[str, int, int], None]
 
 
 def seed_stack(client: Any, scenario: Scenario, *, workers: int = 4, attempts: int = 5,
-               script: Script | None = None, progress: Progress | None = None) -> SeedReport:
+               script: Script | None = None, progress: Progress | None = None,
+               draw: Callable[[int], bytes] | None = None) -> SeedReport:
     """Plays the scenario through a running embedded stack (a salon.client.StackClient).
 
     Designs: drawn manicures uploaded by their designer (presigned POST -> image-moderation workflow); one the
@@ -318,9 +324,11 @@ def seed_stack(client: Any, scenario: Scenario, *, workers: int = 4, attempts: i
     week's through the comment API (the server stamps the time), older ones as the CommentSubmitted event the
     API would have sent at the time (EventBridge -> SQS -> comment workflow), so the weeks keep their history.
     `script(group)` is called before each group of comments with the same analysis (tests script the AI).
+    `draw(seed)` makes a design's image (default: a drawn manicure).
     """
     from salon.demo.images import manicure
 
+    draw = draw or manicure
     started = time.monotonic()
     report = SeedReport(designs_planned=len(scenario.designs), comments_planned=len(scenario.comments))
     design_ids, lock = {}, threading.Lock()
@@ -335,7 +343,7 @@ def seed_stack(client: Any, scenario: Scenario, *, workers: int = 4, attempts: i
     def upload(design: Design, folder: Path) -> None:
         for attempt in range(attempts):
             path = folder / f"{design.design_id}-{attempt}.jpg"
-            path.write_bytes(manicure(design.image_seed + 7919 * attempt))
+            path.write_bytes(draw(design.image_seed + 7919 * attempt))
             result = client.upload(path, design.designer, wait=True)
             with lock:
                 report.uploads += 1
