@@ -188,6 +188,23 @@ def cmd_designs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from salon.ai import TextModels, VisionModels
+
+    with console.status("loading the offline models"):
+        tiers = {**VisionModels.load().tiers(), **TextModels.load().tiers()}
+    if args.json:
+        print(json.dumps(tiers, indent=2))
+        return 0
+    table = Table(title="Offline AI stand-ins (production uses Rekognition and Comprehend)")
+    table.add_column("capability")
+    table.add_column("tier in use")
+    for capability, tier in tiers.items():
+        table.add_row(capability, tier)
+    console.print(table)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from salon.demo import run
 
@@ -251,6 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     redrive = sub.add_parser("redrive", help="rerun a failed execution with the same input (local stand-in)")
     redrive.add_argument("name")
     redrive.set_defaults(func=cmd_redrive)
+
+    models = sub.add_parser("models", help="which model tier each AI capability runs on")
+    models.add_argument("--json", action="store_true")
+    models.set_defaults(func=cmd_models)
 
     cli_insights.register(sub)
 

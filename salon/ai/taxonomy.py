@@ -57,3 +57,39 @@ def expand(scores: dict[str, float], min_confidence: float, max_labels: int | No
     if max_labels is not None:
         kept = kept[: max(0, max_labels)]
     return [make_label(n, c) for c, n in kept]
+
+
+# Rekognition's moderation taxonomy (v7) for the labels the moderation stand-in can emit: name -> (parent, level).
+_MODERATION: dict[str, tuple[str, int]] = {
+    "Explicit": ("", 1),
+    "Explicit Nudity": ("Explicit", 2),
+    "Rude Gestures": ("", 1),
+    "Middle Finger": ("Rude Gestures", 2),
+}
+
+
+def known_moderation_labels() -> list[str]:
+    return sorted(_MODERATION)
+
+
+def moderation_labels(scores: dict[str, float], min_confidence: float) -> list[dict[str, Any]]:
+    """DetectModerationLabels entries for level-2 ``scores`` (0-100), each preceded by its level-1 category at
+    the best child's confidence, as Rekognition reports both levels; categories in the order of ``scores``."""
+    out: list[dict[str, Any]] = []
+    scores = {name: round(float(min(100.0, max(0.0, conf))), 3) for name, conf in scores.items()}
+    parents: dict[str, float] = {}
+    for name, conf in scores.items():
+        parent = _MODERATION[name][0]
+        parents[parent] = max(parents.get(parent, 0.0), conf)
+    for parent, best in parents.items():
+        if best < min_confidence:
+            continue
+        out.append(_moderation_label(parent, best))
+        out += [_moderation_label(n, c) for n, c in scores.items()
+                if _MODERATION[n][0] == parent and c >= min_confidence]
+    return out
+
+
+def _moderation_label(name: str, confidence: float) -> dict[str, Any]:
+    parent, level = _MODERATION[name]
+    return {"Name": name, "ParentName": parent, "Confidence": confidence, "TaxonomyLevel": level}

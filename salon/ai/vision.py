@@ -6,7 +6,6 @@ from typing import Any
 
 from salon.ai import labels_clip, labels_hands
 from salon.ai.images import decode
-from salon.ai.moderation import TIER as MODERATION_TIER
 from salon.ai.moderation import NsfwModerator
 from salon.ai.taxonomy import expand
 from salon.ai.tiers import choose
@@ -33,4 +32,4 @@ class VisionModels:
         return self._moderator.labels(decode(image), min_confidence)
 
     def tiers(self) -> dict[str, str]:
-        return {"labels": self._labeler.tier, "moderation": MODERATION_TIER}
+        return {"labels": self._labeler.tier, "moderation": self._moderator.tier}

@@ -71,3 +71,11 @@ def test_history_summary_counts_retries():
               {"executionFailedEventDetails": {"error": "E"}}]
     assert summarise_history(events) == {"states": ["A", "B"], "failedAttempts": {"A": 2}, "error": {"error": "E"}}
     assert json.dumps(summarise_history([]))
+
+
+def test_salon_models_reports_a_tier_per_capability(capsys):
+    from salon import cli
+
+    assert cli.main(["models", "--json"]) == 0
+    tiers = json.loads(capsys.readouterr().out)
+    assert set(tiers) >= {"labels", "moderation", "language", "sentiment"} and all(tiers.values())
