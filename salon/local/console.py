@@ -20,10 +20,11 @@ FILL = {"succeeded": "#c8f0c4", "retried": "#fff0a8", "caught": "#f2c6ff", "fail
 BOX_W, BOX_H, GAP_X, GAP_Y = 210, 34, 24, 36
 
 
-def _edges(state: dict[str, Any]) -> list[str]:
+def _edges(state: dict[str, Any], catches: bool = True) -> list[str]:
     targets = [state.get("Next"), state.get("Default")]
     targets += [c.get("Next") for c in state.get("Choices", [])]
-    targets += [c.get("Next") for c in state.get("Catch", [])]
+    if catches:
+        targets += [c.get("Next") for c in state.get("Catch", [])]
     return [t for t in dict.fromkeys(targets) if t]
 
 
@@ -56,16 +57,21 @@ def graph_svg(definition: dict[str, Any], steps: list[Step]) -> str:
         col, row = positions[name]
         return GAP_X + col * (BOX_W + GAP_X) + BOX_W / 2, GAP_Y + row * (BOX_H + GAP_Y)
 
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' font-family='sans-serif' "
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' style='flex:none' "
+             "font-family='sans-serif' "
              "font-size='12'><defs><marker id='a' viewBox='0 0 10 10' refX='9' refY='5' markerWidth='6' "
              "markerHeight='6' orient='auto'><path d='M0,0 L10,5 L0,10 z'/></marker></defs>"]
     for name, state in definition["States"].items():
+        normal = set(_edges(state, catches=False))
         for target in _edges(state):
             (x1, y1), (x2, y2) = centre(name), centre(target)
             on_path = (name, target) in taken
+            if not on_path and target not in normal:
+                continue  # an untaken Catch edge: omitted so the graph stays readable
             colour, stroke = ("#222", 3) if on_path else ("#bbb", 1)
+            dash = "" if target in normal else " stroke-dasharray='6 4'"
             parts.append(f"<line x1='{x1}' y1='{y1 + BOX_H}' x2='{x2}' y2='{y2}' stroke='{colour}' "
-                         f"stroke-width='{stroke}' marker-end='url(#a)'/>")
+                         f"stroke-width='{stroke}'{dash} marker-end='url(#a)'/>")
     for name, state in definition["States"].items():
         x, y = centre(name)
         fill = FILL.get(outcome.get(name, ""), "#f4f4f4")

@@ -37,21 +37,30 @@ def test_execution_view_shows_retry_catch_failure_and_redrive(client, stack, ai_
     assert json.loads(capsys.readouterr().out)["name"] == failed["execution"]
 
 
-def test_executions_list_newest_first_with_states(client):
+def test_executions_list_newest_first_with_states(client, tmp_path):
+    path = tmp_path / "l.jpg"
+    path.write_bytes(jpeg())
+    client.upload(path, "lister", wait=True)
     rows = client.executions(limit=5)
     assert rows and rows == sorted(rows, key=lambda r: r["started"], reverse=True)
     assert all(r["states"] for r in rows)
 
 
-def test_redrive_refuses_a_succeeded_execution(client):
-    succeeded = next(r for r in client.executions(limit=50) if r["status"] == "SUCCEEDED")
+def test_redrive_refuses_a_succeeded_execution(client, tmp_path):
+    path = tmp_path / "r.jpg"
+    path.write_bytes(jpeg())
+    succeeded = client.upload(path, "redriver", wait=True)
+    assert succeeded["status"] == "SUCCEEDED"
     with pytest.raises(Exception, match="only failed executions"):
-        client.redrive(succeeded["name"])
+        client.redrive(succeeded["execution"])
 
 
-def test_local_console_draws_the_path_of_an_execution(client):
+def test_local_console_draws_the_path_of_an_execution(client, tmp_path):
     import requests
 
+    path = tmp_path / "c.jpg"
+    path.write_bytes(jpeg())
+    client.upload(path, "console-viewer", wait=True)
     row = client.executions(limit=1)[0]
     arn = client.find_execution(row["name"])["executionArn"]
     page = requests.get(f"{client.endpoints.api}/console/executions/{arn}", timeout=10)
