@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import socket
+import threading
 from typing import Any
 
 import boto3
@@ -112,6 +113,8 @@ class EmbeddedStack:
                        Pump("mailbox", mailbox.step)]
         for pump in self._pumps:
             pump.start()
+        # Load the offline models in the background so the first upload and comment do not wait for them.
+        threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True).start()
         self.endpoints = Endpoints(moto=moto_url, lambda_=lam.url, ai=ai.url, api=api.url, region=cfg.region,
                                    user_pool_id=res.user_pool_id, user_pool_client_id=res.user_pool_client_id,
                                    image_state_machine_arn=res.image_state_machine_arn,
