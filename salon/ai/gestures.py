@@ -36,6 +36,7 @@ import numpy as np
 from PIL import Image
 
 from salon.ai import hands as hand_model
+from salon.ai.images import rgb_array
 
 WRIST = hand_model.WRIST
 INDEX, MIDDLE, RING, PINKY = 1, 2, 3, 4  # positions in hand_model.FINGERS (0 is the thumb)
@@ -149,15 +150,6 @@ def _palm_length(xy: np.ndarray) -> float:
     return float(np.linalg.norm(xy[_MCP[MIDDLE]] - xy[WRIST]))
 
 
-def _rgb(img: Image.Image) -> np.ndarray:
-    rgb: np.ndarray = np.asarray(img.convert("RGB"))
-    h, w = rgb.shape[:2]
-    s = _MAX_SIDE / max(h, w)
-    if s < 1:
-        rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(rgb)
-
-
 class GestureDetector:
     """Middle-finger confidence (0-100) of an image, from its own MediaPipe hand landmarker."""
 
@@ -166,7 +158,7 @@ class GestureDetector:
         self.tier = f"middle finger from the landmarks' joint angles and reach: {hand_model.describe(landmarker)}"
 
     def hands(self, img: Image.Image) -> list[hand_model.Hand]:
-        return find_hands(self._landmarker, _rgb(img))
+        return find_hands(self._landmarker, rgb_array(img, _MAX_SIDE))
 
     def middle_finger(self, img: Image.Image) -> float | None:
         """The confidence, or None when no hand was found (nothing to judge)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -35,3 +36,21 @@ def to_array(img: Image.Image, max_side: int) -> np.ndarray:
     if scale < 1:
         img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BILINEAR)
     return np.asarray(img, dtype=np.float32) / 255.0
+
+
+def rgb_array(img: Image.Image, max_side: int) -> np.ndarray:
+    """uint8 RGB, downscaled (area interpolation) so the longer side is at most ``max_side``."""
+    rgb: np.ndarray = np.asarray(img.convert("RGB"))
+    h, w = rgb.shape[:2]
+    s = max_side / max(h, w)
+    if s < 1:
+        rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(rgb)
+
+
+def lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB with L in 0-100 and a/b centred on 0, float32."""
+    out = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    out[..., 0] *= 100 / 255
+    out[..., 1:] -= 128
+    return out

@@ -22,6 +22,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from salon.ai.images import lab as lab_of
+from salon.ai.images import rgb_array
+
 TIER = (
     "classical OpenCV pipeline (skin region + same-coloured nail-shaped blobs at the hand's extremities; "
     "project code, hand-set weights)"
@@ -49,22 +52,6 @@ class HandFeatures:
     @property
     def clutter(self) -> float:
         return max(0.0, self.candidates - 8.0 * (self.nails + 1)) / (self.nails + 1)
-
-
-def _rgb(img: Image.Image) -> np.ndarray:
-    rgb: np.ndarray = np.asarray(img.convert("RGB"))
-    h, w = rgb.shape[:2]
-    s = _MAX_SIDE / max(h, w)
-    if s < 1:
-        rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(rgb)
-
-
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    lab[..., 0] *= 100 / 255
-    lab[..., 1:] -= 128
-    return lab
 
 
 def _hand_mask(rgb: np.ndarray) -> np.ndarray:
@@ -124,12 +111,12 @@ def _matching(nails: list[tuple[np.ndarray, int]]) -> int:
 
 
 def hand_features(img: Image.Image) -> HandFeatures:
-    rgb = _rgb(img)
+    rgb = rgb_array(img, _MAX_SIDE)
     hand = _hand_mask(rgb)
     area = int(hand.sum())
     if area < 0.03 * hand.size:
         return HandFeatures(area / hand.size, 0, 0, 0, 0.0)
-    lab = _lab(rgb)
+    lab = lab_of(rgb)
     core = cv2.erode(hand, np.ones((3, 3), np.uint8))
     skin_px = lab[core == 1] if core.sum() > 50 else lab[hand == 1]
     med = np.median(skin_px, axis=0)

@@ -37,6 +37,8 @@ import numpy as np
 from PIL import Image
 
 from salon.ai import hands as hand_model
+from salon.ai.images import lab as lab_of
+from salon.ai.images import rgb_array
 from salon.ai.labels_classical import TIER as CLASSICAL_TIER
 from salon.ai.labels_classical import ClassicalLabeler, HandFeatures, hand_features, manicure_logit
 from salon.ai.tiers import first_available
@@ -62,22 +64,6 @@ def _sigmoid(z: float) -> float:
 def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     d: np.ndarray = np.sqrt((((a - b) * _WEIGHTS) ** 2).sum(-1))
     return d
-
-
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    lab[..., 0] *= 100 / 255
-    lab[..., 1:] -= 128
-    return lab
-
-
-def _rgb(img: Image.Image) -> np.ndarray:
-    rgb: np.ndarray = np.asarray(img.convert("RGB"))
-    h, w = rgb.shape[:2]
-    s = _MAX_SIDE / max(h, w)
-    if s < 1:
-        rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(rgb)
 
 
 @dataclass(frozen=True)
@@ -240,11 +226,11 @@ class HandLabeler:
 
     def readings(self, img: Image.Image, look_closer: bool = True) -> tuple[list[HandReading], float]:
         """A reading per readable hand, and the size of the largest palm found (see ``HandSearch``)."""
-        rgb = _rgb(img)
+        rgb = rgb_array(img, _MAX_SIDE)
         search = self._landmarker.detect(rgb, look_closer=look_closer)
         if not search.hands:
             return [], search.palm
-        lab = _lab(rgb)
+        lab = lab_of(rgb)
         return [read_hand(lab, h) for h in search.hands], search.palm
 
     def scores(self, img: Image.Image) -> dict[str, float]:

@@ -11,6 +11,7 @@ import pytest
 
 from salon.ai import VisionModels, labels_hands
 from salon.ai import hands as hand_model
+from salon.ai.images import lab
 from salon.ai.labels_classical import TIER as CLASSICAL_TIER
 from salon.ai.labels_classical import HandFeatures
 from tests.ai.conftest import draw_hand, draw_landscape, to_bytes
@@ -46,7 +47,7 @@ def _drawn_hand_landmarks(size: int = 320) -> np.ndarray:
 def _reading(polish: tuple[int, int, int] | None) -> labels_hands.HandReading:
     rgb = np.asarray(draw_hand(polish))
     hand = hand_model.Hand(_drawn_hand_landmarks(), 0.99, "palm")
-    return labels_hands.read_hand(labels_hands._lab(rgb), hand)
+    return labels_hands.read_hand(lab(rgb), hand)
 
 
 @pytest.mark.parametrize("colour", [(200, 20, 60), (150, 30, 160), (20, 40, 170)])
