@@ -77,3 +77,17 @@ def require_shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"evaluation data not found at {SHARED_DATA} (../shared/data next to the repo)")
     return SHARED_DATA
+
+
+def wait_for_redelivery(stack: Any, queue_url: str, starts_before: int) -> None:
+    """Waits until the queue is empty and the start function ran again (the redelivered event was handled)."""
+    from functions import names
+
+    sqs = boto3.client("sqs")
+
+    def drained() -> bool:
+        attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+        pending = int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+        return pending == 0 and stack.registry.invocations.get(names.FN_START_WORKFLOW, 0) > starts_before
+
+    wait_until(drained)

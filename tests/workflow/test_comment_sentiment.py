@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from functions import names
-from tests.conftest import history, jpeg, wait_until
+from tests.conftest import history, jpeg, wait_for_redelivery, wait_until
 
 pytestmark = pytest.mark.workflow
 NEGATIVE = {"Sentiment": "NEGATIVE", "SentimentScore": {"Positive": 0.02, "Negative": 0.95, "Neutral": 0.02,
@@ -99,13 +99,7 @@ def test_same_event_twice_is_one_comment_one_email_one_increment(client, stack, 
     starts = stack.registry.invocations.get(names.FN_START_WORKFLOW, 0)
     sqs.send_message(QueueUrl=stack.resources.comment_queue_url, MessageBody=event)
 
-    def drained() -> bool:
-        attrs = sqs.get_queue_attributes(QueueUrl=stack.resources.comment_queue_url,
-                                         AttributeNames=["All"])["Attributes"]
-        pending = int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
-        return pending == 0 and stack.registry.invocations.get(names.FN_START_WORKFLOW, 0) > starts
-
-    wait_until(drained)
+    wait_for_redelivery(stack, stack.resources.comment_queue_url, starts)
     runs = [e for e in sfn.list_executions(stateMachineArn=stack.resources.comment_state_machine_arn)["executions"]
             if result["commentId"] in e["name"]]
     assert len(runs) == 1 and meter(design) == before

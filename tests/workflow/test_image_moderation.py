@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from functions import names
-from tests.conftest import history, jpeg, require_shared_data, wait_until
+from tests.conftest import history, jpeg, require_shared_data, wait_for_redelivery, wait_until
 
 pytestmark = pytest.mark.workflow
 MANICURE = [{"Name": "Manicure", "Confidence": 97.5, "Parents": [{"Name": "Hand"}, {"Name": "Body Part"}],
@@ -121,12 +121,7 @@ def test_same_s3_event_twice_starts_one_execution_and_writes_one_record(client, 
     starts_before = stack.registry.invocations.get(names.FN_START_WORKFLOW, 0)
     sqs.send_message(QueueUrl=queue, MessageBody=event)  # EventBridge delivers at least once
 
-    def drained() -> bool:
-        attrs = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
-        pending = int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
-        return pending == 0 and stack.registry.invocations.get(names.FN_START_WORKFLOW, 0) > starts_before
-
-    wait_until(drained)
+    wait_for_redelivery(stack, queue, starts_before)
     runs = [e for e in sfn.list_executions(stateMachineArn=stack.resources.image_state_machine_arn)["executions"]
             if e["name"].startswith(result["photoId"])]
     assert len(runs) == 1
