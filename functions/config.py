@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from functions import names
+from functions.domain.comments import CommentPolicy
+from functions.domain.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class Settings:
             alerts_topic_arn=env.get(names.ENV_ALERTS_TOPIC_ARN, ""),
             image_state_machine_arn=env.get(names.ENV_IMAGE_STATE_MACHINE_ARN, ""),
             search_backend=env.get(names.ENV_SEARCH_BACKEND, "embedded"),
-            search_path=env.get(names.ENV_SEARCH_PATH, ".salon/index.sqlite3"),
+            search_path=env.get(names.ENV_SEARCH_PATH, ".salon/index.duckdb"),
             opensearch_endpoint=env.get(names.ENV_OPENSEARCH_ENDPOINT, ""),
             user_pool_id=env.get(names.ENV_USER_POOL_ID, ""),
             console_url=env.get(names.ENV_CONSOLE_URL, "https://console.aws.amazon.com/states/home#/v2/executions/details/"),
@@ -65,3 +67,15 @@ class Settings:
 @cache
 def settings() -> Settings:
     return Settings.from_env()
+
+
+@cache
+def moderation_policy() -> Policy:
+    """The moderation policy in force: MODERATION_POLICY if set, else config/moderation_policy.json."""
+    return Policy.load(settings().policy_json)
+
+
+@cache
+def comment_policy() -> CommentPolicy:
+    """The comment policy in force: COMMENT_POLICY if set, else config/comment_policy.json."""
+    return CommentPolicy.load(settings().comment_policy_json)

@@ -42,7 +42,6 @@ EVENT_PHOTO_PUBLISHED = "PhotoPublished"
 EVENT_PHOTO_REJECTED = "PhotoRejected"
 EVENT_PHOTO_QUARANTINED = "PhotoQuarantined"
 EVENT_COMMENT_SUBMITTED = "CommentSubmitted"
-EVENT_COMMENT_ANALYZED = "CommentAnalyzed"
 
 # Lambda function logical names (also the local Lambda endpoint's function names).
 FN_INSPECT_UPLOAD = "salon-inspect-upload"

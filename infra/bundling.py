@@ -19,7 +19,7 @@ import py_compile
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,33 +102,31 @@ def _pip_install(requirements: Path, target: Path) -> None:
                             f"cached under build/ afterwards):\n$ {' '.join(command)}\n{done.stderr[-3000:]}")
 
 
-def build_layer(root: Path = REPO, build_dir: Path = BUILD_DIR) -> tuple[Path, str]:
-    key = layer_hash(root)
-    dest = build_dir / f"layer-{key}"
+def _cached_build(kind: str, key: str, build_dir: Path, fill: Callable[[Path], None]) -> tuple[Path, str]:
+    """build_dir/<kind>-<key>, built once: filled in a private temp folder, compiled, then published."""
+    dest = build_dir / f"{kind}-{key}"
     if not dest.is_dir():
         build_dir.mkdir(parents=True, exist_ok=True)
-        tmp = build_dir / f".tmp-layer-{key}-{os.getpid()}"
+        tmp = build_dir / f".tmp-{kind}-{key}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        _pip_install(root / REQUIREMENTS, tmp / "python")
+        fill(tmp)
         _compile(tmp)
         _publish(tmp, dest)
-        _prune(build_dir, "layer")
+        _prune(build_dir, kind)
     return dest, key
+
+
+def build_layer(root: Path = REPO, build_dir: Path = BUILD_DIR) -> tuple[Path, str]:
+    return _cached_build("layer", layer_hash(root), build_dir,
+                         lambda tmp: _pip_install(root / REQUIREMENTS, tmp / "python"))
 
 
 def build_code(root: Path = REPO, build_dir: Path = BUILD_DIR) -> tuple[Path, str]:
-    key = code_hash(root)
-    dest = build_dir / f"code-{key}"
-    if not dest.is_dir():
-        build_dir.mkdir(parents=True, exist_ok=True)
-        tmp = build_dir / f".tmp-code-{key}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
+    def copy(tmp: Path) -> None:
         for name in CODE_DIRS:
             shutil.copytree(root / name, tmp / name, ignore=shutil.ignore_patterns(*_IGNORED))
-        _compile(tmp)
-        _publish(tmp, dest)
-        _prune(build_dir, "code")
-    return dest, key
+
+    return _cached_build("code", code_hash(root), build_dir, copy)
 
 
 def build_assets(root: Path = REPO, build_dir: Path = BUILD_DIR) -> LambdaAssets:

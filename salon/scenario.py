@@ -16,6 +16,7 @@ comment API), where the AI models decide the sentiment unless a test scripts the
 
 from __future__ import annotations
 
+import json
 import random
 import tempfile
 import threading
@@ -29,7 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from functions import names
-from functions.domain.insights import WEEK, week_of
+from functions.adapters.records import publish
+from functions.domain.comments import normalise
+from functions.domain.executions import execution_name
+from functions.domain.insights import WEEK, parse_instant, week_of
 from functions.ports import BulkResult, SearchIndex
 
 SECOND = timedelta(seconds=1)
@@ -445,12 +449,6 @@ def _identities(client: Any, usernames: set[str], workers: int) -> dict[str, str
 
 def _import_comment(client: Any, comment: Comment, design_id: str, subs: dict[str, str]) -> dict[str, Any]:
     """The CommentSubmitted event the API would have published when the comment was written."""
-    import json
-
-    from functions.adapters.records import publish
-    from functions.domain.comments import normalise
-    from functions.domain.executions import execution_name
-
     detail = {"commentId": comment.comment_id, "designId": design_id, "designer": comment.designer,
               "text": normalise(comment.text),
               "author": {"sub": subs[comment.username], "username": comment.username,
@@ -466,10 +464,6 @@ def _import_comment(client: Any, comment: Comment, design_id: str, subs: dict[st
 
 def _submitted_at(client: Any, execution_arn: str | None) -> datetime | None:
     """The server's submittedAt for a comment sent through the API (from its execution's input)."""
-    import json
-
-    from functions.domain.insights import parse_instant
-
     if not execution_arn:
         return None
     described = client.aws("stepfunctions").describe_execution(executionArn=execution_arn)

@@ -21,7 +21,9 @@ def client(service: str) -> Any:
     return boto3.client(service, config=Config(signature_version="s3v4") if service == "s3" else None)
 
 
+@cache
 def search_index(settings: Settings) -> SearchIndex:
+    """One index adapter per configuration per process, shared by every handler in it."""
     if settings.search_backend == "embedded":
         from functions.adapters.embedded_index import EmbeddedIndex
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -11,23 +10,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions import names
 from functions.adapters import client
 from functions.adapters.dynamodb_window import DynamoDbWindowStore
-from functions.config import settings
+from functions.config import comment_policy, settings
 from functions.domain.bursts import epoch, record_negative
-from functions.domain.comments import CommentPolicy
 from functions.schemas import validate
 
 logger = Logger()
 
 
-@cache
-def policy() -> CommentPolicy:
-    return CommentPolicy.load(settings().comment_policy_json)
-
-
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event, "assess_comment_input")
-    rules = policy()
+    rules = comment_policy()
     negative = event["sentiment"] == "NEGATIVE"
     escalate = negative and float(event["scores"].get("Negative", 0)) >= rules.min_negative
     result = {"escalate": escalate, "negative": negative, "burstAlert": False, "negativesInWindow": None,

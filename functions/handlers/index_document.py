@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -10,19 +9,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.adapters import search_index
 from functions.config import settings
-from functions.ports import SearchIndex
 from functions.schemas import validate
 
 logger = Logger()
 
 
-@cache
-def index() -> SearchIndex:
-    return search_index(settings())
-
-
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event, "index_document_input")
-    index().index(event["index"], event["id"], event["document"])
+    search_index(settings()).index(event["index"], event["id"], event["document"])
     return {"index": event["index"], "id": event["id"]}

@@ -11,23 +11,16 @@ from functools import cache
 from typing import Any
 
 from functions.adapters import search_index
-from functions.config import settings
+from functions.config import comment_policy, settings
 from functions.domain import insights
-from functions.domain.comments import CommentPolicy
-from functions.ports import SearchIndex
-
-
-@cache
-def index() -> SearchIndex:
-    return search_index(settings())
 
 
 @cache
 def rule() -> insights.EscalationRule:
-    return insights.EscalationRule.from_policy(CommentPolicy.load(settings().comment_policy_json))
+    return insights.EscalationRule.from_policy(comment_policy())
 
 
 def answers(params: Mapping[str, str | None]) -> dict[str, Any]:
     """Query parameters: since, until (dates, inclusive), minComments, top, recent. Raises InsightsRequestError."""
     request = insights.InsightsRequest.from_query(params, rule(), settings().insights_min_comments)
-    return insights.answer(index(), request).to_dict()
+    return insights.answer(search_index(settings()), request).to_dict()

@@ -7,9 +7,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.config import settings
+from functions.config import comment_policy, settings
 from functions.domain import messages
-from functions.domain.comments import CommentPolicy, excerpt
+from functions.domain.comments import excerpt
 from functions.schemas import validate
 
 logger = Logger()
@@ -23,8 +23,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
         email = messages.quarantine_alert(event["photo"], event["decision"], link)
     elif event["kind"] == "escalation":
         comment = event["comment"]
-        limit = CommentPolicy.load(settings().comment_policy_json).excerpt_chars
-        email = messages.escalation_alert(comment, event["analysis"], excerpt(comment["text"], limit),
+        email = messages.escalation_alert(comment, event["analysis"],
+                                          excerpt(comment["text"], comment_policy().excerpt_chars),
                                           settings().gallery_url + comment["designId"], link)
     else:
         email = messages.burst_alert(event["comment"], event["assessment"], link)

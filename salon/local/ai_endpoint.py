@@ -48,6 +48,13 @@ class AiService:
         self._text: Any = None
         self.scripts: list[dict[str, Any]] = []
         self.calls: dict[str, int] = {}
+        self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "RekognitionService.DetectLabels": self.detect_labels,
+            "RekognitionService.DetectModerationLabels": self.detect_moderation_labels,
+            "Comprehend_20171127.DetectDominantLanguage": self.detect_dominant_language,
+            "Comprehend_20171127.DetectSentiment": self.detect_sentiment,
+            "Comprehend_20171127.BatchDetectSentiment": self.batch_detect_sentiment,
+        }
 
     # -- models ------------------------------------------------------------------------------
     @property
@@ -92,19 +99,10 @@ class AiService:
             if "error" in scripted:
                 raise ServiceError(scripted["error"], scripted.get("message", f"Scripted {scripted['error']}"))
             return dict(scripted["result"])
-        handler = self._operations().get(target)
+        handler = self._operations.get(target)
         if handler is None:
             raise ServiceError("UnknownOperationException", f"Operation {target} is not implemented locally")
         return handler(body)
-
-    def _operations(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
-        return {
-            "RekognitionService.DetectLabels": self.detect_labels,
-            "RekognitionService.DetectModerationLabels": self.detect_moderation_labels,
-            "Comprehend_20171127.DetectDominantLanguage": self.detect_dominant_language,
-            "Comprehend_20171127.DetectSentiment": self.detect_sentiment,
-            "Comprehend_20171127.BatchDetectSentiment": self.batch_detect_sentiment,
-        }
 
     # -- Rekognition -------------------------------------------------------------------------
     def _image_bytes(self, body: dict[str, Any]) -> bytes:

@@ -47,7 +47,7 @@ class StackConfig:
 
     @property
     def index_path(self) -> Path:
-        return self.home / "index.sqlite3"
+        return self.home / "index.duckdb"
 
     @property
     def state_file(self) -> Path:

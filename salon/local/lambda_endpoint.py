@@ -55,8 +55,6 @@ class FunctionRegistry:
         self.region = region
         self.account = account
         self.invocations: dict[str, int] = {}
-        # Test hook: scripted failures per function, consumed in order (e.g. ["TooManyRequestsException"]).
-        self.scripted_errors: dict[str, list[str]] = {}
 
     def names(self) -> list[str]:
         return sorted(self._specs)
@@ -95,10 +93,6 @@ def make_app(registry: FunctionRegistry) -> Callable[..., Any]:
         name = function_name_from(function)
         if name not in registry.names():
             return error("ResourceNotFoundException", f"Function not found: {registry.arn(name)}", 404)
-        scripted = registry.scripted_errors.get(name)
-        if scripted:
-            code = scripted.pop(0)
-            return error(code, f"Scripted {code} for {name}", 429 if "TooMany" in code else 500)
         try:
             event = json.loads(request.get_data() or b"null")
         except json.JSONDecodeError:

@@ -43,7 +43,7 @@ def _queue(sqs: Any, name: str, attributes: dict[str, str] | None = None) -> tup
     return url, arn
 
 
-def substitutions(region: str, registry: FunctionRegistry, alerts_topic_arn: str) -> dict[str, str]:
+def substitutions(registry: FunctionRegistry, alerts_topic_arn: str) -> dict[str, str]:
     """Local values for the ASL placeholders; infra/ supplies the AWS ones."""
     return {
         "Partition": "aws",
@@ -99,7 +99,7 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Reso
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         ReadAttributes=["email", "name"])["UserPoolClient"]["ClientId"]
 
-    values = substitutions(region, registry, topic_arn)
+    values = substitutions(registry, topic_arn)
     machines = {}
     for machine, workflow in ((names.IMAGE_STATE_MACHINE, "image_moderation"),
                               (names.COMMENT_STATE_MACHINE, "comment_sentiment")):
@@ -121,7 +121,7 @@ def _routed_queue(sqs: Any, events: Any, name: str, dlq_name: str, rule: str,
     return url, dlq_url
 
 
-def function_environment(settings_home: str, resources: Resources, region: str, api_console: str) -> dict[str, str]:
+def function_environment(index_path: str, resources: Resources, api_url: str) -> dict[str, str]:
     """The environment every local function sees (on AWS, CDK sets the same variables per function)."""
     return {
         names.ENV_UPLOADS_BUCKET: names.UPLOADS_BUCKET,
@@ -132,13 +132,13 @@ def function_environment(settings_home: str, resources: Resources, region: str, 
         names.ENV_COUNTERS_TABLE: names.COUNTERS_TABLE,
         names.ENV_COMMENT_STATE_MACHINE_ARN: resources.comment_state_machine_arn,
         names.ENV_EVENT_BUS_NAME: names.EVENT_BUS,
-        names.ENV_GALLERY_URL: api_console.replace("/console/executions/", "/gallery/designs/"),
+        names.ENV_GALLERY_URL: f"{api_url}/gallery/designs/",
         names.ENV_ALERTS_TOPIC_ARN: resources.alerts_topic_arn,
         names.ENV_IMAGE_STATE_MACHINE_ARN: resources.image_state_machine_arn,
         names.ENV_SEARCH_BACKEND: "embedded",
-        names.ENV_SEARCH_PATH: settings_home,
+        names.ENV_SEARCH_PATH: index_path,
         names.ENV_USER_POOL_ID: resources.user_pool_id,
-        names.ENV_CONSOLE_URL: api_console,
+        names.ENV_CONSOLE_URL: f"{api_url}/console/executions/",
         "POWERTOOLS_SERVICE_NAME": "salon",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "SalonInsights",

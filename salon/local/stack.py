@@ -75,9 +75,8 @@ class EmbeddedStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request is noise here
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)  # failures are in execution history
         cfg.home.mkdir(parents=True, exist_ok=True)
-        cfg.index_path.unlink(missing_ok=True)  # the index never outlives the records it points to
-        for suffix in ("-wal", "-shm"):
-            cfg.index_path.with_name(cfg.index_path.name + suffix).unlink(missing_ok=True)
+        for stale in (cfg.index_path, cfg.index_path.with_name(cfg.index_path.name + ".wal")):
+            stale.unlink(missing_ok=True)  # the index never outlives the records it points to
         self._setenv({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                       "AWS_DEFAULT_REGION": cfg.region, "AWS_REGION": cfg.region})
         moto_quirks.apply()
@@ -101,10 +100,12 @@ class EmbeddedStack:
         api = BackgroundServer(http_api.make_app(ROUTES, self.registry, authorizer, {"/console": console}),
                                cfg.host, cfg.api_port)
         self._servers.append(api.start())
-        self._setenv(function_environment(str(cfg.index_path), res, cfg.region, f"{api.url}/console/executions/"))
-        from functions.config import settings
+        self._setenv(function_environment(str(cfg.index_path), res, api.url))
+        from functions.adapters import search_index
+        from functions.config import comment_policy, moderation_policy, settings
 
-        settings.cache_clear()
+        for cached in (settings, search_index, comment_policy, moderation_policy):  # this stack's config, not a
+            cached.cache_clear()  # previous one's in the same process
 
         uploads = EventSourceMapping(res.upload_queue_url, names.FN_START_WORKFLOW, cfg.region)
         comments = EventSourceMapping(res.comment_queue_url, names.FN_START_WORKFLOW, cfg.region)

@@ -101,7 +101,7 @@ os._exit(0)  # killed: no checkpoint, the write is only in the WAL
 
 def test_a_restarted_stack_starts_empty_even_after_a_crash(tmp_path):
     """The stack deletes its index file at start (salon/local/stack.py); DuckDB then discards a stale WAL."""
-    path = tmp_path / "index.sqlite3"  # StackConfig.index_path's name
+    path = tmp_path / "index.duckdb"  # StackConfig.index_path's name
     subprocess.run([sys.executable, "-c", CRASH, str(path)], cwd=REPO, check=True, timeout=60)
     assert Path(f"{path}.wal").exists()
     path.unlink()  # what EmbeddedStack.start does
