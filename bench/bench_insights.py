@@ -66,16 +66,34 @@ def documents(count: int, seed: int = 1, chunk: int = 50_000) -> Any:
             p, q = round(float(positive[i]), 4), round(float(negative[i]), 4)
             moment = START + timedelta(seconds=float(when[i]))
             comment_id = f"{made + i:08d}-bench"
-            batch.append((comment_id, {
-                "commentId": comment_id, "designId": designs[design[i]], "designer": designers[designer[i]],
-                "author": f"customer{who[i]}", "authorSub": subs[who[i]], "language": "en" if scored else "nl",
-                "sentiment": sentiment,
-                "scores": {"Positive": p, "Negative": q, "Neutral": round(max(0.0, 1 - p - q) * 0.7, 4),
-                           "Mixed": round(max(0.0, 1 - p - q) * 0.3, 4)} if scored else {},
-                "positive": p if scored else 0, "scored": int(scored),
-                "submittedAt": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "analyzedAt": (moment + timedelta(seconds=2)).isoformat(timespec="milliseconds").replace("+00:00",
-                                                                                                          "Z")}))
+            batch.append(
+                (
+                    comment_id,
+                    {
+                        "commentId": comment_id,
+                        "designId": designs[design[i]],
+                        "designer": designers[designer[i]],
+                        "author": f"customer{who[i]}",
+                        "authorSub": subs[who[i]],
+                        "language": "en" if scored else "nl",
+                        "sentiment": sentiment,
+                        "scores": {
+                            "Positive": p,
+                            "Negative": q,
+                            "Neutral": round(max(0.0, 1 - p - q) * 0.7, 4),
+                            "Mixed": round(max(0.0, 1 - p - q) * 0.3, 4),
+                        }
+                        if scored
+                        else {},
+                        "positive": p if scored else 0,
+                        "scored": int(scored),
+                        "submittedAt": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                        "analyzedAt": (moment + timedelta(seconds=2))
+                        .isoformat(timespec="milliseconds")
+                        .replace("+00:00", "Z"),
+                    },
+                )
+            )
         made += n
         yield batch
 
@@ -92,9 +110,13 @@ def load(path: Path, count: int) -> dict[str, Any]:
     print(file=sys.stderr)
     total = time.perf_counter() - started
     index._db().execute("CHECKPOINT")
-    return {"comments": index.count(names.COMMENTS_INDEX), "seconds": round(total, 1),
-            "generate_seconds": round(generating, 1), "bulk_seconds": round(total - generating, 1),
-            "file_mb": round(os.path.getsize(path) / 1e6, 1)}
+    return {
+        "comments": index.count(names.COMMENTS_INDEX),
+        "seconds": round(total, 1),
+        "generate_seconds": round(generating, 1),
+        "bulk_seconds": round(total - generating, 1),
+        "file_mb": round(os.path.getsize(path) / 1e6, 1),
+    }
 
 
 def _timed(batches: Any) -> Any:
@@ -141,19 +163,33 @@ def main() -> None:
         if not path.exists():
             print(f"loading {args.comments:,} comments through SearchIndex.bulk ...", file=sys.stderr)
             loading = load(path, args.comments)
-        periods = {"all time": insights.Period(),
-                   "last 13 weeks": insights.Period(START + timedelta(weeks=WEEKS - 13), None)}
+        periods = {
+            "all time": insights.Period(),
+            "last 13 weeks": insights.Period(START + timedelta(weeks=WEEKS - 13), None),
+        }
         results = {name: time_questions(path, period, args.repeat) for name, period in periods.items()}
 
     machine = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "duckdb": _duckdb_version()}
     if args.json:
-        print(json.dumps({"load": loading, "machine": machine, "target_s": TARGET_S,
-                          "questions": {p: {q: {k: round(v, 4) for k, v in t.items()} for q, t in r.items()}
-                                        for p, r in results.items()}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "load": loading,
+                    "machine": machine,
+                    "target_s": TARGET_S,
+                    "questions": {
+                        p: {q: {k: round(v, 4) for k, v in t.items()} for q, t in r.items()} for p, r in results.items()
+                    },
+                },
+                indent=2,
+            )
+        )
         return
     if loading:
-        print(f"load: {loading['comments']:,} comments in {loading['seconds']} s (generating "
-              f"{loading['generate_seconds']} s, bulk {loading['bulk_seconds']} s), file {loading['file_mb']} MB")
+        print(
+            f"load: {loading['comments']:,} comments in {loading['seconds']} s (generating "
+            f"{loading['generate_seconds']} s, bulk {loading['bulk_seconds']} s), file {loading['file_mb']} MB"
+        )
     print(f"machine: {machine}")
     for period, timings in results.items():
         print(f"\n{period}:")

@@ -69,8 +69,9 @@ def main() -> None:
 
             t = time.perf_counter()
             with ThreadPoolExecutor(args.concurrency) as pool:
-                results = list(pool.map(lambda p: client.upload(p, f"bench{hash(p) % args.concurrency}", wait=True),
-                                        paths))
+                results = list(
+                    pool.map(lambda p: client.upload(p, f"bench{hash(p) % args.concurrency}", wait=True), paths)
+                )
             elapsed = time.perf_counter() - t
         finally:
             stack.stop()
@@ -83,11 +84,15 @@ def main() -> None:
     print(f"stack start-up           : {startup:.2f} s")
     print(f"uploads                  : {len(results)} ({args.concurrency} concurrent clients) -> {verdicts}")
     print(f"throughput end to end    : {len(results) / elapsed:.2f} uploads/s ({elapsed:.1f} s)")
-    print(f"latency per upload       : p50 {latencies[len(latencies) // 2]:.2f} s, "
-          f"p95 {latencies[int(len(latencies) * 0.95) - 1]:.2f} s")
+    print(
+        f"latency per upload       : p50 {latencies[len(latencies) // 2]:.2f} s, "
+        f"p95 {latencies[int(len(latencies) * 0.95) - 1]:.2f} s"
+    )
     print(f"AI endpoint per image    : {ai_ms:.1f} ms (moderation + labels, models called directly)")
-    print(f"orchestration per upload : {latencies[len(latencies) // 2] * 1000 - ai_ms:.0f} ms at p50 "
-          "(token, API, presigned POST, S3 event, queue, 12+ states)")
+    print(
+        f"orchestration per upload : {latencies[len(latencies) // 2] * 1000 - ai_ms:.0f} ms at p50 "
+        "(token, API, presigned POST, S3 event, queue, 12+ states)"
+    )
 
 
 if __name__ == "__main__":

@@ -56,7 +56,9 @@ class Settings:
             search_path=env.get(names.ENV_SEARCH_PATH, ".salon/index.duckdb"),
             opensearch_endpoint=env.get(names.ENV_OPENSEARCH_ENDPOINT, ""),
             user_pool_id=env.get(names.ENV_USER_POOL_ID, ""),
-            console_url=env.get(names.ENV_CONSOLE_URL, "https://console.aws.amazon.com/states/home#/v2/executions/details/"),
+            console_url=env.get(
+                names.ENV_CONSOLE_URL, "https://console.aws.amazon.com/states/home#/v2/executions/details/"
+            ),
             max_upload_bytes=int(env.get(names.ENV_MAX_UPLOAD_BYTES, str(10 * 1024 * 1024))),
             policy_json=env.get(names.ENV_POLICY_JSON) or None,
             aws_region=env.get(names.ENV_AWS_REGION, ""),

@@ -33,28 +33,42 @@ ROUTES = (
     Route("GET", "/insights", (names.GROUP_OWNER,)),
 )
 ACCESS_LOG_FORMAT = {
-    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "time": "$context.requestTime",
-    "routeKey": "$context.routeKey", "status": "$context.status", "latency": "$context.responseLatency",
-    "responseLength": "$context.responseLength", "user": "$context.authorizer.claims.sub",
-    "authorizerError": "$context.authorizer.error", "integrationError": "$context.integrationErrorMessage",
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "time": "$context.requestTime",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "latency": "$context.responseLatency",
+    "responseLength": "$context.responseLength",
+    "user": "$context.authorizer.claims.sub",
+    "authorizerError": "$context.authorizer.error",
+    "integrationError": "$context.integrationErrorMessage",
 }
 
 
 class Api(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, handler: lambda_.IFunction,
-                 config: DeployConfig) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, handler: lambda_.IFunction, config: DeployConfig
+    ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
-            self, "Users",
+            self,
+            "Users",
             self_sign_up_enabled=False,  # the owner creates accounts and puts them in a group
             sign_in_aliases=cognito.SignInAliases(username=True, email=True),
             sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
             standard_attributes=cognito.StandardAttributes(
-                email=cognito.StandardAttribute(required=True, mutable=True)),
+                email=cognito.StandardAttribute(required=True, mutable=True)
+            ),
             password_policy=cognito.PasswordPolicy(
-                min_length=12, require_lowercase=True, require_uppercase=True, require_digits=True,
-                require_symbols=True, temp_password_validity=Duration.days(3)),
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
@@ -62,15 +76,26 @@ class Api(Construct):
             deletion_protection=config.retain_data,
             removal_policy=removal_policy(config),
         )
-        acknowledge(self.user_pool, "COG2",
-                    "MFA is optional (TOTP offered) so customers can comment without an authenticator app; "
-                    "docs/deploy.md asks staff to enrol TOTP.")
-        acknowledge(self.user_pool, "COG8",
-                    "Threat protection needs the Cognito Plus plan at a per-user price; accounts are "
-                    "admin-created (no self sign-up) for one small salon.")
+        acknowledge(
+            self.user_pool,
+            "COG2",
+            "MFA is optional (TOTP offered) so customers can comment without an authenticator app; "
+            "docs/deploy.md asks staff to enrol TOTP.",
+        )
+        acknowledge(
+            self.user_pool,
+            "COG8",
+            "Threat protection needs the Cognito Plus plan at a per-user price; accounts are "
+            "admin-created (no self sign-up) for one small salon.",
+        )
         self.groups = {
-            group: cognito.UserPoolGroup(self, f"{group.title()}Group", user_pool=self.user_pool,
-                                         group_name=group, description=f"Salon Insights {group}s")
+            group: cognito.UserPoolGroup(
+                self,
+                f"{group.title()}Group",
+                user_pool=self.user_pool,
+                group_name=group,
+                description=f"Salon Insights {group}s",
+            )
             for group in names.GROUPS
         }
         self.client = self.user_pool.add_client(
@@ -87,24 +112,37 @@ class Api(Construct):
         )
         # Partition-safe issuer: ProviderURL is cognito-idp.<region>.<domain suffix>/<pool id>.
         self.issuer = f"https://{self.user_pool.user_pool_provider_url}"
-        authorizer = authorizers.HttpJwtAuthorizer("Cognito", self.issuer,
-                                                   jwt_audience=[self.client.user_pool_client_id])
-        self.http_api = apigwv2.HttpApi(self, "HttpApi", description="Salon Insights API",
-                                        create_default_stage=False, default_authorizer=authorizer)
+        authorizer = authorizers.HttpJwtAuthorizer(
+            "Cognito", self.issuer, jwt_audience=[self.client.user_pool_client_id]
+        )
+        self.http_api = apigwv2.HttpApi(
+            self, "HttpApi", description="Salon Insights API", create_default_stage=False, default_authorizer=authorizer
+        )
         integration = integrations.HttpLambdaIntegration("Handler", handler)
         for route in ROUTES:
-            self.http_api.add_routes(path=route.path, methods=[apigwv2.HttpMethod(route.method)],
-                                     integration=integration, authorizer=authorizer)
+            self.http_api.add_routes(
+                path=route.path,
+                methods=[apigwv2.HttpMethod(route.method)],
+                integration=integration,
+                authorizer=authorizer,
+            )
 
-        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention(config),
-                                         removal_policy=removal_policy(config))
-        self.stage = apigwv2.HttpStage(self, "DefaultStage", http_api=self.http_api, stage_name="$default",
-                                       auto_deploy=True,
-                                       throttle=apigwv2.ThrottleSettings(rate_limit=50, burst_limit=100))
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=log_retention(config), removal_policy=removal_policy(config)
+        )
+        self.stage = apigwv2.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=50, burst_limit=100),
+        )
         cfn_stage = self.stage.node.default_child
         assert isinstance(cfn_stage, apigwv2.CfnStage)
         cfn_stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
-            destination_arn=self.access_logs.log_group_arn, format=json.dumps(ACCESS_LOG_FORMAT))
+            destination_arn=self.access_logs.log_group_arn, format=json.dumps(ACCESS_LOG_FORMAT)
+        )
 
     @property
     def url(self) -> str:

@@ -23,8 +23,9 @@ def cdk_json_context() -> dict[str, Any]:
     return context
 
 
-def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None,
-              assets: LambdaAssets | None = None) -> tuple[App, SalonStack]:
+def build_app(
+    context: Mapping[str, Any] | None = None, outdir: str | None = None, assets: LambdaAssets | None = None
+) -> tuple[App, SalonStack]:
     app = App(context={**cdk_json_context(), **(context or {})}, outdir=outdir)
     config = DeployConfig.from_node(app.node)
     # Environment-agnostic: `cdk deploy` targets the account and region of the caller's credentials.

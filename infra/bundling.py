@@ -50,8 +50,12 @@ def _files(root: Path, dirs: Iterable[str]) -> list[Path]:
     found = []
     for name in dirs:
         for path in (root / name).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc" \
-                    and path.name != ".DS_Store":
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix != ".pyc"
+                and path.name != ".DS_Store"
+            ):
                 found.append(path)
     return sorted(found)
 
@@ -72,8 +76,7 @@ def layer_hash(root: Path = REPO) -> str:
 def _compile(path: Path) -> None:
     if sys.version_info[:2] != tuple(int(p) for p in PYTHON_VERSION.split(".")):
         return  # .pyc files are per interpreter version; Lambda would ignore others
-    compileall.compile_dir(path, quiet=2, workers=1,
-                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    compileall.compile_dir(path, quiet=2, workers=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 
 
 def _publish(tmp: Path, dest: Path) -> None:
@@ -92,14 +95,33 @@ def _prune(build_dir: Path, kind: str) -> None:
 
 
 def _pip_install(requirements: Path, target: Path) -> None:
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "--no-warn-conflicts", "--no-compile", "--only-binary=:all:", "--platform", PLATFORM,
-               "--implementation", "cp", "--python-version", PYTHON_VERSION,
-               "--target", str(target), "--requirement", str(requirements)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-warn-conflicts",
+        "--no-compile",
+        "--only-binary=:all:",
+        "--platform",
+        PLATFORM,
+        "--implementation",
+        "cp",
+        "--python-version",
+        PYTHON_VERSION,
+        "--target",
+        str(target),
+        "--requirement",
+        str(requirements),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise BundlingError(f"pip could not build the Lambda dependency layer (needs PyPI the first time; "
-                            f"cached under build/ afterwards):\n$ {' '.join(command)}\n{done.stderr[-3000:]}")
+        raise BundlingError(
+            f"pip could not build the Lambda dependency layer (needs PyPI the first time; "
+            f"cached under build/ afterwards):\n$ {' '.join(command)}\n{done.stderr[-3000:]}"
+        )
 
 
 def _cached_build(kind: str, key: str, build_dir: Path, fill: Callable[[Path], None]) -> tuple[Path, str]:
@@ -117,8 +139,9 @@ def _cached_build(kind: str, key: str, build_dir: Path, fill: Callable[[Path], N
 
 
 def build_layer(root: Path = REPO, build_dir: Path = BUILD_DIR) -> tuple[Path, str]:
-    return _cached_build("layer", layer_hash(root), build_dir,
-                         lambda tmp: _pip_install(root / REQUIREMENTS, tmp / "python"))
+    return _cached_build(
+        "layer", layer_hash(root), build_dir, lambda tmp: _pip_install(root / REQUIREMENTS, tmp / "python")
+    )
 
 
 def build_code(root: Path = REPO, build_dir: Path = BUILD_DIR) -> tuple[Path, str]:

@@ -36,8 +36,30 @@ def _int(low: int, high: int) -> Callable[[Any], int]:
     return parse
 
 
-RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                  3288, 3653)  # the values CloudWatch Logs accepts
+RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)  # the values CloudWatch Logs accepts
 
 
 def _retention(value: Any) -> int:
@@ -101,11 +123,16 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "galleryUrl": str,
 }
 _FIELDS = {
-    "stackName": "stack_name", "ownerEmail": "owner_email", "retainData": "retain_data",
+    "stackName": "stack_name",
+    "ownerEmail": "owner_email",
+    "retainData": "retain_data",
     "quarantineRetentionDays": "quarantine_retention_days",
     "rejectedRetentionDays": "rejected_retention_days",
-    "logRetentionDays": "log_retention_days", "maxUploadBytes": "max_upload_bytes",
-    "searchInstanceType": "search_instance_type", "searchInstanceCount": "search_instance_count",
-    "searchVolumeGiB": "search_volume_gib", "galleryUrl": "gallery_url",
+    "logRetentionDays": "log_retention_days",
+    "maxUploadBytes": "max_upload_bytes",
+    "searchInstanceType": "search_instance_type",
+    "searchInstanceCount": "search_instance_count",
+    "searchVolumeGiB": "search_volume_gib",
+    "galleryUrl": "gallery_url",
 }
 CONTEXT_KEYS = tuple(PREFIX + key for key in _PARSERS)

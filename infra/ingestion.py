@@ -25,32 +25,65 @@ STARTER_CONCURRENCY = 5  # caps concurrent starters per queue, well below StartE
 
 
 def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
-    return sqs.Queue(scope, construct_id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
-                     retention_period=Duration.days(14))
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
 
 
 class QueuedWorkflowStart(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, description: str,
-                 pattern: events.EventPattern, starter: SalonFunction, state_machine: sfn.IStateMachine,
-                 arn_variable: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        description: str,
+        pattern: events.EventPattern,
+        starter: SalonFunction,
+        state_machine: sfn.IStateMachine,
+        arn_variable: str,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.rule_dlq = dead_letter_queue(self, "RuleDeadLetters")
-        acknowledge(self.rule_dlq, "SQS3",
-                    "This queue is the EventBridge rule target's dead-letter queue (no RedrivePolicy names "
-                    "it, so nag cannot tell); alarmed on depth.")
+        acknowledge(
+            self.rule_dlq,
+            "SQS3",
+            "This queue is the EventBridge rule target's dead-letter queue (no RedrivePolicy names "
+            "it, so nag cannot tell); alarmed on depth.",
+        )
         self.queue_dlq = dead_letter_queue(self, "QueueDeadLetters")
         timeout = starter.function.timeout
         assert timeout is not None
         self.queue = sqs.Queue(
-            self, "Queue", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            self,
+            "Queue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
             visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),  # AWS guidance: 6x the timeout
             retention_period=Duration.days(4),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.queue_dlq, max_receive_count=MAX_RECEIVE_COUNT))
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.queue_dlq, max_receive_count=MAX_RECEIVE_COUNT),
+        )
         self.rule = events.Rule(
-            self, "Rule", description=description, event_pattern=pattern,
-            targets=[targets.SqsQueue(self.queue, dead_letter_queue=self.rule_dlq,
-                                      retry_attempts=RETRY_ATTEMPTS, max_event_age=MAX_EVENT_AGE)])
-        starter.function.add_event_source(event_sources.SqsEventSource(
-            self.queue, batch_size=10, report_batch_item_failures=True, max_concurrency=STARTER_CONCURRENCY))
+            self,
+            "Rule",
+            description=description,
+            event_pattern=pattern,
+            targets=[
+                targets.SqsQueue(
+                    self.queue,
+                    dead_letter_queue=self.rule_dlq,
+                    retry_attempts=RETRY_ATTEMPTS,
+                    max_event_age=MAX_EVENT_AGE,
+                )
+            ],
+        )
+        starter.function.add_event_source(
+            event_sources.SqsEventSource(
+                self.queue, batch_size=10, report_batch_item_failures=True, max_concurrency=STARTER_CONCURRENCY
+            )
+        )
         state_machine.grant_start_execution(starter.role)
         starter.add_environment(arn_variable, state_machine.state_machine_arn)

@@ -33,15 +33,14 @@ SPECS: dict[str, FunctionSpec] = {
     names.FN_EVALUATE_POLICY: FunctionSpec("Applies the moderation policy to Rekognition labels", 256, 10),
     names.FN_INDEX_DOCUMENT: FunctionSpec("Writes a document to the OpenSearch index", 256, 30),
     names.FN_RENDER_ALERT: FunctionSpec("Renders the owner's alert email", 256, 10),
-    names.FN_START_WORKFLOW: FunctionSpec("Starts the workflows from queued events, one name per event",
-                                          256, 30),
+    names.FN_START_WORKFLOW: FunctionSpec("Starts the workflows from queued events, one name per event", 256, 30),
     names.FN_ASSESS_COMMENT: FunctionSpec("Escalation and burst decisions for an analysed comment", 256, 15),
     names.FN_UPLOAD_API: FunctionSpec("HTTP API: uploads, comments and insights", 512, 15),
 }
 
 
 # RetentionDays lists the CloudWatch Logs values in ascending order, as RETENTION_DAYS does.
-_RETENTION = dict(zip(RETENTION_DAYS, list(logs.RetentionDays)[:len(RETENTION_DAYS)], strict=True))
+_RETENTION = dict(zip(RETENTION_DAYS, list(logs.RetentionDays)[: len(RETENTION_DAYS)], strict=True))
 
 
 def log_retention(config: DeployConfig) -> logs.RetentionDays:
@@ -55,19 +54,37 @@ def removal_policy(config: DeployConfig) -> RemovalPolicy:
 class SalonFunction(Construct):
     """A Lambda function with its own role (logs to its own group, X-Ray) and nothing else granted."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, function_name: str, handler: str,
-                 spec: FunctionSpec, code: lambda_.Code, layers: list[lambda_.ILayerVersion],
-                 config: DeployConfig, environment: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function_name: str,
+        handler: str,
+        spec: FunctionSpec,
+        code: lambda_.Code,
+        layers: list[lambda_.ILayerVersion],
+        config: DeployConfig,
+        environment: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention(config),
-                                       removal_policy=removal_policy(config))
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                             description=f"{function_name}: {spec.description}")
-        self.role.add_to_policy(iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[self.log_group.log_group_arn]))  # the group's streams (its ARN ends in :*)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention(config), removal_policy=removal_policy(config)
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{function_name}: {spec.description}",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
+            )
+        )  # the group's streams (its ARN ends in :*)
         self.function = lambda_.Function(
-            self, "Function",
+            self,
+            "Function",
             description=spec.description,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
@@ -88,11 +105,19 @@ class SalonFunction(Construct):
                 **(environment or {}),
             },
         )
-        acknowledge(self.role, "IAM5", "X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) have no "
-                                       "resource-level permissions, so they take Resource '*'.",
-                    ["Resource::*"])
-        acknowledge(self.function, "L1", "Python 3.11 is the project's runtime (pyproject requires-python; "
-                                         "the layer is built for cp311): upgrading it is a project decision.")
+        acknowledge(
+            self.role,
+            "IAM5",
+            "X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) have no "
+            "resource-level permissions, so they take Resource '*'.",
+            ["Resource::*"],
+        )
+        acknowledge(
+            self.function,
+            "L1",
+            "Python 3.11 is the project's runtime (pyproject requires-python; "
+            "the layer is built for cp311): upgrading it is a project decision.",
+        )
 
     def add_environment(self, key: str, value: str) -> None:
         self.function.add_environment(key, value)
@@ -101,27 +126,36 @@ class SalonFunction(Construct):
 class LambdaFunctions(Construct):
     """Every function named in FUNCTIONS, from one code asset and one dependency layer."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, assets: LambdaAssets,
-                 config: DeployConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, assets: LambdaAssets, config: DeployConfig) -> None:
         super().__init__(scope, construct_id)
         missing = set(names.FUNCTIONS) - SPECS.keys()
         if missing:
             raise ValueError(f"functions without a FunctionSpec in infra/lambdas.py: {sorted(missing)}")
         self.layer = lambda_.LayerVersion(
-            self, "Dependencies",
+            self,
+            "Dependencies",
             description="Python dependencies of functions/ (functions/requirements.txt)",
-            code=lambda_.Code.from_asset(str(assets.layer_dir), asset_hash=assets.layer_hash,
-                                         asset_hash_type=AssetHashType.CUSTOM),
+            code=lambda_.Code.from_asset(
+                str(assets.layer_dir), asset_hash=assets.layer_hash, asset_hash_type=AssetHashType.CUSTOM
+            ),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
         )
-        code = lambda_.Code.from_asset(str(assets.code_dir), asset_hash=assets.code_hash,
-                                       asset_hash_type=AssetHashType.CUSTOM)
+        code = lambda_.Code.from_asset(
+            str(assets.code_dir), asset_hash=assets.code_hash, asset_hash_type=AssetHashType.CUSTOM
+        )
         self.by_name: dict[str, SalonFunction] = {}
         for function_name, handler in names.FUNCTIONS.items():
             self.by_name[function_name] = SalonFunction(
-                self, construct_id_for(function_name), function_name=function_name, handler=handler,
-                spec=SPECS[function_name], code=code, layers=[self.layer], config=config)
+                self,
+                construct_id_for(function_name),
+                function_name=function_name,
+                handler=handler,
+                spec=SPECS[function_name],
+                code=code,
+                layers=[self.layer],
+                config=config,
+            )
 
     def __getitem__(self, function_name: str) -> SalonFunction:
         return self.by_name[function_name]

@@ -25,8 +25,15 @@ _PLACEHOLDER = re.compile(r"^\$\{([A-Za-z0-9_]+)\}$")
 # Reference).
 _NO_RESOURCE_APIS = {
     "rekognition": {"detectModerationLabels", "detectLabels", "detectText", "detectFaces"},
-    "comprehend": {"detectDominantLanguage", "detectSentiment", "detectKeyPhrases", "detectEntities",
-                   "detectToxicContent", "batchDetectDominantLanguage", "batchDetectSentiment"},
+    "comprehend": {
+        "detectDominantLanguage",
+        "detectSentiment",
+        "detectKeyPhrases",
+        "detectEntities",
+        "detectToxicContent",
+        "batchDetectDominantLanguage",
+        "batchDetectSentiment",
+    },
 }
 # S3 SDK calls whose IAM actions differ from the API name (a copy reads the source and writes the target,
 # tags included because CopyObject copies them by default).
@@ -49,21 +56,40 @@ _OPTIMIZED = {
     "sqs:sendMessage": ("sqs:SendMessage", "QueueUrl"),
 }
 # TransactWriteItems/TransactGetItems are authorised per item, by the item's own action.
-_TRANSACT_ACTIONS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem",
-                     "Delete": "dynamodb:DeleteItem", "ConditionCheck": "dynamodb:ConditionCheckItem",
-                     "Get": "dynamodb:GetItem"}
+_TRANSACT_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+    "Get": "dynamodb:GetItem",
+}
 _SDK_RESOURCE_KEY = {"dynamodb": "TableName", "sns": "TopicArn", "sqs": "QueueUrl", "lambda": "FunctionName"}
 
 
 # The only actions this app grants on Resource "*": IAM offers no resource-level permission for them.
 WILDCARD_RESOURCE_ACTIONS = {
-    **{f"xray:{a}": "X-Ray tracing (Lambda active tracing, state machine tracing)"
-       for a in ("PutTraceSegments", "PutTelemetryRecords", "GetSamplingRules", "GetSamplingTargets")},
-    **{f"logs:{a}": "CloudWatch Logs vended-log delivery that Step Functions logging sets up"
-       for a in ("CreateLogDelivery", "GetLogDelivery", "UpdateLogDelivery", "DeleteLogDelivery",
-                 "ListLogDeliveries", "PutResourcePolicy", "DescribeResourcePolicies", "DescribeLogGroups")},
-    **{f"{service}:{api[0].upper()}{api[1:]}": f"{service} analysis API, no resource types"
-       for service, apis in _NO_RESOURCE_APIS.items() for api in apis},
+    **{
+        f"xray:{a}": "X-Ray tracing (Lambda active tracing, state machine tracing)"
+        for a in ("PutTraceSegments", "PutTelemetryRecords", "GetSamplingRules", "GetSamplingTargets")
+    },
+    **{
+        f"logs:{a}": "CloudWatch Logs vended-log delivery that Step Functions logging sets up"
+        for a in (
+            "CreateLogDelivery",
+            "GetLogDelivery",
+            "UpdateLogDelivery",
+            "DeleteLogDelivery",
+            "ListLogDeliveries",
+            "PutResourcePolicy",
+            "DescribeResourcePolicies",
+            "DescribeLogGroups",
+        )
+    },
+    **{
+        f"{service}:{api[0].upper()}{api[1:]}": f"{service} analysis API, no resource types"
+        for service, apis in _NO_RESOURCE_APIS.items()
+        for api in apis
+    },
 }
 
 
@@ -105,8 +131,10 @@ def _ref(state: str, params: Mapping[str, Any], key: str) -> str | None:
         return None
     match = _PLACEHOLDER.match(str(params[key]))
     if match is None:
-        raise UnsupportedIntegration(f"{state}: {key}={params[key]!r} must be a definition substitution "
-                                     "like ${Name}, so that every deployment names its own resource")
+        raise UnsupportedIntegration(
+            f"{state}: {key}={params[key]!r} must be a definition substitution "
+            "like ${Name}, so that every deployment names its own resource"
+        )
     return match.group(1)
 
 
@@ -185,9 +213,10 @@ def needs(definition: Mapping[str, Any]) -> list[Need]:
     for name, state in tasks(definition):
         resource = str(state.get("Resource", ""))
         if not resource.startswith(RESOURCE_PREFIX):
-            raise UnsupportedIntegration(f"{name}: Resource {resource!r} must start with {RESOURCE_PREFIX} "
-                                         "(partition-safe service integration)")
-        integration = resource[len(RESOURCE_PREFIX):]
+            raise UnsupportedIntegration(
+                f"{name}: Resource {resource!r} must start with {RESOURCE_PREFIX} (partition-safe service integration)"
+            )
+        integration = resource[len(RESOURCE_PREFIX) :]
         if integration.endswith(".waitForTaskToken"):
             integration = integration.removesuffix(".waitForTaskToken")
         elif ".sync" in integration:

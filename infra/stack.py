@@ -40,11 +40,15 @@ WORKFLOW_TYPES = {
     COMMENT_WORKFLOW: sfn.StateMachineType.STANDARD,
 }
 # Console domain per partition, for the execution links in the owner's emails.
-CONSOLE_DOMAINS = {"aws": "console.aws.amazon.com", "aws-cn": "console.amazonaws.cn",
-                   "aws-us-gov": "console.amazonaws-us-gov.com"}
+CONSOLE_DOMAINS = {
+    "aws": "console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+}
 # OpenSearch paths per function (index APIs on the two indexes).
-SEARCH_INDEX_PATHS = [f"{index}{suffix}" for index in (names.PHOTOS_INDEX, names.COMMENTS_INDEX)
-                      for suffix in ("", "/*")]
+SEARCH_INDEX_PATHS = [
+    f"{index}{suffix}" for index in (names.PHOTOS_INDEX, names.COMMENTS_INDEX) for suffix in ("", "/*")
+]
 
 
 def policy_json(path: Path, check: Callable[[dict[str, Any]], object]) -> str:
@@ -63,10 +67,12 @@ def comment_policy_json() -> str:
 
 
 class SalonStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig,
-                 assets: LambdaAssets) -> None:
-        super().__init__(scope, construct_id, description="Salon Insights: moderated design gallery, "
-                                                          "comment sentiment and owner insights")
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, assets: LambdaAssets) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="Salon Insights: moderated design gallery, comment sentiment and owner insights",
+        )
         self.config = config
         self.storage = Storage(self, "Storage", config=config)
         self.notifications = Notifications(self, "Notifications", config=config)
@@ -79,51 +85,86 @@ class SalonStack(Stack):
         refs = self._refs()
         uploads = self.storage.uploads
         self.image = AslStateMachine(
-            self, "ImageModeration", workflow=IMAGE_WORKFLOW, refs=refs, config=config,
+            self,
+            "ImageModeration",
+            workflow=IMAGE_WORKFLOW,
+            refs=refs,
+            config=config,
             state_machine_type=WORKFLOW_TYPES[IMAGE_WORKFLOW],
             dynamic_resources={  # the bucket and key come from the S3 event
                 "s3:GetObject": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
                 "s3:GetObjectTagging": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
                 "s3:DeleteObject": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
                 "s3:PutObject": [uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*")],
-                "s3:PutObjectTagging": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*"),
-                                        uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*")],
-            })
-        acknowledge(self.image.role, "IAM5", "Object-level S3 access is scoped to key prefixes: uploads/* "
-                                             "(read, tag, delete) and quarantine/* (write the copy).",
-                    [self._objects_finding(names.UPLOAD_PREFIX),
-                     self._objects_finding(names.QUARANTINE_PREFIX)])
+                "s3:PutObjectTagging": [
+                    uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*"),
+                    uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*"),
+                ],
+            },
+        )
+        acknowledge(
+            self.image.role,
+            "IAM5",
+            "Object-level S3 access is scoped to key prefixes: uploads/* "
+            "(read, tag, delete) and quarantine/* (write the copy).",
+            [self._objects_finding(names.UPLOAD_PREFIX), self._objects_finding(names.QUARANTINE_PREFIX)],
+        )
         starter = self.functions[names.FN_START_WORKFLOW]
         self.image_start = QueuedWorkflowStart(
-            self, "ImageIngestion", description="S3 Object Created under uploads/ -> image workflow queue",
+            self,
+            "ImageIngestion",
+            description="S3 Object Created under uploads/ -> image workflow queue",
             pattern=events.EventPattern(
-                source=["aws.s3"], detail_type=["Object Created"],
-                detail={"bucket": {"name": [uploads.bucket_name]},
-                        "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]}}),
-            starter=starter, state_machine=self.image.state_machine,
-            arn_variable=names.ENV_IMAGE_STATE_MACHINE_ARN)
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [uploads.bucket_name]},
+                    "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]},
+                },
+            ),
+            starter=starter,
+            state_machine=self.image.state_machine,
+            arn_variable=names.ENV_IMAGE_STATE_MACHINE_ARN,
+        )
         self.state_machines = {IMAGE_WORKFLOW: self.image.state_machine}
-        self.dead_letter_queues = {"upload-rule-dlq": self.image_start.rule_dlq,
-                                   "upload-queue-dlq": self.image_start.queue_dlq}
+        self.dead_letter_queues = {
+            "upload-rule-dlq": self.image_start.rule_dlq,
+            "upload-queue-dlq": self.image_start.queue_dlq,
+        }
         self.rules = {"upload-created": self.image_start.rule}
 
-        self.comment = AslStateMachine(self, "CommentSentiment", workflow=COMMENT_WORKFLOW, refs=refs,
-                                       config=config, state_machine_type=WORKFLOW_TYPES[COMMENT_WORKFLOW])
+        self.comment = AslStateMachine(
+            self,
+            "CommentSentiment",
+            workflow=COMMENT_WORKFLOW,
+            refs=refs,
+            config=config,
+            state_machine_type=WORKFLOW_TYPES[COMMENT_WORKFLOW],
+        )
         self.comment_start = QueuedWorkflowStart(
-            self, "CommentIngestion", description="CommentSubmitted -> comment workflow queue",
-            pattern=events.EventPattern(source=[names.EVENT_SOURCE],
-                                        detail_type=[names.EVENT_COMMENT_SUBMITTED]),
-            starter=starter, state_machine=self.comment.state_machine,
-            arn_variable=names.ENV_COMMENT_STATE_MACHINE_ARN)
+            self,
+            "CommentIngestion",
+            description="CommentSubmitted -> comment workflow queue",
+            pattern=events.EventPattern(source=[names.EVENT_SOURCE], detail_type=[names.EVENT_COMMENT_SUBMITTED]),
+            starter=starter,
+            state_machine=self.comment.state_machine,
+            arn_variable=names.ENV_COMMENT_STATE_MACHINE_ARN,
+        )
         self.state_machines[COMMENT_WORKFLOW] = self.comment.state_machine
         self.dead_letter_queues["comment-rule-dlq"] = self.comment_start.rule_dlq
         self.dead_letter_queues["comment-queue-dlq"] = self.comment_start.queue_dlq
         self.rules["comment-submitted"] = self.comment_start.rule
 
         self.observability = Observability(
-            self, "Observability", topic=self.notifications.operations, state_machines=self.state_machines,
+            self,
+            "Observability",
+            topic=self.notifications.operations,
+            state_machines=self.state_machines,
             functions={name: fn.function for name, fn in self.functions.by_name.items()},
-            dead_letter_queues=self.dead_letter_queues, rules=self.rules, http_api=self.api.http_api)
+            dead_letter_queues=self.dead_letter_queues,
+            rules=self.rules,
+            http_api=self.api.http_api,
+        )
         self._outputs()
 
     def _refs(self) -> dict[str, Ref]:
@@ -133,13 +174,10 @@ class SalonStack(Stack):
         refs = {
             "Partition": Ref(Aws.PARTITION),
             "PhotosTable": Ref(tables[names.PHOTOS_TABLE].table_name, tables[names.PHOTOS_TABLE].table_arn),
-            "CommentsTable": Ref(tables[names.COMMENTS_TABLE].table_name,
-                                 tables[names.COMMENTS_TABLE].table_arn),
+            "CommentsTable": Ref(tables[names.COMMENTS_TABLE].table_name, tables[names.COMMENTS_TABLE].table_arn),
             "MetersTable": Ref(tables[names.METERS_TABLE].table_name, tables[names.METERS_TABLE].table_arn),
-            "CountersTable": Ref(tables[names.COUNTERS_TABLE].table_name,
-                                 tables[names.COUNTERS_TABLE].table_arn),
-            "DecisionsTable": Ref(tables[names.DECISIONS_TABLE].table_name,
-                                  tables[names.DECISIONS_TABLE].table_arn),
+            "CountersTable": Ref(tables[names.COUNTERS_TABLE].table_name, tables[names.COUNTERS_TABLE].table_arn),
+            "DecisionsTable": Ref(tables[names.DECISIONS_TABLE].table_name, tables[names.DECISIONS_TABLE].table_arn),
             "AlertsTopicArn": Ref(topic.topic_arn, topic.topic_arn, self.notifications.key.key_arn),
             "EventBusName": Ref(names.EVENT_BUS, event_bus_arn(self, names.EVENT_BUS)),
             "EventSource": Ref(names.EVENT_SOURCE),
@@ -156,34 +194,54 @@ class SalonStack(Stack):
         inspect = fns[names.FN_INSPECT_UPLOAD]
         inspect.add_environment(names.ENV_UPLOADS_BUCKET, bucket.bucket_name)
         inspect.add_environment(names.ENV_MAX_UPLOAD_BYTES, str(self.config.max_upload_bytes))
-        inspect.role.add_to_policy(iam.PolicyStatement(
-            actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")]))
-        acknowledge(inspect.role, "IAM5", "Reads objects under the uploads/ prefix only: the keys are "
-                                          "generated per upload, so the grant is a key prefix.",
-                    [self._objects_finding(names.UPLOAD_PREFIX)])
+        inspect.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")])
+        )
+        acknowledge(
+            inspect.role,
+            "IAM5",
+            "Reads objects under the uploads/ prefix only: the keys are "
+            "generated per upload, so the grant is a key prefix.",
+            [self._objects_finding(names.UPLOAD_PREFIX)],
+        )
 
         fns[names.FN_EVALUATE_POLICY].add_environment(names.ENV_POLICY_JSON, moderation_policy_json())
 
         index = fns[names.FN_INDEX_DOCUMENT]
         index.add_environment(names.ENV_SEARCH_BACKEND, "opensearch")
         index.add_environment(names.ENV_OPENSEARCH_ENDPOINT, self.search.endpoint)
-        self.search.grant(index.role, ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut",
-                                       "es:ESHttpDelete"], [*SEARCH_INDEX_PATHS, "_bulk"],
-                          reason="Document APIs on the photos and comments indexes only: document ids are "
-                                 "per photo and comment, so the grant is the index path.")
+        self.search.grant(
+            index.role,
+            ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"],
+            [*SEARCH_INDEX_PATHS, "_bulk"],
+            reason="Document APIs on the photos and comments indexes only: document ids are "
+            "per photo and comment, so the grant is the index path.",
+        )
 
         assess = fns[names.FN_ASSESS_COMMENT]
         assess.add_environment(names.ENV_COUNTERS_TABLE, tables[names.COUNTERS_TABLE].table_name)
         assess.add_environment(names.ENV_COMMENT_POLICY_JSON, comment_policy_json())
-        assess.role.add_to_policy(iam.PolicyStatement(  # the rolling window: conditional updates only
-            actions=["dynamodb:UpdateItem"], resources=[tables[names.COUNTERS_TABLE].table_arn]))
+        assess.role.add_to_policy(
+            iam.PolicyStatement(  # the rolling window: conditional updates only
+                actions=["dynamodb:UpdateItem"], resources=[tables[names.COUNTERS_TABLE].table_arn]
+            )
+        )
 
         render = fns[names.FN_RENDER_ALERT]
-        console = CfnMapping(self, "ConsoleDomain",
-                             mapping={p: {"domain": d} for p, d in CONSOLE_DOMAINS.items()})
-        render.add_environment(names.ENV_CONSOLE_URL, Fn.join("", [
-            "https://", console.find_in_map(Aws.PARTITION, "domain"), "/states/home?region=", Aws.REGION,
-            "#/v2/executions/details/"]))
+        console = CfnMapping(self, "ConsoleDomain", mapping={p: {"domain": d} for p, d in CONSOLE_DOMAINS.items()})
+        render.add_environment(
+            names.ENV_CONSOLE_URL,
+            Fn.join(
+                "",
+                [
+                    "https://",
+                    console.find_in_map(Aws.PARTITION, "domain"),
+                    "/states/home?region=",
+                    Aws.REGION,
+                    "#/v2/executions/details/",
+                ],
+            ),
+        )
         render.add_environment(names.ENV_COMMENT_POLICY_JSON, comment_policy_json())
         if self.config.gallery_url:
             render.add_environment(names.ENV_GALLERY_URL, self.config.gallery_url)
@@ -206,22 +264,36 @@ class SalonStack(Stack):
         }.items():
             api_fn.add_environment(key, value)
         # Presigned POSTs are signed with this role: the upload itself is authorised as s3:PutObject.
-        api_fn.role.add_to_policy(iam.PolicyStatement(
-            actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")]))
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")])
+        )
         # POST /designs/{id}/comments: is the design published? then emit CommentSubmitted, nothing else.
-        api_fn.role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"],
-                                                      resources=[photos.table_arn]))
-        api_fn.role.add_to_policy(iam.PolicyStatement(
-            actions=["events:PutEvents"], resources=[event_bus_arn(self, names.EVENT_BUS)],
-            conditions={"StringEquals": {"events:source": [names.EVENT_SOURCE],
-                                         "events:detail-type": [names.EVENT_COMMENT_SUBMITTED]}}))
+        api_fn.role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[photos.table_arn]))
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[event_bus_arn(self, names.EVENT_BUS)],
+                conditions={
+                    "StringEquals": {
+                        "events:source": [names.EVENT_SOURCE],
+                        "events:detail-type": [names.EVENT_COMMENT_SUBMITTED],
+                    }
+                },
+            )
+        )
         # GET /insights: searches and counts on the two indexes.
-        self.search.grant(api_fn.role, ["es:ESHttpGet", "es:ESHttpPost"],
-                          [f"{index}/{op}" for index in (names.PHOTOS_INDEX, names.COMMENTS_INDEX)
-                           for op in ("_search", "_count")])
-        acknowledge(api_fn.role, "IAM5", "Presigned upload POSTs may write only under uploads/ (keys are "
-                                         "generated per upload, so the grant is a key prefix).",
-                    [self._objects_finding(names.UPLOAD_PREFIX)])
+        self.search.grant(
+            api_fn.role,
+            ["es:ESHttpGet", "es:ESHttpPost"],
+            [f"{index}/{op}" for index in (names.PHOTOS_INDEX, names.COMMENTS_INDEX) for op in ("_search", "_count")],
+        )
+        acknowledge(
+            api_fn.role,
+            "IAM5",
+            "Presigned upload POSTs may write only under uploads/ (keys are "
+            "generated per upload, so the grant is a key prefix).",
+            [self._objects_finding(names.UPLOAD_PREFIX)],
+        )
 
     def _objects_finding(self, prefix: str) -> str:
         """The cdk-nag IAM5 finding for objects under a prefix of the uploads bucket."""
@@ -248,4 +320,3 @@ class SalonStack(Stack):
             outputs[key] = (table.table_name, f"DynamoDB table {name}")
         for key, (value, description) in outputs.items():
             CfnOutput(self, key, value=value, description=description)
-

@@ -30,7 +30,8 @@ class Storage(Construct):
         destroy = not config.retain_data
 
         self.access_logs = s3.Bucket(
-            self, "AccessLogs",
+            self,
+            "AccessLogs",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,  # server access logging requires SSE-S3
             enforce_ssl=True,
@@ -41,7 +42,8 @@ class Storage(Construct):
         )
 
         self.uploads = s3.Bucket(
-            self, "Uploads",
+            self,
+            "Uploads",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
@@ -51,20 +53,28 @@ class Storage(Construct):
             server_access_logs_prefix="uploads-bucket/",
             lifecycle_rules=[
                 s3.LifecycleRule(
-                    id="quarantine-retention", prefix=names.QUARANTINE_PREFIX,
+                    id="quarantine-retention",
+                    prefix=names.QUARANTINE_PREFIX,
                     expiration=Duration.days(config.quarantine_retention_days),
-                    noncurrent_version_expiration=Duration.days(1)),
-                s3.LifecycleRule(
-                    id="expire-rejected-uploads", prefix=names.UPLOAD_PREFIX,
-                    tag_filters={REJECTED_TAG[0]: REJECTED_TAG[1]},
-                    expiration=Duration.days(config.rejected_retention_days)),
-                s3.LifecycleRule(  # a quarantined original is deleted; its old version must not linger
-                    id="expire-replaced-uploads", prefix=names.UPLOAD_PREFIX,
                     noncurrent_version_expiration=Duration.days(1),
-                    expired_object_delete_marker=True),
+                ),
                 s3.LifecycleRule(
-                    id="housekeeping", abort_incomplete_multipart_upload_after=Duration.days(1),
-                    noncurrent_version_expiration=Duration.days(30)),
+                    id="expire-rejected-uploads",
+                    prefix=names.UPLOAD_PREFIX,
+                    tag_filters={REJECTED_TAG[0]: REJECTED_TAG[1]},
+                    expiration=Duration.days(config.rejected_retention_days),
+                ),
+                s3.LifecycleRule(  # a quarantined original is deleted; its old version must not linger
+                    id="expire-replaced-uploads",
+                    prefix=names.UPLOAD_PREFIX,
+                    noncurrent_version_expiration=Duration.days(1),
+                    expired_object_delete_marker=True,
+                ),
+                s3.LifecycleRule(
+                    id="housekeeping",
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                    noncurrent_version_expiration=Duration.days(30),
+                ),
             ],
             removal_policy=removal,
             auto_delete_objects=destroy,
@@ -75,17 +85,20 @@ class Storage(Construct):
         cfn_uploads = self.uploads.node.default_child
         assert isinstance(cfn_uploads, s3.CfnBucket)
         cfn_uploads.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True))
+            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
+        )
 
         self.tables: dict[str, dynamodb.Table] = {}
         for name, key in TABLE_KEYS.items():
             self.tables[name] = dynamodb.Table(
-                self, name.removeprefix("salon-").title() + "Table",
+                self,
+                name.removeprefix("salon-").title() + "Table",
                 partition_key=dynamodb.Attribute(name=key, type=dynamodb.AttributeType.STRING),
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
                 encryption=dynamodb.TableEncryption.AWS_MANAGED,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                    point_in_time_recovery_enabled=True),
+                    point_in_time_recovery_enabled=True
+                ),
                 time_to_live_attribute=TTL_ATTRIBUTES.get(name),
                 deletion_protection=config.retain_data,
                 removal_policy=removal,

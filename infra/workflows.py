@@ -34,8 +34,9 @@ def event_bus_arn(stack: Stack, bus_name: str) -> str:
     return stack.format_arn(service="events", resource="event-bus", resource_name=bus_name)
 
 
-def statements(needs: Sequence[Need], refs: Mapping[str, Ref], dynamic: Mapping[str, Sequence[str]],
-               stack: Stack) -> list[iam.PolicyStatement]:
+def statements(
+    needs: Sequence[Need], refs: Mapping[str, Ref], dynamic: Mapping[str, Sequence[str]], stack: Stack
+) -> list[iam.PolicyStatement]:
     """Least-privilege statements: the ASL's actions only, on the resources its Tasks name."""
     unused = set(dynamic) - {n.action for n in needs if n.resource == DYNAMIC}
     if unused:
@@ -56,21 +57,24 @@ def statements(needs: Sequence[Need], refs: Mapping[str, Ref], dynamic: Mapping[
     grouped: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for action, resources in by_action.items():
         grouped[tuple(sorted(resources))].append(action)
-    result = [iam.PolicyStatement(actions=sorted(acts), resources=list(res))
-              for res, acts in sorted(grouped.items(), key=lambda item: sorted(item[1]))]
+    result = [
+        iam.PolicyStatement(actions=sorted(acts), resources=list(res))
+        for res, acts in sorted(grouped.items(), key=lambda item: sorted(item[1]))
+    ]
     for bus, bus_needs in sorted(put_events.items()):
         result.append(_put_events_statement(bus, bus_needs, refs, stack))
     return result
 
 
-def _resources(need: Need, refs: Mapping[str, Ref], dynamic: Mapping[str, Sequence[str]],
-               stack: Stack) -> list[str]:
+def _resources(need: Need, refs: Mapping[str, Ref], dynamic: Mapping[str, Sequence[str]], stack: Stack) -> list[str]:
     if need.resource == WILDCARD:
         return ["*"]
     if need.resource == DYNAMIC:
         if need.action not in dynamic:
-            raise ValueError(f"{need.state}: {need.action} acts on a resource from the execution input; "
-                             "say which ARNs it may touch (dynamic_resources)")
+            raise ValueError(
+                f"{need.state}: {need.action} acts on a resource from the execution input; "
+                "say which ARNs it may touch (dynamic_resources)"
+            )
         return list(dynamic[need.action])
     if need.resource == DEFAULT_EVENT_BUS:
         return [event_bus_arn(stack, "default")]
@@ -80,8 +84,9 @@ def _resources(need: Need, refs: Mapping[str, Ref], dynamic: Mapping[str, Sequen
     return [ref.arn + need.suffix]
 
 
-def _put_events_statement(bus: str, needs: Sequence[Need], refs: Mapping[str, Ref],
-                          stack: Stack) -> iam.PolicyStatement:
+def _put_events_statement(
+    bus: str, needs: Sequence[Need], refs: Mapping[str, Ref], stack: Stack
+) -> iam.PolicyStatement:
     """PutEvents on one bus, limited to the sources and detail types the ASL writes when all are literal."""
     resources = _resources(needs[0], refs, {}, stack)
     conditions: dict[str, set[str]] = defaultdict(set)
@@ -90,8 +95,9 @@ def _put_events_statement(bus: str, needs: Sequence[Need], refs: Mapping[str, Re
             for key, value in need.conditions:
                 conditions[key].add(value)
     equals = {key: sorted(values) for key, values in conditions.items()}
-    return iam.PolicyStatement(actions=["events:PutEvents"], resources=resources,
-                               conditions={"StringEquals": equals} if equals else None)
+    return iam.PolicyStatement(
+        actions=["events:PutEvents"], resources=resources, conditions={"StringEquals": equals} if equals else None
+    )
 
 
 class AslStateMachine(Construct):
@@ -102,9 +108,17 @@ class AslStateMachine(Construct):
     DefinitionSubstitutions).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, workflow: str, refs: Mapping[str, Ref],
-                 state_machine_type: sfn.StateMachineType, config: DeployConfig,
-                 dynamic_resources: Mapping[str, Sequence[str]] | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        workflow: str,
+        refs: Mapping[str, Ref],
+        state_machine_type: sfn.StateMachineType,
+        config: DeployConfig,
+        dynamic_resources: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.workflow = workflow
@@ -112,38 +126,46 @@ class AslStateMachine(Construct):
         used = asl.placeholders(self.text)
         unknown = used - refs.keys()
         if unknown:
-            raise ValueError(f"workflows/{workflow}.asl.json uses placeholders infra does not define: "
-                             f"{sorted(unknown)}")
+            raise ValueError(
+                f"workflows/{workflow}.asl.json uses placeholders infra does not define: {sorted(unknown)}"
+            )
         self.substitutions = {name: refs[name].value for name in sorted(used)}
         self.needs = permissions.needs(json.loads(self.text))
 
         self.role = iam.Role(
-            self, "Role",
+            self,
+            "Role",
             assumed_by=iam.ServicePrincipal(
-                "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}),
+                "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
             description=f"Step Functions role of {workflow}: the actions its tasks need",
         )
         for statement in statements(self.needs, refs, dynamic_resources or {}, stack):
             self.role.add_to_policy(statement)
         self.log_group = logs.LogGroup(
-            self, "Logs",
+            self,
+            "Logs",
             log_group_name=f"/aws/vendedlogs/states/{stack.stack_name}-{workflow}",
             retention=log_retention(config),
             removal_policy=removal_policy(config),
         )
         self.state_machine = sfn.StateMachine(
-            self, "StateMachine",
+            self,
+            "StateMachine",
             definition_body=sfn.DefinitionBody.from_file(str(asl.definition_path(workflow))),
             definition_substitutions=self.substitutions,
             state_machine_type=state_machine_type,
             role=self.role,
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL,
-                                include_execution_data=True),
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
             tracing_enabled=True,
         )
         wildcard_apis = sorted(n.action for n in self.needs if n.resource == WILDCARD)
-        acknowledge(self.role, "IAM5",
-                    "Resource '*' only where IAM has no resource-level permissions: CloudWatch Logs "
-                    "vended-log delivery (Logs*Delivery, *ResourcePolicy, DescribeLogGroups), X-Ray tracing"
-                    + (f" and {', '.join(sorted(set(wildcard_apis)))}" if wildcard_apis else "") + ".",
-                    ["Resource::*"])
+        acknowledge(
+            self.role,
+            "IAM5",
+            "Resource '*' only where IAM has no resource-level permissions: CloudWatch Logs "
+            "vended-log delivery (Logs*Delivery, *ResourcePolicy, DescribeLogGroups), X-Ray tracing"
+            + (f" and {', '.join(sorted(set(wildcard_apis)))}" if wildcard_apis else "")
+            + ".",
+            ["Resource::*"],
+        )

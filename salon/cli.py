@@ -105,8 +105,13 @@ def cmd_executions(args: argparse.Namespace) -> int:
     return 0
 
 
-OUTCOME_STYLE = {"succeeded": "green", "retried": "yellow", "caught": "magenta", "failed": "bold red",
-                 "running": "cyan"}
+OUTCOME_STYLE = {
+    "succeeded": "green",
+    "retried": "yellow",
+    "caught": "magenta",
+    "failed": "bold red",
+    "running": "cyan",
+}
 
 
 def cmd_execution(args: argparse.Namespace) -> int:
@@ -115,8 +120,9 @@ def cmd_execution(args: argparse.Namespace) -> int:
         print(json.dumps(view, indent=2, ensure_ascii=False))
         return 0
     style = {"SUCCEEDED": "green", "FAILED": "bold red"}.get(view["status"], "yellow")
-    console.print(f"[bold]{view['name']}[/] ({view['workflow']}) [{style}]{view['status']}[/]  "
-                  f"started {view['started'][:19]}")
+    console.print(
+        f"[bold]{view['name']}[/] ({view['workflow']}) [{style}]{view['status']}[/]  started {view['started'][:19]}"
+    )
     table = Table(show_lines=False)
     for column in ("#", "state", "type", "outcome", "tries", "time", "decision / error"):
         table.add_column(column)
@@ -182,8 +188,17 @@ def cmd_designs(args: argparse.Namespace) -> int:
         table.add_column(column)
     for r in rows:
         happiness = "—" if r["happiness"] is None else f"{r['happiness']:.0%}"
-        table.add_row(r["designId"], r["designer"], str(r["comments"]), str(r["POSITIVE"]), str(r["NEGATIVE"]),
-                      str(r["NEUTRAL"]), str(r["MIXED"]), str(r["UNSCORED"]), happiness)
+        table.add_row(
+            r["designId"],
+            r["designer"],
+            str(r["comments"]),
+            str(r["POSITIVE"]),
+            str(r["NEGATIVE"]),
+            str(r["NEUTRAL"]),
+            str(r["MIXED"]),
+            str(r["UNSCORED"]),
+            happiness,
+        )
     console.print(table)
     return 0
 
@@ -209,8 +224,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from salon.demo import run
 
     logging.basicConfig(level=logging.ERROR)
-    return run(console, weeks=args.weeks, images=Path(args.images) if args.images else None,
-               report_path=Path(args.report) if args.report else None)
+    return run(
+        console,
+        weeks=args.weeks,
+        images=Path(args.images) if args.images else None,
+        report_path=Path(args.report) if args.report else None,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -220,8 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser("up", help="run the embedded stack in the foreground until Ctrl-C")
     for name, default in (("moto", 4566), ("lambda", 4567), ("ai", 4568), ("api", 4569)):
-        up.add_argument(f"--{name}-port", type=int, dest=f"{name}_port",
-                        help=f"port on 127.0.0.1 (default {default}, or SALON_{name.upper()}_PORT)")
+        up.add_argument(
+            f"--{name}-port",
+            type=int,
+            dest=f"{name}_port",
+            help=f"port on 127.0.0.1 (default {default}, or SALON_{name.upper()}_PORT)",
+        )
     up.set_defaults(func=cmd_up)
 
     env = sub.add_parser("env", help="print shell exports (or --json) for boto3 / the AWS CLI")

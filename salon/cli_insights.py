@@ -89,40 +89,88 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
 
 
 def print_tables(data: dict[str, Any]) -> None:
-    c, e, h, d, s, t = (data[k] for k in ("customers", "escalations", "hotDesigns", "designers", "satisfaction",
-                                          "sentiment"))
+    c, e, h, d, s, t = (
+        data[k] for k in ("customers", "escalations", "hotDesigns", "designers", "satisfaction", "sentiment")
+    )
     period = data["period"]
-    console.print(f"[bold]Salon insights[/] since {period['since'] or 'the beginning'} "
-                  f"before {period['before'] or 'now'}\n")
+    console.print(
+        f"[bold]Salon insights[/] since {period['since'] or 'the beginning'} before {period['before'] or 'now'}\n"
+    )
     console.print("[bold magenta]Is my customer base growing?[/] " + c["summary"])
-    console.print(_table("", ["week", "new", "so far", "active"],
-                         [[w["isoWeek"], w["new"], w["cumulative"], w["active"]] for w in c["weeks"]]))
+    console.print(
+        _table(
+            "",
+            ["week", "new", "so far", "active"],
+            [[w["isoWeek"], w["new"], w["cumulative"], w["active"]] for w in c["weeks"]],
+        )
+    )
     console.print("[bold magenta]Which concerns need my attention?[/] " + e["summary"])
-    console.print(_table("", ["when", "customer", "design", "designer", "negative"],
-                         [[r["submittedAt"][:16].replace("T", " "), r["author"], r["designId"][:8], r["designer"],
-                           f"{r['negative']:.2f}"] for r in e["recent"]]))
+    console.print(
+        _table(
+            "",
+            ["when", "customer", "design", "designer", "negative"],
+            [
+                [
+                    r["submittedAt"][:16].replace("T", " "),
+                    r["author"],
+                    r["designId"][:8],
+                    r["designer"],
+                    f"{r['negative']:.2f}",
+                ]
+                for r in e["recent"]
+            ],
+        )
+    )
     console.print("[bold magenta]Which designs are hot this season?[/] " + h["summary"])
-    console.print(_table("", ["design", "designer", "comments", "positive", "positivity"],
-                         [[r["designId"][:8], r["designer"], r["comments"], r["positive"], _pct(r["avgPositivity"])]
-                          for r in h["designs"]]))
+    console.print(
+        _table(
+            "",
+            ["design", "designer", "comments", "positive", "positivity"],
+            [
+                [r["designId"][:8], r["designer"], r["comments"], r["positive"], _pct(r["avgPositivity"])]
+                for r in h["designs"]
+            ],
+        )
+    )
     console.print("[bold magenta]Which designers do exceptional work?[/] " + d["summary"])
-    console.print(_table("", ["designer", "positivity", "scored comments", "comments"],
-                         [[r["designer"], _pct(r["avgPositivity"]), r["scored"], r["comments"]] for r in d["leaders"]]
-                         + [[f"[dim]{r['designer']} (too few)[/]", _pct(r["avgPositivity"]), r["scored"],
-                             r["comments"]] for r in d["belowMinimum"]]))
+    console.print(
+        _table(
+            "",
+            ["designer", "positivity", "scored comments", "comments"],
+            [[r["designer"], _pct(r["avgPositivity"]), r["scored"], r["comments"]] for r in d["leaders"]]
+            + [
+                [f"[dim]{r['designer']} (too few)[/]", _pct(r["avgPositivity"]), r["scored"], r["comments"]]
+                for r in d["belowMinimum"]
+            ],
+        )
+    )
     console.print("[bold magenta]Is satisfaction trending up?[/] " + s["summary"])
-    console.print(_table("", ["week", "positivity", "scored"],
-                         [[w["isoWeek"], _pct(w["avgPositivity"]), w["scored"]] for w in s["weeks"]]))
+    console.print(
+        _table(
+            "",
+            ["week", "positivity", "scored"],
+            [[w["isoWeek"], _pct(w["avgPositivity"]), w["scored"]] for w in s["weeks"]],
+        )
+    )
     console.print("[bold magenta]What is the sentiment distribution?[/] " + t["summary"])
     kinds = ["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED", "UNSCORED"]
-    console.print(_table("", ["week", *[k.lower() for k in kinds]],
-                         [[w["isoWeek"], *[w["counts"][k] for k in kinds]] for w in t["weeks"]]
-                         + [["[bold]all[/]", *[t["overall"][k] for k in kinds]]]))
+    console.print(
+        _table(
+            "",
+            ["week", *[k.lower() for k in kinds]],
+            [[w["isoWeek"], *[w["counts"][k] for k in kinds]] for w in t["weeks"]]
+            + [["[bold]all[/]", *[t["overall"][k] for k in kinds]]],
+        )
+    )
 
 
 def cmd_insights(args: argparse.Namespace) -> int:
-    params = {"since": args.since.isoformat() if args.since else "", "until": args.until.isoformat() if args.until
-              else "", "minComments": str(args.min_comments or ""), "top": str(args.top or "")}
+    params = {
+        "since": args.since.isoformat() if args.since else "",
+        "until": args.until.isoformat() if args.until else "",
+        "minComments": str(args.min_comments or ""),
+        "top": str(args.top or ""),
+    }
     if args.index:
         data, source = fetch_from_index(Path(args.index), params), str(args.index)
     else:
@@ -149,8 +197,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
         from functions.adapters.embedded_index import EmbeddedIndex
 
         loaded = scenarios.load(EmbeddedIndex(Path(args.index)), plan)
-        result: dict[str, Any] = {"index": args.index, "indexed": loaded.indexed, "failed": loaded.failed,
-                                  "story": plan.story()}
+        result: dict[str, Any] = {
+            "index": args.index,
+            "indexed": loaded.indexed,
+            "failed": loaded.failed,
+            "story": plan.story(),
+        }
     else:
         client = StackClient.connect(_config(args))
         client.timeout = args.timeout
@@ -175,20 +227,25 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def _print_seed(result: dict[str, Any]) -> None:
     story = result["story"]
     if "index" in result:
-        console.print(f"[green]loaded[/] {result['indexed']} documents into {result['index']} "
-                      f"({len(result['failed'])} failed)")
+        console.print(
+            f"[green]loaded[/] {result['indexed']} documents into {result['index']} ({len(result['failed'])} failed)"
+        )
     else:
         d, c = result["designs"], result["comments"]
-        console.print(f"[green]seeded[/] in {result['seconds']} s, {result['requests']} requests: "
-                      f"{d['approved']}/{d['planned']} designs approved ({d['uploads']} uploads, "
-                      f"{d['notApproved']} not approved), {c['succeeded']}/{c['planned']} comments analysed "
-                      f"({c['viaApi']} through the API, {c['viaEvents']} as CommentSubmitted events, "
-                      f"{c['failed']} failed, {c['remapped']} moved to another design by their designer, "
-                      f"{c['skipped']} skipped); the models agreed with the scenario's "
-                      f"sentiment on {c['sentimentAsIntended']}")
-    console.print(f"story: {story['weeks']} weeks from {story['start']}, {story['customers']} customers, "
-                  f"{story['comments']} comments; designer quality {story['designerQuality']}; satisfaction dips "
-                  f"in {', '.join(story['dipWeeks']) or 'no week'}")
+        console.print(
+            f"[green]seeded[/] in {result['seconds']} s, {result['requests']} requests: "
+            f"{d['approved']}/{d['planned']} designs approved ({d['uploads']} uploads, "
+            f"{d['notApproved']} not approved), {c['succeeded']}/{c['planned']} comments analysed "
+            f"({c['viaApi']} through the API, {c['viaEvents']} as CommentSubmitted events, "
+            f"{c['failed']} failed, {c['remapped']} moved to another design by their designer, "
+            f"{c['skipped']} skipped); the models agreed with the scenario's "
+            f"sentiment on {c['sentimentAsIntended']}"
+        )
+    console.print(
+        f"story: {story['weeks']} weeks from {story['start']}, {story['customers']} customers, "
+        f"{story['comments']} comments; designer quality {story['designerQuality']}; satisfaction dips "
+        f"in {', '.join(story['dipWeeks']) or 'no week'}"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -200,8 +257,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     insights.add_argument("--top", type=int, help="how many hot designs to list (10)")
     insights.add_argument("--json", action="store_true", help="print one JSON object, one key per question")
     insights.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with charts")
-    insights.add_argument("--as", dest="as_user", default="owner", metavar="USER",
-                          help="owner account to ask the API as (created locally if needed; default owner)")
+    insights.add_argument(
+        "--as",
+        dest="as_user",
+        default="owner",
+        metavar="USER",
+        help="owner account to ask the API as (created locally if needed; default owner)",
+    )
     insights.add_argument("--index", metavar="PATH", help="read this embedded index file instead of the API")
     insights.set_defaults(func=cmd_insights)
 
@@ -211,7 +273,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     seed.add_argument("--scale", type=float, default=1.0, help="multiplies the number of customers (default 1)")
     seed.add_argument("--workers", type=int, default=4, help="requests in flight (default 4)")
     seed.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for each workflow")
-    seed.add_argument("--index", metavar="PATH",
-                      help="write the scenario straight into this embedded index file instead (no workflows)")
+    seed.add_argument(
+        "--index",
+        metavar="PATH",
+        help="write the scenario straight into this embedded index file instead (no workflows)",
+    )
     seed.add_argument("--json", action="store_true")
     seed.set_defaults(func=cmd_seed)

@@ -58,10 +58,18 @@ class StackClient:
         return cls(Endpoints.load(config.state_file))
 
     def aws(self, service: str) -> Any:
-        endpoint = {"lambda": self.endpoints.lambda_, "rekognition": self.endpoints.ai,
-                    "comprehend": self.endpoints.ai}.get(service, self.endpoints.moto)
-        return boto3.client(service, endpoint_url=endpoint, region_name=self.endpoints.region,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        endpoint = {
+            "lambda": self.endpoints.lambda_,
+            "rekognition": self.endpoints.ai,
+            "comprehend": self.endpoints.ai,
+        }.get(service, self.endpoints.moto)
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=self.endpoints.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     # -- identity --------------------------------------------------------------------------
     def token(self, username: str, group: str) -> str:
@@ -78,14 +86,24 @@ class StackClient:
             idp.admin_get_user(UserPoolId=pool, Username=username)
         except idp.exceptions.UserNotFoundException:
             with contextlib.suppress(idp.exceptions.UsernameExistsException):  # created concurrently
-                idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS",
-                                      UserAttributes=[{"Name": "email", "Value": f"{username}@salon.example"},
-                                                      {"Name": "email_verified", "Value": "true"}])
-            idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=local_password(username),
-                                        Permanent=True)
+                idp.admin_create_user(
+                    UserPoolId=pool,
+                    Username=username,
+                    MessageAction="SUPPRESS",
+                    UserAttributes=[
+                        {"Name": "email", "Value": f"{username}@salon.example"},
+                        {"Name": "email_verified", "Value": "true"},
+                    ],
+                )
+            idp.admin_set_user_password(
+                UserPoolId=pool, Username=username, Password=local_password(username), Permanent=True
+            )
             idp.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=group)
-        auth = idp.initiate_auth(ClientId=self.endpoints.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                 AuthParameters={"USERNAME": username, "PASSWORD": local_password(username)})
+        auth = idp.initiate_auth(
+            ClientId=self.endpoints.user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": local_password(username)},
+        )
         result = auth["AuthenticationResult"]
         self._tokens[username] = (str(result["IdToken"]), time.time() + int(result.get("ExpiresIn", 3600)))
         return self._tokens[username][0]
@@ -137,11 +155,21 @@ class StackClient:
         described = self.wait_for_execution(arn)
         if described["status"] == "SUCCEEDED":
             output = json.loads(described.get("output") or "{}")
-            return {"verdict": output.get("verdict", "failed"), "reasons": output.get("reasons", []),
-                    "labels": output.get("labels", []), "moderation": output.get("moderation", []),
-                    "status": described["status"], "executionArn": arn}
-        return {"verdict": "failed", "status": described["status"], "executionArn": arn, "labels": [],
-                "reasons": [f"{described.get('error', 'Failed')}: {described.get('cause', '')}".strip()]}
+            return {
+                "verdict": output.get("verdict", "failed"),
+                "reasons": output.get("reasons", []),
+                "labels": output.get("labels", []),
+                "moderation": output.get("moderation", []),
+                "status": described["status"],
+                "executionArn": arn,
+            }
+        return {
+            "verdict": "failed",
+            "status": described["status"],
+            "executionArn": arn,
+            "labels": [],
+            "reasons": [f"{described.get('error', 'Failed')}: {described.get('cause', '')}".strip()],
+        }
 
     # -- comments --------------------------------------------------------------------------
     def comment(self, design_id: str, username: str, text: str, wait: bool = False) -> dict[str, Any]:
@@ -155,11 +183,18 @@ class StackClient:
             arn = self.execution_arn(result["execution"], self.endpoints.comment_state_machine_arn)
             described = self.wait_for_execution(arn)
             output = json.loads(described.get("output") or "{}")
-            result.update({"status": described["status"], "executionArn": arn,
-                           "language": output.get("language"), "sentiment": output.get("sentiment"),
-                           "scores": output.get("scores"), "escalated": output.get("escalated"),
-                           "burstAlert": output.get("burstAlert"),
-                           "seconds": round(time.monotonic() - started, 3)})
+            result.update(
+                {
+                    "status": described["status"],
+                    "executionArn": arn,
+                    "language": output.get("language"),
+                    "sentiment": output.get("sentiment"),
+                    "scores": output.get("scores"),
+                    "escalated": output.get("escalated"),
+                    "burstAlert": output.get("burstAlert"),
+                    "seconds": round(time.monotonic() - started, 3),
+                }
+            )
             if described["status"] != "SUCCEEDED":
                 result["error"] = f"{described.get('error')}: {described.get('cause')}"
         return result
@@ -167,18 +202,29 @@ class StackClient:
     def designs(self) -> list[dict[str, Any]]:
         """Published designs with their happiness meter."""
         ddb = self.aws("dynamodb")
-        meters = {m["designId"]["S"]: m for page in ddb.get_paginator("scan").paginate(TableName=names.METERS_TABLE)
-                  for m in page["Items"]}
+        meters = {
+            m["designId"]["S"]: m
+            for page in ddb.get_paginator("scan").paginate(TableName=names.METERS_TABLE)
+            for m in page["Items"]
+        }
         rows = []
         for page in ddb.get_paginator("scan").paginate(TableName=names.PHOTOS_TABLE):
             for item in page["Items"]:
                 meter = meters.get(item["photoId"]["S"], {})
-                count = {k: int(meter.get(k, {"N": "0"})["N"]) for k in
-                         ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED", "UNSCORED", "comments", "scored")}
+                count = {
+                    k: int(meter.get(k, {"N": "0"})["N"])
+                    for k in ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED", "UNSCORED", "comments", "scored")
+                }
                 positivity = float(meter.get("positivitySum", {"N": "0"})["N"])
-                rows.append({"designId": item["photoId"]["S"], "designer": item["designer"]["S"],
-                             "publishedAt": item["publishedAt"]["S"], **count,
-                             "happiness": round(positivity / count["scored"], 4) if count["scored"] else None})
+                rows.append(
+                    {
+                        "designId": item["photoId"]["S"],
+                        "designer": item["designer"]["S"],
+                        "publishedAt": item["publishedAt"]["S"],
+                        **count,
+                        "happiness": round(positivity / count["scored"], 4) if count["scored"] else None,
+                    }
+                )
         rows.sort(key=lambda r: r["publishedAt"], reverse=True)
         return rows
 
@@ -190,19 +236,31 @@ class StackClient:
             for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"]):
                 found += [{**e, "workflow": machine["name"]} for e in page["executions"]]
         found.sort(key=lambda e: e["startDate"], reverse=True)
-        return [{**summarise_history(sfn.get_execution_history(executionArn=e["executionArn"],
-                                                              maxResults=1000)["events"]),
-                 "name": e["name"], "workflow": e["workflow"], "status": e["status"],
-                 "started": e["startDate"].isoformat(),
-                 "stopped": e["stopDate"].isoformat() if e.get("stopDate") else None}
-                for e in found[:limit]]
+        return [
+            {
+                **summarise_history(
+                    sfn.get_execution_history(executionArn=e["executionArn"], maxResults=1000)["events"]
+                ),
+                "name": e["name"],
+                "workflow": e["workflow"],
+                "status": e["status"],
+                "started": e["startDate"].isoformat(),
+                "stopped": e["stopDate"].isoformat() if e.get("stopDate") else None,
+            }
+            for e in found[:limit]
+        ]
 
     def find_execution(self, name: str) -> dict[str, Any]:
         """An execution by name (or ARN), in any of the stack's state machines."""
         sfn = self.aws("stepfunctions")
-        arns = [name] if name.startswith("arn:") else [
-            self.execution_arn(name, m) for m in (self.endpoints.image_state_machine_arn,
-                                                  self.endpoints.comment_state_machine_arn)]
+        arns = (
+            [name]
+            if name.startswith("arn:")
+            else [
+                self.execution_arn(name, m)
+                for m in (self.endpoints.image_state_machine_arn, self.endpoints.comment_state_machine_arn)
+            ]
+        )
         for arn in arns:
             try:
                 described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
@@ -217,13 +275,18 @@ class StackClient:
         described = self.find_execution(name)
         arn = described["executionArn"]
         events = self.aws("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
-        view = {"name": described["name"], "executionArn": arn, "status": described["status"],
-                "workflow": described["stateMachineArn"].rsplit(":", 1)[-1],
-                "started": described["startDate"].isoformat(),
-                "stopped": described["stopDate"].isoformat() if described.get("stopDate") else None,
-                "output": json.loads(described["output"]) if described.get("output") else None,
-                "error": described.get("error"), "cause": described.get("cause"),
-                "steps": [s.to_dict() for s in steps_from_history(events)]}
+        view = {
+            "name": described["name"],
+            "executionArn": arn,
+            "status": described["status"],
+            "workflow": described["stateMachineArn"].rsplit(":", 1)[-1],
+            "started": described["startDate"].isoformat(),
+            "stopped": described["stopDate"].isoformat() if described.get("stopDate") else None,
+            "output": json.loads(described["output"]) if described.get("output") else None,
+            "error": described.get("error"),
+            "cause": described.get("cause"),
+            "steps": [s.to_dict() for s in steps_from_history(events)],
+        }
         if described["status"] in {"FAILED", "TIMED_OUT", "ABORTED"}:
             view["redrive"] = redrive_hint(arn, described["name"])
         return view
@@ -232,11 +295,13 @@ class StackClient:
         """Local stand-in for RedriveExecution (moto has none): a new execution with the same input."""
         described = self.find_execution(name)
         if described["status"] not in {"FAILED", "TIMED_OUT", "ABORTED"}:
-            raise ClientError(f"{described['name']} is {described['status']}; "
-                              "only failed executions are redriven")
+            raise ClientError(f"{described['name']} is {described['status']}; only failed executions are redriven")
         sfn, machine = self.aws("stepfunctions"), described["stateMachineArn"]
-        existing = {e["name"] for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
-                    for e in page["executions"]}
+        existing = {
+            e["name"]
+            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
+            for e in page["executions"]
+        }
         base = described["name"][:70]
         rerun = next(f"{base}-rerun{i}" for i in range(1, 1000) if f"{base}-rerun{i}" not in existing)
         started: dict[str, Any] = sfn.start_execution(stateMachineArn=machine, name=rerun, input=described["input"])
@@ -268,7 +333,13 @@ def read_mailbox(folder: Path) -> list[dict[str, Any]]:
     for path in sorted(folder.glob("*.eml"), reverse=True):
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = msg.get_body(preferencelist=("plain",))
-        messages.append({"file": str(path), "to": msg["To"], "subject": str(msg["Subject"] or "").strip(),
-                         "date": msg["Date"],
-                         "text": body.get_content() if body is not None else ""})
+        messages.append(
+            {
+                "file": str(path),
+                "to": msg["To"],
+                "subject": str(msg["Subject"] or "").strip(),
+                "date": msg["Date"],
+                "text": body.get_content() if body is not None else "",
+            }
+        )
     return messages

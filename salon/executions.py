@@ -25,8 +25,11 @@ class Step:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(entered=self.entered.isoformat(), exited=self.exited.isoformat() if self.exited else None,
-                    seconds=self.seconds)
+        data.update(
+            entered=self.entered.isoformat(),
+            exited=self.exited.isoformat() if self.exited else None,
+            seconds=self.seconds,
+        )
         return data
 
 
@@ -49,8 +52,9 @@ def steps_from_history(events: list[dict[str, Any]]) -> list[Step]:
         elif "stateExitedEventDetails" in event:
             step = steps[-1]
             step.exited = stamp
-            step.outcome = ("succeeded" if not step.errors else
-                            "caught" if len(step.errors) >= max(step.attempts, 1) else "retried")
+            step.outcome = (
+                "succeeded" if not step.errors else "caught" if len(step.errors) >= max(step.attempts, 1) else "retried"
+            )
             output = _json(event["stateExitedEventDetails"].get("output"))
             step.note = _note(step, output)
         elif kind == "ExecutionFailed" and steps[-1].exited is None:
@@ -74,8 +78,11 @@ def _note(step: Step, output: Any) -> str:
     """The decision a state made, where the state output shows one."""
     if not isinstance(output, dict):
         return ""
-    decision = output.get("decision") if step.name in ("EvaluatePolicy", "ExplainUnusableUpload",
-                                                        "ExplainUnreadableImage") else None
+    decision = (
+        output.get("decision")
+        if step.name in ("EvaluatePolicy", "ExplainUnusableUpload", "ExplainUnreadableImage")
+        else None
+    )
     if isinstance(decision, dict):
         return f"verdict {decision.get('verdict')}: {'; '.join(decision.get('reasons', []))[:160]}"
     if step.name == "DetectSentiment" and isinstance(output.get("analysis"), dict):
@@ -90,7 +97,9 @@ def _note(step: Step, output: Any) -> str:
 
 
 def redrive_hint(execution_arn: str, name: str) -> str:
-    return (f"On AWS: open the execution in the Step Functions console and choose Redrive, or run "
-            f"`aws stepfunctions redrive-execution --execution-arn {execution_arn}` (resumes from the failed state). "
-            f"Locally: `salon redrive {name}` starts a new execution with the same input (the workflows' "
-            f"conditional writes make a rerun safe).")
+    return (
+        f"On AWS: open the execution in the Step Functions console and choose Redrive, or run "
+        f"`aws stepfunctions redrive-execution --execution-arn {execution_arn}` (resumes from the failed state). "
+        f"Locally: `salon redrive {name}` starts a new execution with the same input (the workflows' "
+        f"conditional writes make a rerun safe)."
+    )

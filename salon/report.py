@@ -16,8 +16,13 @@ from typing import Any
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "chartjs" / "chart.umd.min.js"
 CHARTJS_SHA256 = "87364cc2b2a76a6684929e7d6b80b18a897794db38400caff1fcf1791c6925d2"
-SENTIMENT_COLOURS = {"POSITIVE": "#2e9d6a", "NEUTRAL": "#9aa5b1", "MIXED": "#e0a526", "NEGATIVE": "#d64545",
-                     "UNSCORED": "#d5d9de"}
+SENTIMENT_COLOURS = {
+    "POSITIVE": "#2e9d6a",
+    "NEUTRAL": "#9aa5b1",
+    "MIXED": "#e0a526",
+    "NEGATIVE": "#d64545",
+    "UNSCORED": "#d5d9de",
+}
 
 
 def chartjs() -> str:
@@ -44,8 +49,12 @@ def _short(design_id: str) -> str:
 
 def _table(headers: list[str], rows: list[list[Any]], numeric_from: int = 1) -> str:
     head = "".join(f"<th{' class=num' if i >= numeric_from else ''}>{_e(h)}</th>" for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(f"<td{' class=num' if i >= numeric_from else ''}>{_e(c)}</td>"
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{' class=num' if i >= numeric_from else ''}>{_e(c)}</td>" for i, c in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body or '<tr><td>none</td></tr>'}</tbody></table>"
 
 
@@ -61,15 +70,25 @@ def _period(period: dict[str, Any]) -> str:
 def _cards(data: dict[str, Any]) -> str:
     customers, satisfaction = data["customers"], data["satisfaction"]
     arrow = {"up": "▲", "down": "▼", "flat": "▶"}.get(satisfaction["direction"] or "", "")
-    cards = [("Customers", f"{customers['total']}", f"+{customers['newInPeriod']} new in this period"),
-             ("Satisfaction", _pct(satisfaction["overall"]),
-              f"{arrow} trending {satisfaction['direction']}" if satisfaction["direction"] else "not enough weeks"),
-             ("Escalations", f"{data['escalations']['total']}", "comments that need your attention"),
-             ("Comments", f"{data['sentiment']['total']}",
-              f"{data['sentiment']['overall']['POSITIVE']} positive, {data['sentiment']['overall']['NEGATIVE']} "
-              "negative")]
-    return "".join(f"<div class=card><div class=label>{_e(label)}</div><div class=value>{_e(value)}</div>"
-                   f"<div class=note>{_e(note)}</div></div>" for label, value, note in cards)
+    cards = [
+        ("Customers", f"{customers['total']}", f"+{customers['newInPeriod']} new in this period"),
+        (
+            "Satisfaction",
+            _pct(satisfaction["overall"]),
+            f"{arrow} trending {satisfaction['direction']}" if satisfaction["direction"] else "not enough weeks",
+        ),
+        ("Escalations", f"{data['escalations']['total']}", "comments that need your attention"),
+        (
+            "Comments",
+            f"{data['sentiment']['total']}",
+            f"{data['sentiment']['overall']['POSITIVE']} positive, {data['sentiment']['overall']['NEGATIVE']} negative",
+        ),
+    ]
+    return "".join(
+        f"<div class=card><div class=label>{_e(label)}</div><div class=value>{_e(value)}</div>"
+        f"<div class=note>{_e(note)}</div></div>"
+        for label, value, note in cards
+    )
 
 
 def _numbers(table: str) -> str:
@@ -78,46 +97,104 @@ def _numbers(table: str) -> str:
 
 
 def _section(anchor: str, question: str, answer: str, body: str) -> str:
-    return (f"<section id={anchor}><h2>{_e(question)}</h2><p class=answer>{_e(answer)}</p>{body}</section>")
+    return f"<section id={anchor}><h2>{_e(question)}</h2><p class=answer>{_e(answer)}</p>{body}</section>"
 
 
 def _sections(data: dict[str, Any]) -> str:
-    c, s, d, h, e, t = (data[k] for k in ("customers", "satisfaction", "designers", "hotDesigns", "escalations",
-                                          "sentiment"))
+    c, s, d, h, e, t = (
+        data[k] for k in ("customers", "satisfaction", "designers", "hotDesigns", "escalations", "sentiment")
+    )
     parts = [
-        _section("customers", "Is my customer base growing?", c["summary"],
-                 "<div class=chart><canvas id=chart-customers></canvas></div>"
-                 + _numbers(_table(["week", "new customers", "customers so far", "commenting that week"],
-                                   [[w["isoWeek"], w["new"], w["cumulative"], w["active"]] for w in c["weeks"]]))),
-        _section("escalations", "Which concerns need my attention?", e["summary"],
-                 "<div class=chart><canvas id=chart-escalations></canvas></div>"
-                 + _table(["when", "customer", "design", "designer", "negative score"],
-                          [[r["submittedAt"][:16].replace("T", " "), r["author"], _short(r["designId"]), r["designer"],
-                            f"{r['negative']:.2f}"] for r in e["recent"]], numeric_from=4)
-                 + f"<p class=muted>Escalated: sentiment {_e(e['rule']['sentiment'])} with a negative score of at "
-                   f"least {e['rule']['minNegative']:.2f} (the comment policy).</p>"),
-        _section("hot", "Which designs are hot this season?", h["summary"],
-                 "<div class=chart><canvas id=chart-hot></canvas></div>"
-                 + _table(["design", "designer", "comments", "positive", "average positivity"],
-                          [[r["designId"], r["designer"], r["comments"], r["positive"], _pct(r["avgPositivity"])]
-                           for r in h["designs"]], numeric_from=2)),
-        _section("designers", "Which designers do exceptional work?", d["summary"],
-                 "<div class=chart><canvas id=chart-designers></canvas></div>"
-                 + _table(["designer", "average positivity", "scored comments", "comments"],
-                          [[r["designer"], _pct(r["avgPositivity"]), r["scored"], r["comments"]] for r in d["leaders"]])
-                 + (f"<p class=muted>Not ranked yet (fewer than {d['minComments']} scored comments): "
-                    + ", ".join(f"{_e(r['designer'])} ({r['scored']})" for r in d["belowMinimum"]) + "</p>"
-                    if d["belowMinimum"] else "")),
-        _section("satisfaction", "Is satisfaction trending up?", s["summary"],
-                 "<div class=chart><canvas id=chart-satisfaction></canvas></div>"
-                 + _numbers(_table(["week", "average positivity", "scored comments"],
-                                   [[w["isoWeek"], _pct(w["avgPositivity"]), w["scored"]] for w in s["weeks"]]))),
-        _section("sentiment", "What is the sentiment distribution?", t["summary"],
-                 "<div class=pair><div class=chart><canvas id=chart-sentiment-weeks></canvas></div>"
-                 "<div class='chart small'><canvas id=chart-sentiment-overall></canvas></div></div>"
-                 + _numbers(_table(["week", *[k.lower() for k in SENTIMENT_COLOURS]],
-                                   [[w["isoWeek"], *[w["counts"][k] for k in SENTIMENT_COLOURS]]
-                                    for w in t["weeks"]]))),
+        _section(
+            "customers",
+            "Is my customer base growing?",
+            c["summary"],
+            "<div class=chart><canvas id=chart-customers></canvas></div>"
+            + _numbers(
+                _table(
+                    ["week", "new customers", "customers so far", "commenting that week"],
+                    [[w["isoWeek"], w["new"], w["cumulative"], w["active"]] for w in c["weeks"]],
+                )
+            ),
+        ),
+        _section(
+            "escalations",
+            "Which concerns need my attention?",
+            e["summary"],
+            "<div class=chart><canvas id=chart-escalations></canvas></div>"
+            + _table(
+                ["when", "customer", "design", "designer", "negative score"],
+                [
+                    [
+                        r["submittedAt"][:16].replace("T", " "),
+                        r["author"],
+                        _short(r["designId"]),
+                        r["designer"],
+                        f"{r['negative']:.2f}",
+                    ]
+                    for r in e["recent"]
+                ],
+                numeric_from=4,
+            )
+            + f"<p class=muted>Escalated: sentiment {_e(e['rule']['sentiment'])} with a negative score of at "
+            f"least {e['rule']['minNegative']:.2f} (the comment policy).</p>",
+        ),
+        _section(
+            "hot",
+            "Which designs are hot this season?",
+            h["summary"],
+            "<div class=chart><canvas id=chart-hot></canvas></div>"
+            + _table(
+                ["design", "designer", "comments", "positive", "average positivity"],
+                [
+                    [r["designId"], r["designer"], r["comments"], r["positive"], _pct(r["avgPositivity"])]
+                    for r in h["designs"]
+                ],
+                numeric_from=2,
+            ),
+        ),
+        _section(
+            "designers",
+            "Which designers do exceptional work?",
+            d["summary"],
+            "<div class=chart><canvas id=chart-designers></canvas></div>"
+            + _table(
+                ["designer", "average positivity", "scored comments", "comments"],
+                [[r["designer"], _pct(r["avgPositivity"]), r["scored"], r["comments"]] for r in d["leaders"]],
+            )
+            + (
+                f"<p class=muted>Not ranked yet (fewer than {d['minComments']} scored comments): "
+                + ", ".join(f"{_e(r['designer'])} ({r['scored']})" for r in d["belowMinimum"])
+                + "</p>"
+                if d["belowMinimum"]
+                else ""
+            ),
+        ),
+        _section(
+            "satisfaction",
+            "Is satisfaction trending up?",
+            s["summary"],
+            "<div class=chart><canvas id=chart-satisfaction></canvas></div>"
+            + _numbers(
+                _table(
+                    ["week", "average positivity", "scored comments"],
+                    [[w["isoWeek"], _pct(w["avgPositivity"]), w["scored"]] for w in s["weeks"]],
+                )
+            ),
+        ),
+        _section(
+            "sentiment",
+            "What is the sentiment distribution?",
+            t["summary"],
+            "<div class=pair><div class=chart><canvas id=chart-sentiment-weeks></canvas></div>"
+            "<div class='chart small'><canvas id=chart-sentiment-overall></canvas></div></div>"
+            + _numbers(
+                _table(
+                    ["week", *[k.lower() for k in SENTIMENT_COLOURS]],
+                    [[w["isoWeek"], *[w["counts"][k] for k in SENTIMENT_COLOURS]] for w in t["weeks"]],
+                )
+            ),
+        ),
     ]
     return "".join(parts)
 
@@ -211,8 +288,9 @@ chart('chart-sentiment-overall', {type: 'doughnut', data: {labels: kinds.map(k =
 """
 
 
-def render(data: dict[str, Any], title: str = "Salon Insights", source: str = "",
-           generated_at: datetime | None = None) -> str:
+def render(
+    data: dict[str, Any], title: str = "Salon Insights", source: str = "", generated_at: datetime | None = None
+) -> str:
     """The report for an insights document, as one HTML page with no external references."""
     library = chartjs()
     moment = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")

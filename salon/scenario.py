@@ -39,21 +39,43 @@ from functions.ports import BulkResult, SearchIndex
 SECOND = timedelta(seconds=1)
 DIP = 0.32  # positivity lost by every comment during the dip
 
-POSITIVE_TEXTS = ("I love this design, the colour is gorgeous!", "Absolutely beautiful work, thank you so much!",
-                  "Perfect nails, the best manicure I have ever had.", "Stunning finish, I am so happy with it!",
-                  "Wonderful job, my friends all love these nails.")
-NEGATIVE_TEXTS = ("Terrible job, the polish chipped after one day.", "Awful, the nails look messy and uneven.",
-                  "Very disappointed, this was a waste of money.", "Horrible experience, my nails were ruined.",
-                  "Bad work, the colour is wrong and the edges are sloppy.")
-NEUTRAL_TEXTS = ("I booked this design for next Friday.", "Is this design available in a shorter length?",
-                 "How long does this set take?", "I had this done on Tuesday afternoon.")
-MIXED_TEXTS = ("Lovely colour, but it chipped within two days.",
-               "Great design, although the appointment was rushed and late.",
-               "The shape is nice but the colour is not what I expected.")
-DUTCH_TEXTS = ("Dit is echt heel mooi gedaan, ik ben er blij mee", "Prachtige kleur, ik kom zeker terug",
-               "Mooie nagels, volgende keer wil ik dezelfde kleur")
-TEXTS = {"POSITIVE": POSITIVE_TEXTS, "NEGATIVE": NEGATIVE_TEXTS, "NEUTRAL": NEUTRAL_TEXTS, "MIXED": MIXED_TEXTS,
-         "UNSCORED": DUTCH_TEXTS}
+POSITIVE_TEXTS = (
+    "I love this design, the colour is gorgeous!",
+    "Absolutely beautiful work, thank you so much!",
+    "Perfect nails, the best manicure I have ever had.",
+    "Stunning finish, I am so happy with it!",
+    "Wonderful job, my friends all love these nails.",
+)
+NEGATIVE_TEXTS = (
+    "Terrible job, the polish chipped after one day.",
+    "Awful, the nails look messy and uneven.",
+    "Very disappointed, this was a waste of money.",
+    "Horrible experience, my nails were ruined.",
+    "Bad work, the colour is wrong and the edges are sloppy.",
+)
+NEUTRAL_TEXTS = (
+    "I booked this design for next Friday.",
+    "Is this design available in a shorter length?",
+    "How long does this set take?",
+    "I had this done on Tuesday afternoon.",
+)
+MIXED_TEXTS = (
+    "Lovely colour, but it chipped within two days.",
+    "Great design, although the appointment was rushed and late.",
+    "The shape is nice but the colour is not what I expected.",
+)
+DUTCH_TEXTS = (
+    "Dit is echt heel mooi gedaan, ik ben er blij mee",
+    "Prachtige kleur, ik kom zeker terug",
+    "Mooie nagels, volgende keer wil ik dezelfde kleur",
+)
+TEXTS = {
+    "POSITIVE": POSITIVE_TEXTS,
+    "NEGATIVE": NEGATIVE_TEXTS,
+    "NEUTRAL": NEUTRAL_TEXTS,
+    "MIXED": MIXED_TEXTS,
+    "UNSCORED": DUTCH_TEXTS,
+}
 # Score vectors for `palette=True` (a handful of distinct analyses, so a test can script the AI in groups).
 PALETTE = (
     ("POSITIVE", {"Positive": 0.93, "Negative": 0.01, "Neutral": 0.05, "Mixed": 0.01}),
@@ -114,11 +136,20 @@ class Comment:
 
     def document(self) -> dict[str, Any]:
         """Exactly what the IndexComment state writes for this comment."""
-        return {"commentId": self.comment_id, "designId": self.design_id, "designer": self.designer,
-                "author": self.username, "authorSub": self.sub, "language": self.language,
-                "sentiment": self.sentiment, "scores": dict(self.scores), "positive": self.positive,
-                "scored": self.scored, "submittedAt": iso(self.submitted_at),
-                "analyzedAt": iso(self.submitted_at + 2 * SECOND)}
+        return {
+            "commentId": self.comment_id,
+            "designId": self.design_id,
+            "designer": self.designer,
+            "author": self.username,
+            "authorSub": self.sub,
+            "language": self.language,
+            "sentiment": self.sentiment,
+            "scores": dict(self.scores),
+            "positive": self.positive,
+            "scored": self.scored,
+            "submittedAt": iso(self.submitted_at),
+            "analyzedAt": iso(self.submitted_at + 2 * SECOND),
+        }
 
 
 @dataclass
@@ -142,22 +173,39 @@ class Scenario:
         docs = []
         for d in self.designs:
             published = self.week_start(d.published_week) + timedelta(hours=9)
-            docs.append((d.design_id, {"photoId": d.design_id, "designer": d.designer,
-                                       "labels": [{"name": "Nail", "confidence": 97.5},
-                                                  {"name": "Manicure", "confidence": 95.1}],
-                                       "objectKey": f"{names.PUBLISHED_PREFIX}{d.designer}/{d.design_id}.jpg",
-                                       "uploadedAt": iso(published - 5 * SECOND), "publishedAt": iso(published)}))
+            docs.append(
+                (
+                    d.design_id,
+                    {
+                        "photoId": d.design_id,
+                        "designer": d.designer,
+                        "labels": [{"name": "Nail", "confidence": 97.5}, {"name": "Manicure", "confidence": 95.1}],
+                        "objectKey": f"{names.PUBLISHED_PREFIX}{d.designer}/{d.design_id}.jpg",
+                        "uploadedAt": iso(published - 5 * SECOND),
+                        "publishedAt": iso(published),
+                    },
+                )
+            )
         return docs
 
     def story(self) -> dict[str, Any]:
         """The story the generator was asked to tell (what the charts should show), for people to read."""
         return {
-            "weeks": self.weeks, "start": self.start.isoformat(), "comments": len(self.comments),
-            "customers": len(self.customers), "designs": len(self.designs),
+            "weeks": self.weeks,
+            "start": self.start.isoformat(),
+            "comments": len(self.comments),
+            "customers": len(self.customers),
+            "designs": len(self.designs),
             "designerQuality": {d.name: d.quality for d in sorted(self.designers, key=lambda d: -d.quality)},
-            "seasonalDesigns": {d.design_id: {"designer": d.designer, "title": d.title,
-                                              "weeks": [(self.start + WEEK * w).isoformat() for w in d.season]}
-                                for d in self.designs if d.season},
+            "seasonalDesigns": {
+                d.design_id: {
+                    "designer": d.designer,
+                    "title": d.title,
+                    "weeks": [(self.start + WEEK * w).isoformat() for w in d.season],
+                }
+                for d in self.designs
+                if d.season
+            },
             "dipWeeks": [(self.start + WEEK * w).isoformat() for w in self.dip_weeks],
             "arrivalsPerWeek": [sum(1 for c in self.customers if c.arrival_week == w) for w in range(self.weeks)],
         }
@@ -171,11 +219,30 @@ def _uuid(rnd: random.Random) -> str:
     return str(uuid.UUID(int=rnd.getrandbits(128), version=4))
 
 
-DESIGNERS = (Designer("amara", 0.86, 4, 1.2), Designer("bea", 0.72, 4, 1.0), Designer("chen", 0.6, 3, 0.9),
-             Designer("dario", 0.36, 3, 0.8), Designer("elif", 0.9, 1, 0.12, joins=0.85))
-TITLES = ("Cherry chrome", "Velvet plum", "Glazed donut", "Midnight glitter", "Coral sunset", "Frosted tips",
-          "Lilac ombre", "Gold flakes", "Mint french", "Ruby cat-eye", "Pearl dust", "Neon summer", "Autumn leaf",
-          "Snow sparkle", "Espresso matte")
+DESIGNERS = (
+    Designer("amara", 0.86, 4, 1.2),
+    Designer("bea", 0.72, 4, 1.0),
+    Designer("chen", 0.6, 3, 0.9),
+    Designer("dario", 0.36, 3, 0.8),
+    Designer("elif", 0.9, 1, 0.12, joins=0.85),
+)
+TITLES = (
+    "Cherry chrome",
+    "Velvet plum",
+    "Glazed donut",
+    "Midnight glitter",
+    "Coral sunset",
+    "Frosted tips",
+    "Lilac ombre",
+    "Gold flakes",
+    "Mint french",
+    "Ruby cat-eye",
+    "Pearl dust",
+    "Neon summer",
+    "Autumn leaf",
+    "Snow sparkle",
+    "Espresso matte",
+)
 
 
 def _designs(rnd: random.Random, weeks: int, designers: Iterable[Designer]) -> list[Design]:
@@ -190,8 +257,9 @@ def _designs(rnd: random.Random, weeks: int, designers: Iterable[Designer]) -> l
             else:
                 season, published = None, 0 if k == 0 else rnd.randrange(0, max(1, weeks // 2))
             published = max(published, int(designer.joins * weeks))
-            designs.append(Design(_uuid(rnd), designer.name, TITLES[n % len(TITLES)], published, season,
-                                  rnd.randrange(1_000_000)))
+            designs.append(
+                Design(_uuid(rnd), designer.name, TITLES[n % len(TITLES)], published, season, rnd.randrange(1_000_000))
+            )
             n += 1
     return designs
 
@@ -217,8 +285,15 @@ def _analysis(rnd: random.Random, mean: float, palette: bool) -> tuple[str, dict
     return max(scores, key=lambda k: scores[k]).upper(), scores
 
 
-def generate(weeks: int = 12, seed: int = 7, start: date | None = None, now: datetime | None = None,
-             scale: float = 1.0, palette: bool = False, multilingual: bool = False) -> Scenario:
+def generate(
+    weeks: int = 12,
+    seed: int = 7,
+    start: date | None = None,
+    now: datetime | None = None,
+    scale: float = 1.0,
+    palette: bool = False,
+    multilingual: bool = False,
+) -> Scenario:
     """A scenario of `weeks` weeks starting on the Monday `start` (default: so that the last week is this week;
     comments then never lie after `now`). `scale` multiplies the customers; `palette` snaps the scores to a
     few distinct analyses (see PALETTE); `multilingual` writes comments in the demo's ten languages."""
@@ -243,8 +318,11 @@ def generate(weeks: int = 12, seed: int = 7, start: date | None = None, now: dat
         base = scenario.week_start(week)
         limit = min(WEEK, now - base) if now > base else WEEK
         available = [d for d in designs if d.published_week <= week]
-        weights = [popularity[d.designer] * (6.0 if d.season and d.season[0] <= week <= d.season[1]
-                                             else 0.25 if d.season else 1.0) for d in available]
+        weights = [
+            popularity[d.designer]
+            * (6.0 if d.season and d.season[0] <= week <= d.season[1] else 0.25 if d.season else 1.0)
+            for d in available
+        ]
         for customer in scenario.customers:
             visits = (1 + (rnd.random() < 0.3)) if customer.arrival_week == week else int(rnd.random() < 0.38)
             for _ in range(visits):
@@ -259,9 +337,20 @@ def generate(weeks: int = 12, seed: int = 7, start: date | None = None, now: dat
                 text = rnd.choice(TEXTS[sentiment])
                 if multilingual:
                     language, text = pick(rnd, sentiment, TEXTS)
-                scenario.comments.append(Comment(
-                    _uuid(rnd), design.design_id, design.designer, customer.username, customer.sub, base + offset,
-                    language, sentiment, dict(scores), text))
+                scenario.comments.append(
+                    Comment(
+                        _uuid(rnd),
+                        design.design_id,
+                        design.designer,
+                        customer.username,
+                        customer.sub,
+                        base + offset,
+                        language,
+                        sentiment,
+                        dict(scores),
+                        text,
+                    )
+                )
     scenario.comments.sort(key=lambda c: c.submitted_at)
     return scenario
 
@@ -269,10 +358,12 @@ def generate(weeks: int = 12, seed: int = 7, start: date | None = None, now: dat
 def load(index: SearchIndex, scenario: Scenario, chunk: int = 5000) -> BulkResult:
     """Writes the scenario's photos and comments through the port, as the indexing Lambda would."""
     total = BulkResult()
-    for name, docs in ((names.PHOTOS_INDEX, scenario.photo_documents()),
-                       (names.COMMENTS_INDEX, scenario.comment_documents())):
+    for name, docs in (
+        (names.PHOTOS_INDEX, scenario.photo_documents()),
+        (names.COMMENTS_INDEX, scenario.comment_documents()),
+    ):
         for i in range(0, len(docs), chunk):
-            part = index.bulk(name, docs[i:i + chunk])
+            part = index.bulk(name, docs[i : i + chunk])
             total.indexed += part.indexed
             total.failed += part.failed
     return total
@@ -301,25 +392,43 @@ class SeedReport:
     recorded: Scenario | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"designs": {"planned": self.designs_planned, "approved": self.designs_approved,
-                            "uploads": self.uploads, "notApproved": self.uploads_not_approved,
-                            "dropped": self.designs_dropped},
-                "comments": {"planned": self.comments_planned, "viaApi": self.comments_via_api,
-                             "viaEvents": self.comments_via_events, "succeeded": self.comments_succeeded,
-                             "failed": len(self.comments_failed), "remapped": self.comments_remapped,
-                             "skipped": self.comments_skipped,
-                             "sentimentAsIntended": self.sentiment_agreement},
-                "requests": self.uploads + self.comments_via_api + self.comments_via_events,
-                "seconds": round(self.seconds, 1)}
+        return {
+            "designs": {
+                "planned": self.designs_planned,
+                "approved": self.designs_approved,
+                "uploads": self.uploads,
+                "notApproved": self.uploads_not_approved,
+                "dropped": self.designs_dropped,
+            },
+            "comments": {
+                "planned": self.comments_planned,
+                "viaApi": self.comments_via_api,
+                "viaEvents": self.comments_via_events,
+                "succeeded": self.comments_succeeded,
+                "failed": len(self.comments_failed),
+                "remapped": self.comments_remapped,
+                "skipped": self.comments_skipped,
+                "sentimentAsIntended": self.sentiment_agreement,
+            },
+            "requests": self.uploads + self.comments_via_api + self.comments_via_events,
+            "seconds": round(self.seconds, 1),
+        }
 
 
 Script = Callable[[list[Comment]], None]
 Progress = Callable[[str, int, int], None]
 
 
-def seed_stack(client: Any, scenario: Scenario, *, workers: int = 4, attempts: int = 5,
-               script: Script | None = None, progress: Progress | None = None,
-               draw: Callable[[int], bytes] | None = None) -> SeedReport:
+def seed_stack(
+    client: Any,
+    scenario: Scenario,
+    *,
+    workers: int = 4,
+    attempts: int = 5,
+    script: Script | None = None,
+    progress: Progress | None = None,
+    draw: Callable[[int], bytes] | None = None,
+) -> SeedReport:
     """Plays the scenario through a running embedded stack (a salon.client.StackClient).
 
     Designs: drawn manicures uploaded by their designer (presigned POST -> image-moderation workflow); one the
@@ -393,8 +502,9 @@ def seed_stack(client: Any, scenario: Scenario, *, workers: int = 4, attempts: i
             if ok:
                 report.comments_succeeded += 1
                 report.sentiment_agreement += result.get("sentiment") == comment.sentiment
-                recorded[comment_id] = replace(comment, comment_id=comment_id, design_id=design_id,
-                                               sub=subs[comment.username], submitted_at=moment)
+                recorded[comment_id] = replace(
+                    comment, comment_id=comment_id, design_id=design_id, sub=subs[comment.username], submitted_at=moment
+                )
             else:
                 report.comments_failed.append(f"{comment_id}: {result.get('error') or result.get('status')}")
         tick("comments", len(sendable))
@@ -405,10 +515,16 @@ def seed_stack(client: Any, scenario: Scenario, *, workers: int = 4, attempts: i
             if script:
                 script(group)
             list(pool.map(send, group))
-    report.recorded = replace(scenario, comments=sorted(recorded.values(), key=lambda c: c.submitted_at),
-                              designs=[replace(d, design_id=design_ids[d.design_id]) for d in scenario.designs
-                                       if d.design_id in design_ids and d.design_id not in dropped],
-                              customers=[replace(c, sub=subs.get(c.username, c.sub)) for c in scenario.customers])
+    report.recorded = replace(
+        scenario,
+        comments=sorted(recorded.values(), key=lambda c: c.submitted_at),
+        designs=[
+            replace(d, design_id=design_ids[d.design_id])
+            for d in scenario.designs
+            if d.design_id in design_ids and d.design_id not in dropped
+        ],
+        customers=[replace(c, sub=subs.get(c.username, c.sub)) for c in scenario.customers],
+    )
     report.seconds = time.monotonic() - started
     return report
 
@@ -449,17 +565,27 @@ def _identities(client: Any, usernames: set[str], workers: int) -> dict[str, str
 
 def _import_comment(client: Any, comment: Comment, design_id: str, subs: dict[str, str]) -> dict[str, Any]:
     """The CommentSubmitted event the API would have published when the comment was written."""
-    detail = {"commentId": comment.comment_id, "designId": design_id, "designer": comment.designer,
-              "text": normalise(comment.text),
-              "author": {"sub": subs[comment.username], "username": comment.username,
-                         "email": f"{comment.username}@salon.example"},
-              "submittedAt": iso(comment.submitted_at)}
+    detail = {
+        "commentId": comment.comment_id,
+        "designId": design_id,
+        "designer": comment.designer,
+        "text": normalise(comment.text),
+        "author": {
+            "sub": subs[comment.username],
+            "username": comment.username,
+            "email": f"{comment.username}@salon.example",
+        },
+        "submittedAt": iso(comment.submitted_at),
+    }
     publish(client.aws("events"), names.EVENT_BUS, names.EVENT_COMMENT_SUBMITTED, detail)
     name = execution_name({"detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail})
     described = client.wait_for_execution(client.execution_arn(name, client.endpoints.comment_state_machine_arn))
     output = json.loads(described.get("output") or "{}")
-    return {"status": described["status"], "sentiment": output.get("sentiment"),
-            "error": described.get("error") or described.get("cause")}
+    return {
+        "status": described["status"],
+        "sentiment": output.get("sentiment"),
+        "error": described.get("error") or described.get("cause"),
+    }
 
 
 def _submitted_at(client: Any, execution_arn: str | None) -> datetime | None:

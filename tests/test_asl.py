@@ -16,9 +16,14 @@ EXAMPLE = {"Partition": "aws", "EventBusName": "default", "QuarantinePrefix": "q
 
 def rendered(name: str) -> str:
     text = asl.definition_path(name).read_text()
-    values = {p: f"arn:aws:lambda:us-east-1:123456789012:function:{p}" if p.endswith("FunctionArn")
-              else f"arn:aws:sns:us-east-1:123456789012:{p}" if p.endswith("TopicArn") else p
-              for p in asl.placeholders(text)}
+    values = {
+        p: f"arn:aws:lambda:us-east-1:123456789012:function:{p}"
+        if p.endswith("FunctionArn")
+        else f"arn:aws:sns:us-east-1:123456789012:{p}"
+        if p.endswith("TopicArn")
+        else p
+        for p in asl.placeholders(text)
+    }
     return asl.substitute(text, {**values, **EXAMPLE})
 
 
@@ -29,8 +34,13 @@ def test_asl_validator_accepts_the_definition(name, tmp_path):
         pytest.fail("npx is required (Node.js 20): the README's test command installs asl-validator")
     path = tmp_path / f"{name}.json"
     path.write_text(rendered(name))
-    result = subprocess.run([npx, "--no-install", "asl-validator", "--json-path", str(path)],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [npx, "--no-install", "asl-validator", "--json-path", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

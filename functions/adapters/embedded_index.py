@@ -61,23 +61,36 @@ SCHEMA = (
     # touches), so "new customers per week" reads 10^5 rows instead of grouping 10^6 comments.
     "CREATE TABLE IF NOT EXISTS customers (author VARCHAR PRIMARY KEY, first TIMESTAMP NOT NULL)",
 )
-COMMENT_COLUMNS = ("id", "submitted", "design", "designer", "author", "sentiment", "scored", "positive",
-                   "negative", "body")
+COMMENT_COLUMNS = (
+    "id",
+    "submitted",
+    "design",
+    "designer",
+    "author",
+    "sentiment",
+    "scored",
+    "positive",
+    "negative",
+    "body",
+)
 UPSERT_COMMENTS = (
     "INSERT INTO comments SELECT id, submitted, design, designer, author, sentiment, scored, positive::DOUBLE,"
     " negative::DOUBLE, body FROM {view} ON CONFLICT (id) DO UPDATE SET submitted = excluded.submitted,"
     " design = excluded.design, designer = excluded.designer, author = excluded.author,"
     " sentiment = excluded.sentiment, scored = excluded.scored, positive = excluded.positive,"
-    " negative = excluded.negative, body = excluded.body")
-UPSERT_DOCUMENTS = ("INSERT INTO documents SELECT idx, id, body FROM {view} ON CONFLICT (idx, id)"
-                    " DO UPDATE SET body = excluded.body")
+    " negative = excluded.negative, body = excluded.body"
+)
+UPSERT_DOCUMENTS = (
+    "INSERT INTO documents SELECT idx, id, body FROM {view} ON CONFLICT (idx, id) DO UPDATE SET body = excluded.body"
+)
 WEEK = "CAST(date_trunc('week', submitted) AS DATE)"
 TOUCHED = "touched_customers"
 REFRESH_CUSTOMERS = (
     f"INSERT INTO customers SELECT author, min(submitted) FROM comments WHERE author IN (SELECT author FROM {TOUCHED})"
     " GROUP BY author ON CONFLICT (author) DO UPDATE SET first = excluded.first",
     f"DELETE FROM customers WHERE author IN (SELECT author FROM {TOUCHED}) AND author NOT IN"
-    f" (SELECT author FROM comments WHERE author IN (SELECT author FROM {TOUCHED}))")
+    f" (SELECT author FROM comments WHERE author IN (SELECT author FROM {TOUCHED}))",
+)
 
 
 def _write_lock(path: Path) -> threading.Lock:
@@ -117,10 +130,18 @@ def comment_row(doc_id: str, document: dict[str, Any]) -> tuple[Any, ...]:
     scored = document.get("scored", 0)
     if scored not in (0, 1):
         raise ValueError(f"scored must be 0 or 1, not {scored!r}")
-    return (doc_id, moment, _text(document.get("designId"), "designId"), _text(document.get("designer"), "designer"),
-            _text(document.get("authorSub"), "authorSub"), _text(document.get("sentiment"), "sentiment"),
-            bool(scored), _number(document.get("positive"), "positive"),
-            _number(scores.get("Negative"), "scores.Negative"), json.dumps(document, sort_keys=True))
+    return (
+        doc_id,
+        moment,
+        _text(document.get("designId"), "designId"),
+        _text(document.get("designer"), "designer"),
+        _text(document.get("authorSub"), "authorSub"),
+        _text(document.get("sentiment"), "sentiment"),
+        bool(scored),
+        _number(document.get("positive"), "positive"),
+        _number(scores.get("Negative"), "scores.Negative"),
+        json.dumps(document, sort_keys=True),
+    )
 
 
 def _columns(rows: list[tuple[Any, ...]], names_: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -220,9 +241,11 @@ class EmbeddedIndex(SearchIndex):
             def write(db: duckdb.DuckDBPyConnection) -> None:
                 with self._view(db, columns) as view:
                     if index == names.COMMENTS_INDEX:  # the customers whose first comment may change
-                        db.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT author FROM {view}"
-                                   f" WHERE author IS NOT NULL UNION SELECT c.author FROM comments c"
-                                   f" JOIN {view} b ON c.id = b.id WHERE c.author IS NOT NULL")
+                        db.execute(
+                            f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT author FROM {view}"
+                            f" WHERE author IS NOT NULL UNION SELECT c.author FROM comments c"
+                            f" JOIN {view} b ON c.id = b.id WHERE c.author IS NOT NULL"
+                        )
                     db.execute(statement.format(view=view))
                 if index == names.COMMENTS_INDEX:
                     self._refresh_customers(db)
@@ -246,9 +269,11 @@ class EmbeddedIndex(SearchIndex):
 
     def delete(self, index: str, doc_id: str) -> None:
         if index == names.COMMENTS_INDEX:
+
             def write(db: duckdb.DuckDBPyConnection) -> None:
-                db.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT author FROM comments WHERE id = ?",
-                           [doc_id])
+                db.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT author FROM comments WHERE id = ?", [doc_id]
+                )
                 db.execute("DELETE FROM comments WHERE id = ?", [doc_id])
                 self._refresh_customers(db)
 
@@ -292,50 +317,68 @@ class EmbeddedIndex(SearchIndex):
         firsts = self._rows(
             "SELECT CASE WHEN ? IS NOT NULL AND first < ? THEN NULL ELSE CAST(date_trunc('week', first) AS DATE) END"
             " AS week, count(*) FROM customers WHERE ? IS NULL OR first < ? GROUP BY week",
-            [since, since, before, before])
+            [since, since, before, before],
+        )
         where, params = self._where(period, "author IS NOT NULL")
-        active = self._rows(f"SELECT {WEEK} AS week, count(DISTINCT author) FROM comments{where} GROUP BY week",
-                            params)
-        return CustomerRows(new_by_week={w: int(n) for w, n in firsts if w is not None},
-                            before=sum(int(n) for w, n in firsts if w is None),
-                            active_by_week={w: int(n) for w, n in active})
+        active = self._rows(f"SELECT {WEEK} AS week, count(DISTINCT author) FROM comments{where} GROUP BY week", params)
+        return CustomerRows(
+            new_by_week={w: int(n) for w, n in firsts if w is not None},
+            before=sum(int(n) for w, n in firsts if w is None),
+            active_by_week={w: int(n) for w, n in active},
+        )
 
     def escalation_rows(self, period: Period, rule: EscalationRule, top: int, recent: int) -> EscalationRows:
         where, params = self._where(period, "sentiment = ?", "negative >= ?")
         params = [rule.sentiment, rule.min_negative, *params]
         weeks = self._rows(f"SELECT {WEEK} AS week, count(*) FROM comments{where} GROUP BY week", params)
-        designs = self._rows(f"SELECT design, min(designer), count(*) AS n FROM comments{where} AND design IS NOT NULL"
-                             " GROUP BY design ORDER BY n DESC, design ASC LIMIT ?", [*params, top])
-        latest = self._rows(f"SELECT body FROM comments{where} ORDER BY submitted DESC, id DESC LIMIT ?",
-                            [*params, recent]) if recent else []
-        return EscalationRows(by_week={w: int(n) for w, n in weeks},
-                              by_design=[DesignCount(d, s or "", int(n)) for d, s, n in designs],
-                              recent=[_escalation(json.loads(body)) for (body,) in latest])
+        designs = self._rows(
+            f"SELECT design, min(designer), count(*) AS n FROM comments{where} AND design IS NOT NULL"
+            " GROUP BY design ORDER BY n DESC, design ASC LIMIT ?",
+            [*params, top],
+        )
+        latest = (
+            self._rows(f"SELECT body FROM comments{where} ORDER BY submitted DESC, id DESC LIMIT ?", [*params, recent])
+            if recent
+            else []
+        )
+        return EscalationRows(
+            by_week={w: int(n) for w, n in weeks},
+            by_design=[DesignCount(d, s or "", int(n)) for d, s, n in designs],
+            recent=[_escalation(json.loads(body)) for (body,) in latest],
+        )
 
     def design_stats(self, period: Period, top: int) -> list[DesignStats]:
         where, params = self._where(period, "design IS NOT NULL")
         rows = self._rows(
             "SELECT design, min(designer), count(*) AS n, count(*) FILTER (WHERE scored),"
             " count(*) FILTER (WHERE sentiment = 'POSITIVE'), avg(positive) FILTER (WHERE scored)"
-            f" FROM comments{where} GROUP BY design ORDER BY n DESC, design ASC LIMIT ?", [*params, top])
+            f" FROM comments{where} GROUP BY design ORDER BY n DESC, design ASC LIMIT ?",
+            [*params, top],
+        )
         return [DesignStats(d, s or "", int(n), int(k), int(p), _float(a)) for d, s, n, k, p, a in rows]
 
     def designer_stats(self, period: Period) -> list[DesignerStats]:
         where, params = self._where(period, "designer IS NOT NULL")
-        rows = self._rows("SELECT designer, count(*), count(*) FILTER (WHERE scored), avg(positive) FILTER"
-                          f" (WHERE scored) FROM comments{where} GROUP BY designer ORDER BY designer", params)
+        rows = self._rows(
+            "SELECT designer, count(*), count(*) FILTER (WHERE scored), avg(positive) FILTER"
+            f" (WHERE scored) FROM comments{where} GROUP BY designer ORDER BY designer",
+            params,
+        )
         return [DesignerStats(d, int(n), int(k), _float(a)) for d, n, k, a in rows]
 
     def weekly_positivity(self, period: Period) -> list[WeekPositivity]:
         where, params = self._where(period, "scored")
-        rows = self._rows(f"SELECT {WEEK} AS week, count(*), avg(positive) FROM comments{where}"
-                          " GROUP BY week ORDER BY week", params)
+        rows = self._rows(
+            f"SELECT {WEEK} AS week, count(*), avg(positive) FROM comments{where} GROUP BY week ORDER BY week", params
+        )
         return [WeekPositivity(w, int(n), _float(a)) for w, n, a in rows]
 
     def weekly_sentiments(self, period: Period) -> list[WeekSentiments]:
         where, params = self._where(period)
-        rows = self._rows(f"SELECT {WEEK} AS week, sentiment, count(*) FROM comments{where}"
-                          " GROUP BY week, sentiment ORDER BY week", params)
+        rows = self._rows(
+            f"SELECT {WEEK} AS week, sentiment, count(*) FROM comments{where} GROUP BY week, sentiment ORDER BY week",
+            params,
+        )
         weeks: dict[date, dict[str, int]] = {}
         for week, sentiment, n in rows:
             if sentiment in SENTIMENTS:
@@ -353,7 +396,11 @@ def _float(value: Any) -> float | None:
 
 
 def _escalation(doc: dict[str, Any]) -> Escalation:
-    return Escalation(comment_id=str(doc.get("commentId", "")), design_id=str(doc.get("designId", "")),
-                      designer=str(doc.get("designer", "")), author=str(doc.get("author", "")),
-                      submitted_at=str(doc.get("submittedAt", "")),
-                      negative=float((doc.get("scores") or {}).get("Negative", 0.0)))
+    return Escalation(
+        comment_id=str(doc.get("commentId", "")),
+        design_id=str(doc.get("designId", "")),
+        designer=str(doc.get("designer", "")),
+        author=str(doc.get("author", "")),
+        submitted_at=str(doc.get("submittedAt", "")),
+        negative=float((doc.get("scores") or {}).get("Negative", 0.0)),
+    )

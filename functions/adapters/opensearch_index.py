@@ -73,8 +73,12 @@ def _query(*filters: dict[str, Any]) -> dict[str, Any]:
 
 
 def span_query(period: Period) -> dict[str, Any]:
-    return {"size": 0, "track_total_hits": False, "query": _query(*period_filter(period)),
-            "aggs": {"first": {"min": {"field": "submittedAt"}}, "last": {"max": {"field": "submittedAt"}}}}
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query(*period_filter(period)),
+        "aggs": {"first": {"min": {"field": "submittedAt"}}, "last": {"max": {"field": "submittedAt"}}},
+    }
 
 
 def first_seen_query(period: Period, after: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -82,26 +86,49 @@ def first_seen_query(period: Period, after: dict[str, Any] | None = None) -> dic
     composite: dict[str, Any] = {"size": CUSTOMER_PAGE, "sources": [{"customer": {"terms": {"field": "authorSub"}}}]}
     if after:
         composite["after"] = after
-    return {"size": 0, "track_total_hits": False, "query": _query(*period_filter(Period(None, period.before))),
-            "aggs": {"customers": {"composite": composite, "aggs": {"first": {"min": {"field": "submittedAt"}}}}}}
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query(*period_filter(Period(None, period.before))),
+        "aggs": {"customers": {"composite": composite, "aggs": {"first": {"min": {"field": "submittedAt"}}}}},
+    }
 
 
 def active_query(period: Period) -> dict[str, Any]:
-    return {"size": 0, "track_total_hits": False, "query": _query(*period_filter(period)),
-            "aggs": {"weeks": {"date_histogram": WEEKLY, "aggs": {"customers": {"cardinality": {
-                "field": "authorSub", "precision_threshold": CARDINALITY_PRECISION}}}}}}
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query(*period_filter(period)),
+        "aggs": {
+            "weeks": {
+                "date_histogram": WEEKLY,
+                "aggs": {
+                    "customers": {"cardinality": {"field": "authorSub", "precision_threshold": CARDINALITY_PRECISION}}
+                },
+            }
+        },
+    }
 
 
 def escalation_query(period: Period, rule: EscalationRule, top: int, recent: int) -> dict[str, Any]:
-    return {"size": recent, "track_total_hits": True,
-            "query": _query({"term": {"sentiment": rule.sentiment}},
-                            {"range": {"scores.Negative": {"gte": rule.min_negative}}}, *period_filter(period)),
-            "sort": [{"submittedAt": "desc"}, {"commentId": "desc"}],
-            "_source": ["commentId", "designId", "designer", "author", "submittedAt", "scores.Negative"],
-            "aggs": {"weeks": {"date_histogram": WEEKLY},
-                     "designs": {"terms": {"field": "designId", "size": top,
-                                           "order": [{"_count": "desc"}, {"_key": "asc"}]},
-                                 "aggs": {"designer": {"terms": {"field": "designer", "size": 1}}}}}}
+    return {
+        "size": recent,
+        "track_total_hits": True,
+        "query": _query(
+            {"term": {"sentiment": rule.sentiment}},
+            {"range": {"scores.Negative": {"gte": rule.min_negative}}},
+            *period_filter(period),
+        ),
+        "sort": [{"submittedAt": "desc"}, {"commentId": "desc"}],
+        "_source": ["commentId", "designId", "designer", "author", "submittedAt", "scores.Negative"],
+        "aggs": {
+            "weeks": {"date_histogram": WEEKLY},
+            "designs": {
+                "terms": {"field": "designId", "size": top, "order": [{"_count": "desc"}, {"_key": "asc"}]},
+                "aggs": {"designer": {"terms": {"field": "designer", "size": 1}}},
+            },
+        },
+    }
 
 
 def _scored_positivity() -> dict[str, Any]:
@@ -109,30 +136,58 @@ def _scored_positivity() -> dict[str, Any]:
 
 
 def designs_query(period: Period, top: int) -> dict[str, Any]:
-    return {"size": 0, "track_total_hits": False, "query": _query(*period_filter(period)),
-            "aggs": {"designs": {"terms": {"field": "designId", "size": top,
-                                           "order": [{"_count": "desc"}, {"_key": "asc"}]},
-                                 "aggs": {"designer": {"terms": {"field": "designer", "size": 1}},
-                                          "scored": _scored_positivity(),
-                                          "positive": {"filter": {"term": {"sentiment": "POSITIVE"}}}}}}}
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query(*period_filter(period)),
+        "aggs": {
+            "designs": {
+                "terms": {"field": "designId", "size": top, "order": [{"_count": "desc"}, {"_key": "asc"}]},
+                "aggs": {
+                    "designer": {"terms": {"field": "designer", "size": 1}},
+                    "scored": _scored_positivity(),
+                    "positive": {"filter": {"term": {"sentiment": "POSITIVE"}}},
+                },
+            }
+        },
+    }
 
 
 def designers_query(period: Period) -> dict[str, Any]:
-    return {"size": 0, "track_total_hits": False, "query": _query(*period_filter(period)),
-            "aggs": {"designers": {"terms": {"field": "designer", "size": TERMS_LIMIT, "order": {"_key": "asc"}},
-                                   "aggs": {"scored": _scored_positivity()}}}}
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query(*period_filter(period)),
+        "aggs": {
+            "designers": {
+                "terms": {"field": "designer", "size": TERMS_LIMIT, "order": {"_key": "asc"}},
+                "aggs": {"scored": _scored_positivity()},
+            }
+        },
+    }
 
 
 def positivity_query(period: Period) -> dict[str, Any]:
-    return {"size": 0, "track_total_hits": False,
-            "query": _query({"term": {"scored": 1}}, *period_filter(period)),
-            "aggs": {"weeks": {"date_histogram": WEEKLY, "aggs": {"positivity": {"avg": {"field": "positive"}}}}}}
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query({"term": {"scored": 1}}, *period_filter(period)),
+        "aggs": {"weeks": {"date_histogram": WEEKLY, "aggs": {"positivity": {"avg": {"field": "positive"}}}}},
+    }
 
 
 def sentiments_query(period: Period) -> dict[str, Any]:
-    return {"size": 0, "track_total_hits": False, "query": _query(*period_filter(period)),
-            "aggs": {"weeks": {"date_histogram": WEEKLY,
-                               "aggs": {"sentiments": {"terms": {"field": "sentiment", "size": len(SENTIMENTS) + 5}}}}}}
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query(*period_filter(period)),
+        "aggs": {
+            "weeks": {
+                "date_histogram": WEEKLY,
+                "aggs": {"sentiments": {"terms": {"field": "sentiment", "size": len(SENTIMENTS) + 5}}},
+            }
+        },
+    }
 
 
 # -- responses (pure) -----------------------------------------------------------------------------------
@@ -168,20 +223,29 @@ def parse_first_seen(response: dict[str, Any]) -> tuple[list[float], dict[str, A
 
 def parse_weekly_counts(response: dict[str, Any], metric: str | None = None) -> dict[date, int]:
     """doc_count per weekly bucket, or the value of a single-value metric sub-aggregation."""
-    return {_epoch_day(b["key"]): int(b[metric]["value"] if metric else b["doc_count"])
-            for b in _buckets(response, "weeks")}
+    return {
+        _epoch_day(b["key"]): int(b[metric]["value"] if metric else b["doc_count"]) for b in _buckets(response, "weeks")
+    }
 
 
 def parse_escalations(response: dict[str, Any]) -> EscalationRows:
     recent = []
     for hit in response.get("hits", {}).get("hits", []):
         src = hit.get("_source", {})
-        recent.append(Escalation(comment_id=str(src.get("commentId", hit.get("_id", ""))),
-                                 design_id=str(src.get("designId", "")), designer=str(src.get("designer", "")),
-                                 author=str(src.get("author", "")), submitted_at=str(src.get("submittedAt", "")),
-                                 negative=float((src.get("scores") or {}).get("Negative", 0.0))))
-    designs = [DesignCount(str(b["key"]), _top_key(b.get("designer")), int(b["doc_count"]))
-               for b in _buckets(response, "designs")]
+        recent.append(
+            Escalation(
+                comment_id=str(src.get("commentId", hit.get("_id", ""))),
+                design_id=str(src.get("designId", "")),
+                designer=str(src.get("designer", "")),
+                author=str(src.get("author", "")),
+                submitted_at=str(src.get("submittedAt", "")),
+                negative=float((src.get("scores") or {}).get("Negative", 0.0)),
+            )
+        )
+    designs = [
+        DesignCount(str(b["key"]), _top_key(b.get("designer")), int(b["doc_count"]))
+        for b in _buckets(response, "designs")
+    ]
     return EscalationRows(by_week=parse_weekly_counts(response), by_design=designs, recent=recent)
 
 
@@ -191,21 +255,37 @@ def _top_key(terms: dict[str, Any] | None) -> str:
 
 
 def parse_designs(response: dict[str, Any]) -> list[DesignStats]:
-    return [DesignStats(design_id=str(b["key"]), designer=_top_key(b.get("designer")), comments=int(b["doc_count"]),
-                        scored=int(b["scored"]["doc_count"]), positive=int(b["positive"]["doc_count"]),
-                        avg_positivity=_value(b["scored"].get("positivity")))
-            for b in _buckets(response, "designs")]
+    return [
+        DesignStats(
+            design_id=str(b["key"]),
+            designer=_top_key(b.get("designer")),
+            comments=int(b["doc_count"]),
+            scored=int(b["scored"]["doc_count"]),
+            positive=int(b["positive"]["doc_count"]),
+            avg_positivity=_value(b["scored"].get("positivity")),
+        )
+        for b in _buckets(response, "designs")
+    ]
 
 
 def parse_designers(response: dict[str, Any]) -> list[DesignerStats]:
-    return [DesignerStats(designer=str(b["key"]), comments=int(b["doc_count"]), scored=int(b["scored"]["doc_count"]),
-                          avg_positivity=_value(b["scored"].get("positivity")))
-            for b in _buckets(response, "designers")]
+    return [
+        DesignerStats(
+            designer=str(b["key"]),
+            comments=int(b["doc_count"]),
+            scored=int(b["scored"]["doc_count"]),
+            avg_positivity=_value(b["scored"].get("positivity")),
+        )
+        for b in _buckets(response, "designers")
+    ]
 
 
 def parse_positivity(response: dict[str, Any]) -> list[WeekPositivity]:
-    return [WeekPositivity(_epoch_day(b["key"]), int(b["doc_count"]), _value(b.get("positivity")))
-            for b in _buckets(response, "weeks") if b["doc_count"]]
+    return [
+        WeekPositivity(_epoch_day(b["key"]), int(b["doc_count"]), _value(b.get("positivity")))
+        for b in _buckets(response, "weeks")
+        if b["doc_count"]
+    ]
 
 
 def parse_sentiments(response: dict[str, Any]) -> list[WeekSentiments]:
@@ -229,9 +309,17 @@ def _reason(info: dict[str, Any]) -> str:
 
 # -- the adapter ------------------------------------------------------------------------------------------
 class OpenSearchIndex(SearchIndex):
-    def __init__(self, client: Any, *, max_retries: int = 5, initial_backoff: float = 0.5, max_backoff: float = 20.0,
-                 chunk_size: int = 500, sleep: Callable[[float], None] = time.sleep,
-                 jitter: Callable[[float], float] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        max_retries: int = 5,
+        initial_backoff: float = 0.5,
+        max_backoff: float = 20.0,
+        chunk_size: int = 500,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[float], float] | None = None,
+    ) -> None:
         self.client = client
         self.max_retries, self.initial_backoff, self.max_backoff = max_retries, initial_backoff, max_backoff
         self.chunk_size = chunk_size
@@ -249,8 +337,15 @@ class OpenSearchIndex(SearchIndex):
         host = endpoint.removeprefix("https://").rstrip("/")
         session = boto3.Session()
         auth = RequestsAWSV4SignerAuth(session.get_credentials(), region or session.region_name, "es")
-        client = OpenSearch(hosts=[{"host": host, "port": 443}], http_auth=auth, use_ssl=True, verify_certs=True,
-                            connection_class=RequestsHttpConnection, timeout=10, pool_maxsize=10)
+        client = OpenSearch(
+            hosts=[{"host": host, "port": 443}],
+            http_auth=auth,
+            use_ssl=True,
+            verify_certs=True,
+            connection_class=RequestsHttpConnection,
+            timeout=10,
+            pool_maxsize=10,
+        )
         return cls(client, **options)
 
     def apply_templates(self) -> list[str]:
@@ -281,9 +376,14 @@ class OpenSearchIndex(SearchIndex):
             if attempt:
                 self._sleep(self.backoff(attempt))
             rejected: dict[str, dict[str, Any]] = {}
-            for ok, item in helpers.streaming_bulk(self.client, self._actions(index, pending),
-                                                   chunk_size=self.chunk_size, raise_on_error=False,
-                                                   raise_on_exception=False, max_retries=0):
+            for ok, item in helpers.streaming_bulk(
+                self.client,
+                self._actions(index, pending),
+                chunk_size=self.chunk_size,
+                raise_on_error=False,
+                raise_on_exception=False,
+                max_retries=0,
+            ):
                 info = next(iter(item.values()))
                 doc_id = str(info.get("_id", ""))
                 status = info.get("status")
@@ -292,8 +392,9 @@ class OpenSearchIndex(SearchIndex):
                 elif status == 429 and attempt < self.max_retries and doc_id in pending:
                     rejected[doc_id] = pending[doc_id]
                 else:
-                    result.failed.append({"id": doc_id, "status": status if isinstance(status, int) else None,
-                                          "error": _reason(info)})
+                    result.failed.append(
+                        {"id": doc_id, "status": status if isinstance(status, int) else None, "error": _reason(info)}
+                    )
             if not rejected:
                 break
             pending = rejected
@@ -323,8 +424,12 @@ class OpenSearchIndex(SearchIndex):
         found: list[str] = []
         after: list[Any] | None = None
         while True:
-            body: dict[str, Any] = {"size": 1000, "_source": False, "sort": [{field: "asc"}],
-                                    "query": {"match_all": {}}}
+            body: dict[str, Any] = {
+                "size": 1000,
+                "_source": False,
+                "sort": [{field: "asc"}],
+                "query": {"match_all": {}},
+            }
             if after:
                 body["search_after"] = after
             hits = self._search(index, body).get("hits", {}).get("hits", [])

@@ -21,8 +21,16 @@ class EventNotAccepted(Exception):
 
 
 def publish(events: Any, bus: str, detail_type: str, detail: dict[str, Any], source: str = "salon.insights") -> str:
-    response = events.put_events(Entries=[{"EventBusName": bus, "Source": source, "DetailType": detail_type,
-                                           "Detail": json.dumps(detail, ensure_ascii=False)}])
+    response = events.put_events(
+        Entries=[
+            {
+                "EventBusName": bus,
+                "Source": source,
+                "DetailType": detail_type,
+                "Detail": json.dumps(detail, ensure_ascii=False),
+            }
+        ]
+    )
     entry = response["Entries"][0]
     if response.get("FailedEntryCount") or "EventId" not in entry:
         raise EventNotAccepted(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")

@@ -39,8 +39,9 @@ def epoch(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
 
 
-def record_negative(store: WindowStore, counter: str, comment_id: str, at: int, window_seconds: int,
-                    threshold: int) -> BurstCheck:
+def record_negative(
+    store: WindowStore, counter: str, comment_id: str, at: int, window_seconds: int, threshold: int
+) -> BurstCheck:
     """Counts this negative (once, even on retries) and claims the alert when the window reaches the threshold.
 
     The window is rolling: negatives older than `window_seconds` before this one do not count, and are pruned.

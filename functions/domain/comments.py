@@ -35,10 +35,13 @@ class CommentPolicy:
 
     @classmethod
     def load(cls, text: str | None = None) -> CommentPolicy:
-        doc = validate(json.loads(text if text else DEFAULT_POLICY_PATH.read_text(encoding="utf-8")),
-                       "comment_policy")
-        return cls(float(doc["escalation"]["minNegativeScore"]), int(doc["burst"]["threshold"]),
-                   int(doc["burst"]["windowMinutes"]), int(doc.get("excerptChars", 280)))
+        doc = validate(json.loads(text if text else DEFAULT_POLICY_PATH.read_text(encoding="utf-8")), "comment_policy")
+        return cls(
+            float(doc["escalation"]["minNegativeScore"]),
+            int(doc["burst"]["threshold"]),
+            int(doc["burst"]["windowMinutes"]),
+            int(doc.get("excerptChars", 280)),
+        )
 
 
 @cache
@@ -60,9 +63,14 @@ def normalise(text: str) -> str:
 
 def submitted_detail(design: dict[str, Any], author: Caller, text: str, now: datetime | None = None) -> dict[str, Any]:
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return {"commentId": str(uuid.uuid4()), "designId": design["photoId"], "designer": design["designer"],
-            "text": normalise(text), "author": author.identity(),
-            "submittedAt": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+    return {
+        "commentId": str(uuid.uuid4()),
+        "designId": design["photoId"],
+        "designer": design["designer"],
+        "text": normalise(text),
+        "author": author.identity(),
+        "submittedAt": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
 
 
 def excerpt(text: str, limit: int) -> str:

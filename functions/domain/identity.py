@@ -32,5 +32,9 @@ def _groups(value: Any) -> tuple[str, ...]:
 
 def caller_from_claims(claims: Mapping[str, Any]) -> Caller:
     username = claims.get("cognito:username") or claims.get("username") or ""
-    return Caller(sub=str(claims.get("sub", "")), username=str(username), email=str(claims.get("email", "")),
-                  groups=_groups(claims.get("cognito:groups")))
+    return Caller(
+        sub=str(claims.get("sub", "")),
+        username=str(username),
+        email=str(claims.get("email", "")),
+        groups=_groups(claims.get("cognito:groups")),
+    )

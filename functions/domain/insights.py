@@ -75,14 +75,17 @@ class Period:
         object.__setattr__(self, "since", utc(self.since) if self.since else None)
         object.__setattr__(self, "before", utc(self.before) if self.before else None)
         if self.since and self.before and self.since >= self.before:
-            raise InsightsRequestError(f"the period is empty: {self.since:%Y-%m-%d} is not before "
-                                       f"{self.before:%Y-%m-%d}")
+            raise InsightsRequestError(
+                f"the period is empty: {self.since:%Y-%m-%d} is not before {self.before:%Y-%m-%d}"
+            )
 
     @classmethod
     def from_dates(cls, since: date | None = None, until: date | None = None) -> Period:
         """Calendar days, both inclusive: since=2025-01-01, until=2025-03-31 is the first quarter."""
-        return cls(datetime.combine(since, time(), UTC) if since else None,
-                   datetime.combine(until + timedelta(days=1), time(), UTC) if until else None)
+        return cls(
+            datetime.combine(since, time(), UTC) if since else None,
+            datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
+        )
 
     def contains(self, moment: datetime) -> bool:
         moment = utc(moment)
@@ -142,14 +145,17 @@ class InsightsRequest:
     recent: int = 20  # escalated comments listed, newest first
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str | None], rule: EscalationRule,
-                   min_comments: int = 5) -> InsightsRequest:
+    def from_query(
+        cls, params: Mapping[str, str | None], rule: EscalationRule, min_comments: int = 5
+    ) -> InsightsRequest:
         """From API query parameters: since, until (dates, inclusive), minComments, top, recent."""
-        return cls(rule=rule, period=Period.from_dates(_day(params.get("since"), "since"),
-                                                       _day(params.get("until"), "until")),
-                   min_comments=_count(params.get("minComments"), "minComments", min_comments, 1, 100_000),
-                   top=_count(params.get("top"), "top", 10, 1, 100),
-                   recent=_count(params.get("recent"), "recent", 20, 0, 500))
+        return cls(
+            rule=rule,
+            period=Period.from_dates(_day(params.get("since"), "since"), _day(params.get("until"), "until")),
+            min_comments=_count(params.get("minComments"), "minComments", min_comments, 1, 100_000),
+            top=_count(params.get("top"), "top", 10, 1, 100),
+            recent=_count(params.get("recent"), "recent", 20, 0, 500),
+        )
 
 
 # -- what the engines return (one row type per query) ----------------------------------------------
@@ -170,8 +176,14 @@ class Escalation:
     negative: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"commentId": self.comment_id, "designId": self.design_id, "designer": self.designer,
-                "author": self.author, "submittedAt": self.submitted_at, "negative": self.negative}
+        return {
+            "commentId": self.comment_id,
+            "designId": self.design_id,
+            "designer": self.designer,
+            "author": self.author,
+            "submittedAt": self.submitted_at,
+            "negative": self.negative,
+        }
 
 
 @dataclass(frozen=True)
@@ -201,8 +213,14 @@ class DesignStats:
     avg_positivity: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"designId": self.design_id, "designer": self.designer, "comments": self.comments,
-                "scored": self.scored, "positive": self.positive, "avgPositivity": self.avg_positivity}
+        return {
+            "designId": self.design_id,
+            "designer": self.designer,
+            "comments": self.comments,
+            "scored": self.scored,
+            "positive": self.positive,
+            "avgPositivity": self.avg_positivity,
+        }
 
 
 @dataclass(frozen=True)
@@ -213,8 +231,12 @@ class DesignerStats:
     avg_positivity: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"designer": self.designer, "comments": self.comments, "scored": self.scored,
-                "avgPositivity": self.avg_positivity}
+        return {
+            "designer": self.designer,
+            "comments": self.comments,
+            "scored": self.scored,
+            "avgPositivity": self.avg_positivity,
+        }
 
 
 @dataclass(frozen=True)
@@ -258,15 +280,26 @@ class CustomerGrowth:
             text += f" (+{100 * self.new_in_period / self.before:.0f}% on the {self.before} before)"
         text += f", {self.total} in all"
         if self.new_per_week_slope is not None and span >= 3:
-            pace = "rising" if self.new_per_week_slope > 0.25 else "falling" if self.new_per_week_slope < -0.25 \
+            pace = (
+                "rising"
+                if self.new_per_week_slope > 0.25
+                else "falling"
+                if self.new_per_week_slope < -0.25
                 else "steady"
+            )
             text += f"; arrivals per week are {pace}"
         return text + "."
 
     def to_dict(self) -> dict[str, Any]:
-        return {"growing": self.growing, "newInPeriod": self.new_in_period, "before": self.before,
-                "total": self.total, "newPerWeekSlope": self.new_per_week_slope, "summary": self.summary(),
-                "weeks": [{**_week(w), "new": n, "cumulative": c, "active": a} for w, n, c, a in self.weeks]}
+        return {
+            "growing": self.growing,
+            "newInPeriod": self.new_in_period,
+            "before": self.before,
+            "total": self.total,
+            "newPerWeekSlope": self.new_per_week_slope,
+            "summary": self.summary(),
+            "weeks": [{**_week(w), "new": n, "cumulative": c, "active": a} for w, n, c, a in self.weeks],
+        }
 
 
 @dataclass(frozen=True)
@@ -289,9 +322,14 @@ class EscalationAnswer:
         return text + "."
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule.to_dict(), "total": self.total, "summary": self.summary(),
-                "weeks": [{**_week(w), "count": n} for w, n in self.weeks],
-                "byDesign": [d.to_dict() for d in self.by_design], "recent": [e.to_dict() for e in self.recent]}
+        return {
+            "rule": self.rule.to_dict(),
+            "total": self.total,
+            "summary": self.summary(),
+            "weeks": [{**_week(w), "count": n} for w, n in self.weeks],
+            "byDesign": [d.to_dict() for d in self.by_design],
+            "recent": [e.to_dict() for e in self.recent],
+        }
 
 
 @dataclass(frozen=True)
@@ -323,13 +361,18 @@ class DesignerBoard:
         if not self.leaders:
             return f"No designer has {self.min_comments} scored comments in this period yet."
         best = self.leaders[0]
-        return f"Best: {best.designer}, {best.avg_positivity or 0:.0%} average positivity over {best.scored} " \
-               f"scored comments."
+        return (
+            f"Best: {best.designer}, {best.avg_positivity or 0:.0%} average positivity over {best.scored} "
+            f"scored comments."
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"minComments": self.min_comments, "summary": self.summary(),
-                "leaders": [d.to_dict() for d in self.leaders],
-                "belowMinimum": [d.to_dict() for d in self.below_minimum]}
+        return {
+            "minComments": self.min_comments,
+            "summary": self.summary(),
+            "leaders": [d.to_dict() for d in self.leaders],
+            "belowMinimum": [d.to_dict() for d in self.below_minimum],
+        }
 
 
 @dataclass(frozen=True)
@@ -358,8 +401,11 @@ class SatisfactionTrend:
             return "No scored comments in this period."
         text = f"Average positivity {self.overall:.0%}"
         if self.direction:
-            text += f", trending {self.direction} ({self.slope_per_week:+.1%} per week)" \
-                if self.direction != "flat" else ", flat"
+            text += (
+                f", trending {self.direction} ({self.slope_per_week:+.1%} per week)"
+                if self.direction != "flat"
+                else ", flat"
+            )
         low = self.lowest
         if low and len(self.weeks) > 1:
             text += f"; lowest week {iso_week(low.week)} at {low.avg_positivity:.0%}"
@@ -367,10 +413,14 @@ class SatisfactionTrend:
 
     def to_dict(self) -> dict[str, Any]:
         low = self.lowest
-        return {"overall": self.overall, "slopePerWeek": self.slope_per_week, "direction": self.direction,
-                "lowestWeek": low.week.isoformat() if low else None, "summary": self.summary(),
-                "weeks": [{**_week(w.week), "scored": w.scored, "avgPositivity": w.avg_positivity}
-                          for w in self.weeks]}
+        return {
+            "overall": self.overall,
+            "slopePerWeek": self.slope_per_week,
+            "direction": self.direction,
+            "lowestWeek": low.week.isoformat() if low else None,
+            "summary": self.summary(),
+            "weeks": [{**_week(w.week), "scored": w.scored, "avgPositivity": w.avg_positivity} for w in self.weeks],
+        }
 
 
 @dataclass(frozen=True)
@@ -391,8 +441,12 @@ class SentimentDistribution:
         return f"{self.total} comments: " + ", ".join(parts) + "."
 
     def to_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "overall": dict(self.overall), "summary": self.summary(),
-                "weeks": [{**_week(w.week), "counts": dict(w.counts)} for w in self.weeks]}
+        return {
+            "total": self.total,
+            "overall": dict(self.overall),
+            "summary": self.summary(),
+            "weeks": [{**_week(w.week), "counts": dict(w.counts)} for w in self.weeks],
+        }
 
 
 @dataclass(frozen=True)
@@ -407,10 +461,15 @@ class Insights:
 
     def to_dict(self) -> dict[str, Any]:
         """One key per question (plus the period they answer for): the API body and `salon insights --json`."""
-        return {"period": self.period.to_dict(), "customers": self.customers.to_dict(),
-                "escalations": self.escalations.to_dict(), "hotDesigns": self.hot_designs.to_dict(),
-                "designers": self.designers.to_dict(), "satisfaction": self.satisfaction.to_dict(),
-                "sentiment": self.sentiment.to_dict()}
+        return {
+            "period": self.period.to_dict(),
+            "customers": self.customers.to_dict(),
+            "escalations": self.escalations.to_dict(),
+            "hotDesigns": self.hot_designs.to_dict(),
+            "designers": self.designers.to_dict(),
+            "satisfaction": self.satisfaction.to_dict(),
+            "sentiment": self.sentiment.to_dict(),
+        }
 
 
 # -- assembling answers from the engine's rows -------------------------------------------------------
@@ -437,13 +496,16 @@ def customer_growth(rows: CustomerRows, weeks: list[date]) -> CustomerGrowth:
 
 
 def escalation_answer(rule: EscalationRule, rows: EscalationRows, weeks: list[date]) -> EscalationAnswer:
-    return EscalationAnswer(rule, sum(rows.by_week.values()), [(w, rows.by_week.get(w, 0)) for w in weeks],
-                            rows.by_design, rows.recent)
+    return EscalationAnswer(
+        rule, sum(rows.by_week.values()), [(w, rows.by_week.get(w, 0)) for w in weeks], rows.by_design, rows.recent
+    )
 
 
 def designer_board(stats: list[DesignerStats], min_comments: int) -> DesignerBoard:
-    ranked = sorted((s for s in stats if s.scored >= min_comments and s.avg_positivity is not None),
-                    key=lambda s: (-(s.avg_positivity or 0.0), -s.scored, s.designer))
+    ranked = sorted(
+        (s for s in stats if s.scored >= min_comments and s.avg_positivity is not None),
+        key=lambda s: (-(s.avg_positivity or 0.0), -s.scored, s.designer),
+    )
     below = sorted((s for s in stats if s not in ranked), key=lambda s: (-s.scored, -s.comments, s.designer))
     return DesignerBoard(min_comments, ranked, below)
 
@@ -498,13 +560,25 @@ def sentiment(source: SearchIndex, request: InsightsRequest, weeks: list[date]) 
 
 
 Question = Callable[["SearchIndex", InsightsRequest, list[date]], Any]
-ANSWERS: dict[str, Question] = {"customers": customers, "escalations": escalations, "hotDesigns": hot_designs,
-                                "designers": designers, "satisfaction": satisfaction, "sentiment": sentiment}
+ANSWERS: dict[str, Question] = {
+    "customers": customers,
+    "escalations": escalations,
+    "hotDesigns": hot_designs,
+    "designers": designers,
+    "satisfaction": satisfaction,
+    "sentiment": sentiment,
+}
 
 
 def answer(source: SearchIndex, request: InsightsRequest) -> Insights:
     """All six answers for the request's period (seven queries: the period's week span, then one per question)."""
     weeks = weeks_of(source, request.period)
-    return Insights(request.period, customers(source, request, weeks), escalations(source, request, weeks),
-                    hot_designs(source, request, weeks), designers(source, request, weeks),
-                    satisfaction(source, request, weeks), sentiment(source, request, weeks))
+    return Insights(
+        request.period,
+        customers(source, request, weeks),
+        escalations(source, request, weeks),
+        hot_designs(source, request, weeks),
+        designers(source, request, weeks),
+        satisfaction(source, request, weeks),
+        sentiment(source, request, weeks),
+    )

@@ -58,8 +58,12 @@ def inspect_image(data: bytes, declared_type: str | None, limits: Limits = Limit
             if fmt not in ALLOWED_FORMATS:
                 return Inspection([f"The upload is {fmt or 'an unknown format'}; only JPEG and PNG are accepted."])
             if width * height > limits.max_pixels:
-                return Inspection([f"The image has {width}x{height} pixels; the limit is {limits.max_pixels} pixels."],
-                                  fmt, width, height)
+                return Inspection(
+                    [f"The image has {width}x{height} pixels; the limit is {limits.max_pixels} pixels."],
+                    fmt,
+                    width,
+                    height,
+                )
             image.load()  # full decode: truncated or corrupt files fail here
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         return Inspection(["The upload is not a JPEG or PNG image."])

@@ -29,8 +29,11 @@ class Email:
     html: str
 
     def sns(self) -> dict[str, str]:
-        structure = {"default": self.text, "email": self.text,
-                     "sqs": json.dumps({"email": self.text, "html": self.html}, ensure_ascii=False)}
+        structure = {
+            "default": self.text,
+            "email": self.text,
+            "sqs": json.dumps({"email": self.text, "html": self.html}, ensure_ascii=False),
+        }
         return {"subject": self.subject, "message": json.dumps(structure, ensure_ascii=False)}
 
 
@@ -38,9 +41,11 @@ def _page(title: str, rows: list[tuple[str, str]], sections: list[tuple[str, str
     """rows/sections hold already-escaped HTML."""
     table = "".join(f"<tr><th align='left'>{k}</th><td>{v}</td></tr>" for k, v in rows)
     body = "".join(f"<h3>{h}</h3>{content}" for h, content in sections)
-    return (f"<!doctype html><html><body style='font-family:sans-serif;max-width:640px'>"
-            f"<h2>{html.escape(title)}</h2><table cellpadding='4'>{table}</table>{body}"
-            f"<p><a href='{html.escape(link, quote=True)}'>Open in the console</a></p></body></html>")
+    return (
+        f"<!doctype html><html><body style='font-family:sans-serif;max-width:640px'>"
+        f"<h2>{html.escape(title)}</h2><table cellpadding='4'>{table}</table>{body}"
+        f"<p><a href='{html.escape(link, quote=True)}'>Open in the console</a></p></body></html>"
+    )
 
 
 def _person(who: dict[str, Any]) -> tuple[str, str]:
@@ -50,55 +55,110 @@ def _person(who: dict[str, Any]) -> tuple[str, str]:
 def quarantine_alert(photo: dict[str, Any], decision: dict[str, Any], link: str) -> Email:
     name, contact = _person(photo.get("uploader") or {"username": photo.get("designer")})
     reasons = [str(r) for r in decision.get("reasons", [])]
-    labels = [f"{m.get('name')}{' / ' + m['parent'] if m.get('parent') else ''}: {m.get('confidence')}%"
-              for m in decision.get("moderation", [])]
-    text = "\n".join([
-        "An upload was quarantined by the moderation policy and is not visible in the gallery.", "",
-        f"Uploader:   {name}", f"Email:      {contact}",
-        f"User id:    {(photo.get('uploader') or {}).get('sub') or 'unknown'}", f"Object:     {photo.get('objectKey')}",
-        "", "Why:", *[f"  - {r}" for r in reasons], "", "Moderation labels (Rekognition):",
-        *[f"  - {label}" for label in labels], "", f"Execution: {link}"])
-    page = _page("Quarantined upload", [("Uploader", html.escape(name)), ("Email", html.escape(contact)),
-                                        ("Object", html.escape(str(photo.get("objectKey"))))],
-                 [("Why", "<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in reasons) + "</ul>"),
-                  ("Moderation labels", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in labels) + "</ul>")],
-                 link)
+    labels = [
+        f"{m.get('name')}{' / ' + m['parent'] if m.get('parent') else ''}: {m.get('confidence')}%"
+        for m in decision.get("moderation", [])
+    ]
+    text = "\n".join(
+        [
+            "An upload was quarantined by the moderation policy and is not visible in the gallery.",
+            "",
+            f"Uploader:   {name}",
+            f"Email:      {contact}",
+            f"User id:    {(photo.get('uploader') or {}).get('sub') or 'unknown'}",
+            f"Object:     {photo.get('objectKey')}",
+            "",
+            "Why:",
+            *[f"  - {r}" for r in reasons],
+            "",
+            "Moderation labels (Rekognition):",
+            *[f"  - {label}" for label in labels],
+            "",
+            f"Execution: {link}",
+        ]
+    )
+    page = _page(
+        "Quarantined upload",
+        [
+            ("Uploader", html.escape(name)),
+            ("Email", html.escape(contact)),
+            ("Object", html.escape(str(photo.get("objectKey")))),
+        ],
+        [
+            ("Why", "<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in reasons) + "</ul>"),
+            ("Moderation labels", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in labels) + "</ul>"),
+        ],
+        link,
+    )
     return Email(one_line(f"Quarantined upload from {name}"), text, page)
 
 
-def escalation_alert(comment: dict[str, Any], analysis: dict[str, Any], excerpt_text: str, design_link: str,
-                     link: str) -> Email:
+def escalation_alert(
+    comment: dict[str, Any], analysis: dict[str, Any], excerpt_text: str, design_link: str, link: str
+) -> Email:
     name, contact = _person(comment.get("author") or {})
     scores = analysis.get("scores") or {}
     negative = float(scores.get("Negative", 0))
-    text = "\n".join([
-        "A customer left a strongly negative comment that needs your attention.", "",
-        f"Customer:  {name}", f"Email:     {contact}", f"Design:    {comment.get('designId')} "
-        f"by {comment.get('designer')}", f"Link:      {design_link}",
-        f"Language:  {analysis.get('language')}", f"Sentiment: {analysis.get('sentiment')} "
-        f"(negative {negative:.0%})", f"Posted:    {comment.get('submittedAt')}", "", "Comment (excerpt):",
-        *[f"  > {line}" for line in excerpt_text.splitlines()], "", f"Execution: {link}"])
-    page = _page("Negative comment to follow up",
-                 [("Customer", html.escape(name)), ("Email", html.escape(contact)),
-                  ("Design", f"<a href='{html.escape(design_link, quote=True)}'>"
-                             f"{html.escape(str(comment.get('designId')))}</a> by "
-                             f"{html.escape(str(comment.get('designer')))}"),
-                  ("Sentiment", f"{html.escape(str(analysis.get('sentiment')))} (negative {negative:.0%})")],
-                 [("Comment (excerpt)", f"<blockquote style='white-space:pre-wrap'>{html.escape(excerpt_text)}"
-                                        "</blockquote>")], link)
-    return Email(one_line(f"Escalation: negative comment from {name} on a design by {comment.get('designer')}"),
-                 text, page)
+    text = "\n".join(
+        [
+            "A customer left a strongly negative comment that needs your attention.",
+            "",
+            f"Customer:  {name}",
+            f"Email:     {contact}",
+            f"Design:    {comment.get('designId')} by {comment.get('designer')}",
+            f"Link:      {design_link}",
+            f"Language:  {analysis.get('language')}",
+            f"Sentiment: {analysis.get('sentiment')} (negative {negative:.0%})",
+            f"Posted:    {comment.get('submittedAt')}",
+            "",
+            "Comment (excerpt):",
+            *[f"  > {line}" for line in excerpt_text.splitlines()],
+            "",
+            f"Execution: {link}",
+        ]
+    )
+    page = _page(
+        "Negative comment to follow up",
+        [
+            ("Customer", html.escape(name)),
+            ("Email", html.escape(contact)),
+            (
+                "Design",
+                f"<a href='{html.escape(design_link, quote=True)}'>"
+                f"{html.escape(str(comment.get('designId')))}</a> by "
+                f"{html.escape(str(comment.get('designer')))}",
+            ),
+            ("Sentiment", f"{html.escape(str(analysis.get('sentiment')))} (negative {negative:.0%})"),
+        ],
+        [("Comment (excerpt)", f"<blockquote style='white-space:pre-wrap'>{html.escape(excerpt_text)}</blockquote>")],
+        link,
+    )
+    return Email(
+        one_line(f"Escalation: negative comment from {name} on a design by {comment.get('designer')}"), text, page
+    )
 
 
 def burst_alert(comment: dict[str, Any], assessment: dict[str, Any], link: str) -> Email:
     count, minutes = assessment.get("negativesInWindow"), assessment.get("windowMinutes")
-    text = "\n".join([
-        f"{count} negative comments arrived within {minutes} minutes "
-        f"(alert threshold {assessment.get('burstThreshold')}).", "",
-        f"Latest: design {comment.get('designId')} by {comment.get('designer')}, at {comment.get('submittedAt')}.",
-        "This alert is sent once per burst; escalation emails for individual comments continue.", "",
-        f"Execution: {link}"])
-    page = _page("Burst of negative comments",
-                 [("Negatives", html.escape(str(count))), ("Window", f"{html.escape(str(minutes))} minutes"),
-                  ("Latest design", html.escape(str(comment.get("designId"))))], [], link)
+    text = "\n".join(
+        [
+            f"{count} negative comments arrived within {minutes} minutes "
+            f"(alert threshold {assessment.get('burstThreshold')}).",
+            "",
+            f"Latest: design {comment.get('designId')} by {comment.get('designer')}, at {comment.get('submittedAt')}.",
+            "This alert is sent once per burst; escalation emails for individual comments continue.",
+            "",
+            f"Execution: {link}",
+        ]
+    )
+    page = _page(
+        "Burst of negative comments",
+        [
+            ("Negatives", html.escape(str(count))),
+            ("Window", f"{html.escape(str(minutes))} minutes"),
+            ("Latest design", html.escape(str(comment.get("designId")))),
+        ],
+        [],
+        link,
+    )
     return Email(one_line(f"Burst alert: {count} negative comments in {minutes} minutes"), text, page)

@@ -24,8 +24,12 @@ class Policy:
     def from_document(cls, doc: dict[str, Any]) -> Policy:
         validate(doc, "moderation_policy")
         topic = doc["topic"]
-        return cls(dict(doc["moderation"]["categories"]), dict(topic["allowedLabels"]),
-                   dict(topic.get("aliases", {})), bool(topic.get("matchParents", True)))
+        return cls(
+            dict(doc["moderation"]["categories"]),
+            dict(topic["allowedLabels"]),
+            dict(topic.get("aliases", {})),
+            bool(topic.get("matchParents", True)),
+        )
 
     @classmethod
     def load(cls, text: str | None = None) -> Policy:
@@ -54,8 +58,10 @@ def _moderation_findings(policy: Policy, moderation: list[dict[str, Any]]) -> li
         for name in (label.get("Name", ""), label.get("ParentName", "")):
             threshold = policy.categories.get(name)
             if name and threshold is not None and confidence >= threshold:
-                findings.append(f"Moderation label {label['Name']} at {_pct(confidence)} "
-                                f"(category {name}, limit {_pct(threshold)}).")
+                findings.append(
+                    f"Moderation label {label['Name']} at {_pct(confidence)} "
+                    f"(category {name}, limit {_pct(threshold)})."
+                )
                 break
     return findings
 
@@ -79,8 +85,14 @@ def _topic_matches(policy: Policy, labels: list[dict[str, Any]]) -> list[str]:
 def evaluate(policy: Policy, moderation: list[dict[str, Any]], labels: list[dict[str, Any]]) -> Decision:
     """Moderation first (never publish what must be withheld), then the topic allow-list."""
     summary = [{"name": lb.get("Name", ""), "confidence": round(float(lb.get("Confidence", 0)), 1)} for lb in labels]
-    mod_summary = [{"name": lb.get("Name", ""), "parent": lb.get("ParentName", ""),
-                    "confidence": round(float(lb.get("Confidence", 0)), 1)} for lb in moderation]
+    mod_summary = [
+        {
+            "name": lb.get("Name", ""),
+            "parent": lb.get("ParentName", ""),
+            "confidence": round(float(lb.get("Confidence", 0)), 1),
+        }
+        for lb in moderation
+    ]
     findings = _moderation_findings(policy, moderation)
     if findings:
         return Decision(QUARANTINED, findings, summary, mod_summary)
@@ -89,5 +101,9 @@ def evaluate(policy: Policy, moderation: list[dict[str, Any]], labels: list[dict
         return Decision(APPROVED, matches, summary, mod_summary)
     wanted = " or ".join(f"{name} at {_pct(v)} or more" for name, v in policy.allowed.items())
     seen = ", ".join(f"{s['name']} {_pct(s['confidence'])}" for s in summary[:6]) or "no labels"
-    return Decision(REJECTED, [f"This does not look like a manicure: the gallery needs {wanted}. Seen: {seen}."],
-                    summary, mod_summary)
+    return Decision(
+        REJECTED,
+        [f"This does not look like a manicure: the gallery needs {wanted}. Seen: {seen}."],
+        summary,
+        mod_summary,
+    )

@@ -35,5 +35,11 @@ def presign_upload(s3: Any, bucket: str, who: Caller, content_type: str, max_byt
         Conditions=[{"Content-Type": content_type}, {meta_field: uploader}, ["content-length-range", 1, max_bytes]],
         ExpiresIn=EXPIRES_SECONDS,
     )
-    return {"photoId": photo_id, "key": key, "url": post["url"], "fields": post["fields"],
-            "maxBytes": max_bytes, "expiresIn": EXPIRES_SECONDS}
+    return {
+        "photoId": photo_id,
+        "key": key,
+        "url": post["url"],
+        "fields": post["fields"],
+        "maxBytes": max_bytes,
+        "expiresIn": EXPIRES_SECONDS,
+    }

@@ -33,8 +33,9 @@ def caller(*groups: str) -> Caller:
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     who = caller_from_claims(claims)
     if not who.in_any(groups):
-        raise ServiceError(403, f"This needs one of the groups {', '.join(groups)}; you are in "
-                                f"{', '.join(who.groups) or 'no group'}.")
+        raise ServiceError(
+            403, f"This needs one of the groups {', '.join(groups)}; you are in {', '.join(who.groups) or 'no group'}."
+        )
     return who
 
 
@@ -58,8 +59,9 @@ def create_upload() -> Response:
     who = caller(names.GROUP_DESIGNER)
     request = body("upload_request")
     try:
-        grant = presign_upload(client("s3"), settings().uploads_bucket, who, request["contentType"],
-                               settings().max_upload_bytes)
+        grant = presign_upload(
+            client("s3"), settings().uploads_bucket, who, request["contentType"], settings().max_upload_bytes
+        )
     except UploadRefused as exc:
         raise BadRequestError(str(exc)) from exc
     return Response(201, content_types.APPLICATION_JSON, grant)
@@ -78,9 +80,16 @@ def create_comment(design_id: str) -> Response:
     except CommentRefused as exc:
         raise BadRequestError(str(exc)) from exc
     publish(client("events"), settings().event_bus_name, names.EVENT_COMMENT_SUBMITTED, detail)
-    return Response(202, content_types.APPLICATION_JSON,
-                    {"commentId": detail["commentId"], "designId": design_id, "status": "received",
-                     "execution": execution_name({"detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail})})
+    return Response(
+        202,
+        content_types.APPLICATION_JSON,
+        {
+            "commentId": detail["commentId"],
+            "designId": design_id,
+            "status": "received",
+            "execution": execution_name({"detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail}),
+        },
+    )
 
 
 @app.get(names.ROUTE_INSIGHTS)

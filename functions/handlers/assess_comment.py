@@ -23,12 +23,24 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rules = comment_policy()
     negative = event["sentiment"] == "NEGATIVE"
     escalate = negative and float(event["scores"].get("Negative", 0)) >= rules.min_negative
-    result = {"escalate": escalate, "negative": negative, "burstAlert": False, "negativesInWindow": None,
-              "burstThreshold": rules.burst_threshold, "windowMinutes": rules.window_minutes}
+    result = {
+        "escalate": escalate,
+        "negative": negative,
+        "burstAlert": False,
+        "negativesInWindow": None,
+        "burstThreshold": rules.burst_threshold,
+        "windowMinutes": rules.window_minutes,
+    }
     if negative:
         store = DynamoDbWindowStore(client("dynamodb"), settings().counters_table)
-        check = record_negative(store, names.BURST_COUNTER, event["commentId"], epoch(event["submittedAt"]),
-                                rules.window_minutes * 60, rules.burst_threshold)
+        check = record_negative(
+            store,
+            names.BURST_COUNTER,
+            event["commentId"],
+            epoch(event["submittedAt"]),
+            rules.window_minutes * 60,
+            rules.burst_threshold,
+        )
         result.update(burstAlert=check.alert, negativesInWindow=check.negatives_in_window)
     logger.info("assessed comment", extra=result)
     return result

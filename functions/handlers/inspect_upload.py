@@ -31,12 +31,24 @@ def _uploader(metadata: dict[str, str]) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event, "inspect_upload_input")
     bucket, key = event["bucket"], event["key"]
-    photo: dict[str, Any] = {"objectKey": key, "photoId": "", "designer": "", "uploader": {},
-                             "contentType": "", "width": 0, "height": 0, "size": 0, "uploadedAt": event["eventTime"]}
+    photo: dict[str, Any] = {
+        "objectKey": key,
+        "photoId": "",
+        "designer": "",
+        "uploader": {},
+        "contentType": "",
+        "width": 0,
+        "height": 0,
+        "size": 0,
+        "uploadedAt": event["eventTime"],
+    }
     parsed = parse_key(key)
     if parsed is None:
-        return {"valid": False, "photo": photo,
-                "reasons": [f"The object key {key!r} is not an upload key issued by the API."]}
+        return {
+            "valid": False,
+            "photo": photo,
+            "reasons": [f"The object key {key!r} is not an upload key issued by the API."],
+        }
     photo["designer"], photo["photoId"] = parsed
     obj = client("s3").get_object(Bucket=bucket, Key=key)
     data = obj["Body"].read(settings().max_upload_bytes + 1)
@@ -45,7 +57,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     reasons = list(result.reasons)
     if uploader.get("username") != photo["designer"]:
         reasons.append("The upload's uploader identity does not match the designer prefix of its key.")
-    photo.update(uploader=uploader, contentType=obj.get("ContentType", ""), width=result.width,
-                 height=result.height, size=len(data))
+    photo.update(
+        uploader=uploader,
+        contentType=obj.get("ContentType", ""),
+        width=result.width,
+        height=result.height,
+        size=len(data),
+    )
     logger.info("inspected upload", extra={"key": key, "valid": not reasons, "reasons": reasons})
     return {"valid": not reasons, "reasons": reasons, "photo": photo}

@@ -23,9 +23,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
         email = messages.quarantine_alert(event["photo"], event["decision"], link)
     elif event["kind"] == "escalation":
         comment = event["comment"]
-        email = messages.escalation_alert(comment, event["analysis"],
-                                          excerpt(comment["text"], comment_policy().excerpt_chars),
-                                          settings().gallery_url + comment["designId"], link)
+        email = messages.escalation_alert(
+            comment,
+            event["analysis"],
+            excerpt(comment["text"], comment_policy().excerpt_chars),
+            settings().gallery_url + comment["designId"],
+            link,
+        )
     else:
         email = messages.burst_alert(event["comment"], event["assessment"], link)
     return email.sns()

@@ -27,8 +27,10 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def route(event: dict[str, Any]) -> tuple[str, str]:
     """(schema, state machine ARN) for an event, by its detail-type."""
-    routes = {"Object Created": ("s3_object_created_event", settings().image_state_machine_arn),
-              "CommentSubmitted": ("comment_submitted_event", settings().comment_state_machine_arn)}
+    routes = {
+        "Object Created": ("s3_object_created_event", settings().image_state_machine_arn),
+        "CommentSubmitted": ("comment_submitted_event", settings().comment_state_machine_arn),
+    }
     detail_type = event.get("detail-type") if isinstance(event, dict) else None
     if detail_type not in routes:
         raise InvalidEventError(f"no workflow for events of type {detail_type!r}")

@@ -28,8 +28,7 @@ Opener = Callable[..., Any]
 ATTEMPTS = 4
 
 
-def signed(method: str, url: str, body: bytes | None, region: str,
-           credentials: Credentials) -> urllib.request.Request:
+def signed(method: str, url: str, body: bytes | None, region: str, credentials: Credentials) -> urllib.request.Request:
     request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": "application/json"})
     SigV4Auth(credentials, "es", region).add_auth(request)
     return urllib.request.Request(url, data=body, method=method, headers=dict(request.headers.items()))
@@ -47,12 +46,18 @@ def _send(make: Callable[[], urllib.request.Request], opener: Opener) -> int:
         except urllib.error.URLError:
             if attempt == ATTEMPTS:
                 raise
-        time.sleep(2 ** attempt)  # a new domain can answer 5xx for a short while
+        time.sleep(2**attempt)  # a new domain can answer 5xx for a short while
     raise AssertionError("unreachable")
 
 
-def apply(endpoint: str, templates: dict[str, Any], removed: list[str], region: str,
-          credentials: Credentials, opener: Opener = urllib.request.urlopen) -> list[str]:
+def apply(
+    endpoint: str,
+    templates: dict[str, Any],
+    removed: list[str],
+    region: str,
+    credentials: Credentials,
+    opener: Opener = urllib.request.urlopen,
+) -> list[str]:
     base = f"https://{endpoint}/_index_template/"
     for name in sorted(templates):
         body = json.dumps(templates[name]).encode()
@@ -68,21 +73,30 @@ def apply(endpoint: str, templates: dict[str, Any], removed: list[str], region: 
     return sorted(templates)
 
 
-def respond(event: dict[str, Any], status: str, physical_id: str, reason: str = "",
-            opener: Opener = urllib.request.urlopen) -> None:
-    body = json.dumps({
-        "Status": status, "Reason": reason[:1000] or status, "PhysicalResourceId": physical_id,
-        "StackId": event["StackId"], "RequestId": event["RequestId"],
-        "LogicalResourceId": event["LogicalResourceId"], "Data": {},
-    }).encode()
-    request = urllib.request.Request(event["ResponseURL"], data=body, method="PUT",
-                                     headers={"Content-Type": "", "Content-Length": str(len(body))})
+def respond(
+    event: dict[str, Any], status: str, physical_id: str, reason: str = "", opener: Opener = urllib.request.urlopen
+) -> None:
+    body = json.dumps(
+        {
+            "Status": status,
+            "Reason": reason[:1000] or status,
+            "PhysicalResourceId": physical_id,
+            "StackId": event["StackId"],
+            "RequestId": event["RequestId"],
+            "LogicalResourceId": event["LogicalResourceId"],
+            "Data": {},
+        }
+    ).encode()
+    request = urllib.request.Request(
+        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
+    )
     with opener(request, timeout=30):
         pass
 
 
-def handler(event: dict[str, Any], context: Any, opener: Opener = urllib.request.urlopen,
-            credentials: Credentials | None = None) -> None:
+def handler(
+    event: dict[str, Any], context: Any, opener: Opener = urllib.request.urlopen, credentials: Credentials | None = None
+) -> None:
     props = event.get("ResourceProperties", {})
     physical_id = event.get("PhysicalResourceId") or f"index-templates-{props.get('Endpoint', 'unknown')}"
     try:

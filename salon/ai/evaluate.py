@@ -149,9 +149,9 @@ class EndpointVision:
         self._client, self._tiers = client, tiers
 
     def detect_labels(self, image: bytes, min_confidence: float = 55.0) -> list[dict[str, Any]]:
-        labels: list[dict[str, Any]] = self._client.detect_labels(
-            Image={"Bytes": image}, MinConfidence=min_confidence
-        )["Labels"]
+        labels: list[dict[str, Any]] = self._client.detect_labels(Image={"Bytes": image}, MinConfidence=min_confidence)[
+            "Labels"
+        ]
         return labels
 
     def detect_moderation_labels(self, image: bytes, min_confidence: float = 50.0) -> list[dict[str, Any]]:

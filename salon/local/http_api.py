@@ -44,8 +44,13 @@ class JwtAuthorizer:
             raise jwt.InvalidTokenError("no Authorization header")
         token = authorization.removeprefix("Bearer ").strip()
         key = self._jwks.get_signing_key_from_jwt(token).key
-        claims: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], issuer=self.issuer,
-                                            options={"verify_aud": False, "require": ["exp", "iss"]})
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=["RS256"],
+            issuer=self.issuer,
+            options={"verify_aud": False, "require": ["exp", "iss"]},
+        )
         audience = claims.get("aud") or claims.get("client_id")
         if audience not in self.audiences:
             raise jwt.InvalidTokenError("token audience is not an allowed client")
@@ -71,21 +76,34 @@ def apigw_event(request: Request, route: Route, params: Any, claims: dict[str, A
         "queryStringParameters": dict(request.args) or None,
         "pathParameters": params or None,
         "requestContext": {
-            "accountId": "123456789012", "apiId": "local", "domainName": request.host,
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": request.host,
             "authorizer": {"jwt": {"claims": _stringify(claims), "scopes": None}},
-            "http": {"method": request.method, "path": request.path, "protocol": "HTTP/1.1",
-                     "sourceIp": request.remote_addr or "127.0.0.1",
-                     "userAgent": request.headers.get("User-Agent", "")},
-            "requestId": str(uuid.uuid4()), "routeKey": f"{route.method} {route.path}", "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()), "timeEpoch": int(time.time() * 1000),
+            "http": {
+                "method": request.method,
+                "path": request.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": request.remote_addr or "127.0.0.1",
+                "userAgent": request.headers.get("User-Agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": f"{route.method} {route.path}",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+            "timeEpoch": int(time.time() * 1000),
         },
         "body": body,
         "isBase64Encoded": encoded,
     }
 
 
-def make_app(routes: list[Route], registry: FunctionRegistry, authorizer: JwtAuthorizer,
-             extra: dict[str, Callable[[Request], Response]] | None = None) -> Callable[..., Any]:
+def make_app(
+    routes: list[Route],
+    registry: FunctionRegistry,
+    authorizer: JwtAuthorizer,
+    extra: dict[str, Callable[[Request], Response]] | None = None,
+) -> Callable[..., Any]:
     url_map = Map([Rule(r.rule, endpoint=i, methods=[r.method]) for i, r in enumerate(routes)])
 
     def message(status: int, text: str, headers: dict[str, str] | None = None) -> Response:

@@ -47,8 +47,9 @@ class LambdaContext:
 class FunctionRegistry:
     """Function name -> handler, imported lazily on first invoke (a cold start)."""
 
-    def __init__(self, specs: dict[str, str] | None = None, region: str = "us-east-1",
-                 account: str = "123456789012") -> None:
+    def __init__(
+        self, specs: dict[str, str] | None = None, region: str = "us-east-1", account: str = "123456789012"
+    ) -> None:
         self._specs = dict(FUNCTIONS if specs is None else specs)
         self._loaded: dict[str, Handler] = {}
         self._lock = threading.Lock()

@@ -32,9 +32,12 @@ class Resources:
 
 
 def _table(ddb: Any, name: str, key: str) -> None:
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
+    ddb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+    )
 
 
 def _queue(sqs: Any, name: str, attributes: dict[str, str] | None = None) -> tuple[str, str]:
@@ -68,8 +71,9 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Reso
 
     s3.create_bucket(Bucket=names.UPLOADS_BUCKET)
     s3.put_bucket_versioning(Bucket=names.UPLOADS_BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_notification_configuration(Bucket=names.UPLOADS_BUCKET,
-                                             NotificationConfiguration={"EventBridgeConfiguration": {}})
+    s3.put_bucket_notification_configuration(
+        Bucket=names.UPLOADS_BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
     _table(ddb, names.PHOTOS_TABLE, "photoId")
     _table(ddb, names.DECISIONS_TABLE, "objectKey")
     _table(ddb, names.COMMENTS_TABLE, "commentId")
@@ -81,37 +85,72 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Reso
     mailbox_url, mailbox_arn = _queue(sqs, MAILBOX_QUEUE)
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=mailbox_arn)
 
-    queue_url, dlq_url = _routed_queue(sqs, events, names.UPLOAD_EVENTS_QUEUE, names.UPLOAD_EVENTS_DLQ,
-                                       names.UPLOAD_RULE, {
-        "source": ["aws.s3"], "detail-type": ["Object Created"],
-        "detail": {"bucket": {"name": [names.UPLOADS_BUCKET]},
-                   "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]}}})
-    comment_url, comment_dlq_url = _routed_queue(sqs, events, names.COMMENT_EVENTS_QUEUE, names.COMMENT_EVENTS_DLQ,
-                                                 names.COMMENT_RULE, {
-        "source": [names.EVENT_SOURCE], "detail-type": [names.EVENT_COMMENT_SUBMITTED]})
+    queue_url, dlq_url = _routed_queue(
+        sqs,
+        events,
+        names.UPLOAD_EVENTS_QUEUE,
+        names.UPLOAD_EVENTS_DLQ,
+        names.UPLOAD_RULE,
+        {
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {
+                "bucket": {"name": [names.UPLOADS_BUCKET]},
+                "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]},
+            },
+        },
+    )
+    comment_url, comment_dlq_url = _routed_queue(
+        sqs,
+        events,
+        names.COMMENT_EVENTS_QUEUE,
+        names.COMMENT_EVENTS_DLQ,
+        names.COMMENT_RULE,
+        {"source": [names.EVENT_SOURCE], "detail-type": [names.EVENT_COMMENT_SUBMITTED]},
+    )
 
-    pool_id = idp.create_user_pool(PoolName=names.USER_POOL, AutoVerifiedAttributes=["email"],
-                                   UsernameConfiguration={"CaseSensitive": False})["UserPool"]["Id"]
+    pool_id = idp.create_user_pool(
+        PoolName=names.USER_POOL, AutoVerifiedAttributes=["email"], UsernameConfiguration={"CaseSensitive": False}
+    )["UserPool"]["Id"]
     for group in names.GROUPS:
         idp.create_group(UserPoolId=pool_id, GroupName=group)
     client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName=names.USER_POOL_CLIENT, GenerateSecret=False,
+        UserPoolId=pool_id,
+        ClientName=names.USER_POOL_CLIENT,
+        GenerateSecret=False,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        ReadAttributes=["email", "name"])["UserPoolClient"]["ClientId"]
+        ReadAttributes=["email", "name"],
+    )["UserPoolClient"]["ClientId"]
 
     values = substitutions(registry, topic_arn)
     machines = {}
-    for machine, workflow in ((names.IMAGE_STATE_MACHINE, "image_moderation"),
-                              (names.COMMENT_STATE_MACHINE, "comment_sentiment")):
+    for machine, workflow in (
+        (names.IMAGE_STATE_MACHINE, "image_moderation"),
+        (names.COMMENT_STATE_MACHINE, "comment_sentiment"),
+    ):
         machines[machine] = sfn.create_state_machine(
-            name=machine, definition=asl.render(workflow, values), type="STANDARD",
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{machine}")["stateMachineArn"]
-    return Resources(machines[names.IMAGE_STATE_MACHINE], machines[names.COMMENT_STATE_MACHINE], comment_url,
-                     comment_dlq_url, topic_arn, queue_url, dlq_url, mailbox_url, pool_id, client_id)
+            name=machine,
+            definition=asl.render(workflow, values),
+            type="STANDARD",
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{machine}",
+        )["stateMachineArn"]
+    return Resources(
+        machines[names.IMAGE_STATE_MACHINE],
+        machines[names.COMMENT_STATE_MACHINE],
+        comment_url,
+        comment_dlq_url,
+        topic_arn,
+        queue_url,
+        dlq_url,
+        mailbox_url,
+        pool_id,
+        client_id,
+    )
 
 
-def _routed_queue(sqs: Any, events: Any, name: str, dlq_name: str, rule: str,
-                  pattern: dict[str, Any]) -> tuple[str, str]:
+def _routed_queue(
+    sqs: Any, events: Any, name: str, dlq_name: str, rule: str, pattern: dict[str, Any]
+) -> tuple[str, str]:
     """EventBridge rule -> SQS queue with a dead-letter queue (as infra/ does on AWS)."""
     dlq_url, dlq_arn = _queue(sqs, dlq_name)
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})

@@ -43,11 +43,22 @@ class Pump(threading.Thread):
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
     """The event an SQS event source mapping hands to Lambda."""
-    return {"Records": [{
-        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-        "attributes": {k: str(v) for k, v in m.get("Attributes", {}).items()},
-        "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn, "awsRegion": region} for m in messages]}
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {k: str(v) for k, v in m.get("Attributes", {}).items()},
+                "messageAttributes": {},
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for m in messages
+        ]
+    }
 
 
 class EventSourceMapping:
@@ -57,16 +68,19 @@ class EventSourceMapping:
         self.sqs = boto3.client("sqs", region_name=region)
         self.lam = boto3.client("lambda", region_name=region)
         self.queue_url, self.function_name, self.region = queue_url, function_name, region
-        self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
+        self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
 
     def step(self) -> bool:
-        messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
-                                            AttributeNames=["All"]).get("Messages", [])
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
         if not messages:
             return False
-        response = self.lam.invoke(FunctionName=self.function_name,
-                                   Payload=json.dumps(sqs_event(messages, self.queue_arn, self.region)))
+        response = self.lam.invoke(
+            FunctionName=self.function_name, Payload=json.dumps(sqs_event(messages, self.queue_arn, self.region))
+        )
         payload = json.loads(response["Payload"].read() or b"{}")
         if response.get("FunctionError"):
             log.warning("%s failed for a batch: %s", self.function_name, payload.get("errorMessage"))
@@ -74,8 +88,10 @@ class EventSourceMapping:
         failed = {f["itemIdentifier"] for f in payload.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
         return True
 
 

@@ -61,13 +61,19 @@ def _check_condition(condition: Any, fields: Mapping[str, str], bucket: str, siz
     if actual is None:
         raise PolicyViolation(f"Invalid according to Policy: Policy Condition failed: missing field {field}")
     if (op == "eq" and actual != expected) or (op == "starts-with" and not actual.startswith(str(expected))):
-        raise PolicyViolation(f"Invalid according to Policy: Policy Condition failed: [\"{op}\", \"${field}\", "
-                              f"\"{expected}\"]")
+        raise PolicyViolation(
+            f'Invalid according to Policy: Policy Condition failed: ["{op}", "${field}", "{expected}"]'
+        )
     return field
 
 
-def check(form: Mapping[str, str], size: int, bucket: str, secret_for: Callable[[str], str | None],
-          now: datetime | None = None) -> None:
+def check(
+    form: Mapping[str, str],
+    size: int,
+    bucket: str,
+    secret_for: Callable[[str], str | None],
+    now: datetime | None = None,
+) -> None:
     """Raises PolicyViolation unless the form upload satisfies its signed policy."""
     fields = {k.lower(): v for k, v in form.items()}
     if "policy" not in fields:
@@ -81,13 +87,18 @@ def check(form: Mapping[str, str], size: int, bucket: str, secret_for: Callable[
     if expires < (now or datetime.now(UTC)):
         raise PolicyViolation("Invalid according to Policy: Policy expired.")
     covered = {_check_condition(c, fields, bucket, size) for c in policy.get("conditions", [])}
-    extra = {f for f in fields if f not in covered and f not in UNCHECKED and not f.startswith("x-ignore-")
-             and f not in {"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-security-token"}}
+    extra = {
+        f
+        for f in fields
+        if f not in covered
+        and f not in UNCHECKED
+        and not f.startswith("x-ignore-")
+        and f not in {"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-security-token"}
+    }
     if extra:
         raise PolicyViolation(f"Invalid according to Policy: Extra input fields: {', '.join(sorted(extra))}")
 
 
 def access_denied(message: str) -> tuple[int, dict[str, str], str]:
-    body = (f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code>"
-            f"<Message>{message}</Message></Error>")
+    body = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>{message}</Message></Error>"
     return 403, {"Content-Type": "application/xml"}, body

@@ -28,9 +28,11 @@ from salon.local.pumps import EventSourceMapping, Mailbox, Pump
 
 log = logging.getLogger(__name__)
 
-ROUTES = [http_api.Route("POST", "/uploads", names.FN_UPLOAD_API),
-          http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API),
-          http_api.Route("GET", names.ROUTE_INSIGHTS, names.FN_UPLOAD_API)]
+ROUTES = [
+    http_api.Route("POST", "/uploads", names.FN_UPLOAD_API),
+    http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API),
+    http_api.Route("GET", names.ROUTE_INSIGHTS, names.FN_UPLOAD_API),
+]
 
 
 class PortInUseError(RuntimeError):
@@ -39,17 +41,22 @@ class PortInUseError(RuntimeError):
 
 def check_ports(config: StackConfig) -> None:
     """Fails fast with a clear message (moto's server thread would otherwise wait forever)."""
-    for label, port in (("moto", config.moto_port), ("lambda", config.lambda_port), ("ai", config.ai_port),
-                        ("api", config.api_port)):
+    for label, port in (
+        ("moto", config.moto_port),
+        ("lambda", config.lambda_port),
+        ("ai", config.ai_port),
+        ("api", config.api_port),
+    ):
         if not port:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             try:
                 probe.bind((config.host, port))
             except OSError as exc:
-                raise PortInUseError(f"port {port} ({label}) on {config.host} is in use: is another `salon up` "
-                                     f"running? Choose another with --{label}-port or SALON_{label.upper()}_PORT"
-                                     ) from exc
+                raise PortInUseError(
+                    f"port {port} ({label}) on {config.host} is in use: is another `salon up` "
+                    f"running? Choose another with --{label}-port or SALON_{label.upper()}_PORT"
+                ) from exc
 
 
 class EmbeddedStack:
@@ -77,8 +84,14 @@ class EmbeddedStack:
         cfg.home.mkdir(parents=True, exist_ok=True)
         for stale in (cfg.index_path, cfg.index_path.with_name(cfg.index_path.name + ".wal")):
             stale.unlink(missing_ok=True)  # the index never outlives the records it points to
-        self._setenv({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                      "AWS_DEFAULT_REGION": cfg.region, "AWS_REGION": cfg.region})
+        self._setenv(
+            {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": cfg.region,
+                "AWS_REGION": cfg.region,
+            }
+        )
         moto_quirks.apply()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
@@ -89,16 +102,24 @@ class EmbeddedStack:
         lam = BackgroundServer(lambda_endpoint.make_app(self.registry), cfg.host, cfg.lambda_port).start()
         ai = BackgroundServer(ai_endpoint.make_app(self.ai), cfg.host, cfg.ai_port).start()
         self._servers += [lam, ai]
-        self._setenv({"AWS_ENDPOINT_URL": moto_url, "AWS_ENDPOINT_URL_LAMBDA": lam.url,
-                      "AWS_ENDPOINT_URL_REKOGNITION": ai.url, "AWS_ENDPOINT_URL_COMPREHEND": ai.url})
+        self._setenv(
+            {
+                "AWS_ENDPOINT_URL": moto_url,
+                "AWS_ENDPOINT_URL_LAMBDA": lam.url,
+                "AWS_ENDPOINT_URL_REKOGNITION": ai.url,
+                "AWS_ENDPOINT_URL_COMPREHEND": ai.url,
+            }
+        )
 
         res = self.resources = provision(cfg.region, self.registry, cfg.owner_email)
         issuer = f"https://cognito-idp.{cfg.region}.amazonaws.com/{res.user_pool_id}"
-        authorizer = http_api.JwtAuthorizer(issuer, f"{moto_url}/{res.user_pool_id}/.well-known/jwks.json",
-                                            [res.user_pool_client_id])
+        authorizer = http_api.JwtAuthorizer(
+            issuer, f"{moto_url}/{res.user_pool_id}/.well-known/jwks.json", [res.user_pool_client_id]
+        )
         console = make_view(lambda: boto3.client("stepfunctions", region_name=cfg.region))
-        api = BackgroundServer(http_api.make_app(ROUTES, self.registry, authorizer, {"/console": console}),
-                               cfg.host, cfg.api_port)
+        api = BackgroundServer(
+            http_api.make_app(ROUTES, self.registry, authorizer, {"/console": console}), cfg.host, cfg.api_port
+        )
         self._servers.append(api.start())
         self._setenv(function_environment(str(cfg.index_path), res, api.url))
         from functions.adapters import search_index
@@ -110,17 +131,28 @@ class EmbeddedStack:
         uploads = EventSourceMapping(res.upload_queue_url, names.FN_START_WORKFLOW, cfg.region)
         comments = EventSourceMapping(res.comment_queue_url, names.FN_START_WORKFLOW, cfg.region)
         mailbox = Mailbox(cfg.mailbox, res.mailbox_queue_url, cfg.region)
-        self._pumps = [Pump("upload-events", uploads.step), Pump("comment-events", comments.step),
-                       Pump("mailbox", mailbox.step)]
+        self._pumps = [
+            Pump("upload-events", uploads.step),
+            Pump("comment-events", comments.step),
+            Pump("mailbox", mailbox.step),
+        ]
         for pump in self._pumps:
             pump.start()
         # Load the offline models in the background so the first upload and comment do not wait for them.
         threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True).start()
-        self.endpoints = Endpoints(moto=moto_url, lambda_=lam.url, ai=ai.url, api=api.url, region=cfg.region,
-                                   user_pool_id=res.user_pool_id, user_pool_client_id=res.user_pool_client_id,
-                                   image_state_machine_arn=res.image_state_machine_arn,
-                                   comment_state_machine_arn=res.comment_state_machine_arn,
-                                   mailbox=str(cfg.mailbox), pid=os.getpid())
+        self.endpoints = Endpoints(
+            moto=moto_url,
+            lambda_=lam.url,
+            ai=ai.url,
+            api=api.url,
+            region=cfg.region,
+            user_pool_id=res.user_pool_id,
+            user_pool_client_id=res.user_pool_client_id,
+            image_state_machine_arn=res.image_state_machine_arn,
+            comment_state_machine_arn=res.comment_state_machine_arn,
+            mailbox=str(cfg.mailbox),
+            pid=os.getpid(),
+        )
         self.endpoints.save(cfg.state_file)
         return self.endpoints
 

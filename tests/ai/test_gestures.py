@@ -36,8 +36,14 @@ MIDDLE_FINGER = ((CURLED, STRAIGHT, CURLED, CURLED), THUMB_TUCKED)
 VIEWS = [(0.0, 0.0, False), (180.0, 0.0, False), (0.0, 90.0, True), (20.0, 200.0, False), (160.0, -35.0, True)]
 
 
-def _landmarks(fingers: tuple[tuple[float, float, float], ...], thumb: tuple[float, float, float, float],
-               turn: float = 0.0, roll: float = 0.0, mirrored: bool = False, px_per_mm: float = 2.5) -> np.ndarray:
+def _landmarks(
+    fingers: tuple[tuple[float, float, float], ...],
+    thumb: tuple[float, float, float, float],
+    turn: float = 0.0,
+    roll: float = 0.0,
+    mirrored: bool = False,
+    px_per_mm: float = 2.5,
+) -> np.ndarray:
     """21 image positions of a posed hand skeleton (the one the demo draws), seen from the camera."""
     _, xyz = skeleton(HandPose(fingers, (0.0, 0.0, 0.0, 0.0), thumb), random.Random(0))
     t, r = math.radians(turn), math.radians(roll)
@@ -91,8 +97,10 @@ def test_the_best_hand_counts_and_no_hand_is_zero() -> None:
 
 def test_moderation_labels_follow_the_v7_taxonomy() -> None:
     labels = taxonomy.moderation_labels({"Explicit Nudity": 3.0, "Middle Finger": 96.5}, 50.0)
-    assert labels == [{"Name": "Rude Gestures", "ParentName": "", "Confidence": 96.5, "TaxonomyLevel": 1},
-                      {"Name": "Middle Finger", "ParentName": "Rude Gestures", "Confidence": 96.5, "TaxonomyLevel": 2}]
+    assert labels == [
+        {"Name": "Rude Gestures", "ParentName": "", "Confidence": 96.5, "TaxonomyLevel": 1},
+        {"Name": "Middle Finger", "ParentName": "Rude Gestures", "Confidence": 96.5, "TaxonomyLevel": 2},
+    ]
     both = taxonomy.moderation_labels({"Explicit Nudity": 81.0, "Middle Finger": 12.0}, 0.0)
     assert [lab["Name"] for lab in both] == ["Explicit", "Explicit Nudity", "Rude Gestures", "Middle Finger"]
     assert taxonomy.moderation_labels({"Explicit Nudity": 10.0, "Middle Finger": 20.0}, 50.0) == []

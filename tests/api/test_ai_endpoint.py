@@ -55,8 +55,9 @@ def test_missing_s3_object(rekognition):
 
 def test_scripted_throttling_surfaces_as_boto3_error(stack, rekognition, ai_script):
     ai_script("DetectLabels", [{"error": "ThrottlingException"}])
-    no_retries = boto3.client("rekognition", endpoint_url=stack.endpoints.ai,
-                              config=Config(retries={"total_max_attempts": 1}))
+    no_retries = boto3.client(
+        "rekognition", endpoint_url=stack.endpoints.ai, config=Config(retries={"total_max_attempts": 1})
+    )
     with pytest.raises(no_retries.exceptions.ThrottlingException):
         no_retries.detect_labels(Image={"Bytes": jpeg()})
 

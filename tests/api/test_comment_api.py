@@ -11,8 +11,11 @@ from tests.conftest import jpeg
 
 @pytest.fixture(scope="module")
 def design(client, stack, tmp_path_factory) -> str:
-    stack.ai.script("DetectLabels", [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}],
-                    match="/api-designer/")
+    stack.ai.script(
+        "DetectLabels",
+        [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}],
+        match="/api-designer/",
+    )
     path = tmp_path_factory.mktemp("design") / "d.jpg"
     path.write_bytes(jpeg())
     return str(client.upload(path, "api-designer", wait=True)["photoId"])
@@ -73,5 +76,7 @@ def test_unknown_and_unpublished_designs_are_404(client, stack, token, tmp_path)
 def test_designers_cannot_comment_and_tokens_are_required(client, design):
     designer = client.token("api-designer", names.GROUP_DESIGNER)
     assert post(client, design, designer, {"text": "hi"}).status_code == 403
-    assert requests.post(f"{client.endpoints.api}/designs/{design}/comments", json={"text": "hi"},
-                         timeout=10).status_code == 401
+    assert (
+        requests.post(f"{client.endpoints.api}/designs/{design}/comments", json={"text": "hi"}, timeout=10).status_code
+        == 401
+    )

@@ -30,8 +30,11 @@ def test_designer_gets_a_presigned_post_pinning_key_type_size_and_identity(clien
     assert {"key": grant["key"]} in conditions and {"Content-Type": "image/png"} in conditions
     assert ["content-length-range", 1, grant["maxBytes"]] in conditions
     uploader = next(c["x-amz-meta-uploader"] for c in conditions if isinstance(c, dict) and "x-amz-meta-uploader" in c)
-    assert json.loads(uploader) == {"email": "dana@salon.example", "sub": json.loads(uploader)["sub"],
-                                    "username": "dana"}
+    assert json.loads(uploader) == {
+        "email": "dana@salon.example",
+        "sub": json.loads(uploader)["sub"],
+        "username": "dana",
+    }
 
 
 def test_no_token_is_refused(client):
@@ -65,8 +68,12 @@ def test_wrong_content_type_is_refused_with_a_clear_error(client, designer_token
 
 
 def test_body_must_be_json(client, designer_token):
-    response = requests.post(client.endpoints.api + "/uploads", data="not json",
-                             headers={"Authorization": f"Bearer {designer_token}"}, timeout=10)
+    response = requests.post(
+        client.endpoints.api + "/uploads",
+        data="not json",
+        headers={"Authorization": f"Bearer {designer_token}"},
+        timeout=10,
+    )
     assert response.status_code == 400
 
 
@@ -80,17 +87,25 @@ def test_unknown_route_is_404(client, designer_token):
     assert client.api("GET", "/nothing-here", designer_token).status_code == 404
 
 
-@pytest.mark.parametrize("change", [{"Content-Type": "text/html"}, {"key": "uploads/someone-else/x.jpg"},
-                                    {"x-amz-meta-uploader": '{"username": "mallory"}'}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"Content-Type": "text/html"},
+        {"key": "uploads/someone-else/x.jpg"},
+        {"x-amz-meta-uploader": '{"username": "mallory"}'},
+    ],
+)
 def test_s3_refuses_uploads_that_break_the_signed_policy(client, designer_token, change):
     grant = client.api("POST", "/uploads", designer_token, {"contentType": "image/jpeg"}).json()
-    response = requests.post(grant["url"], data={**grant["fields"], **change}, files={"file": ("a.jpg", b"x" * 10)},
-                             timeout=10)
+    response = requests.post(
+        grant["url"], data={**grant["fields"], **change}, files={"file": ("a.jpg", b"x" * 10)}, timeout=10
+    )
     assert response.status_code == 403 and "Policy" in response.text
 
 
 def test_s3_refuses_an_upload_over_the_size_range(client, designer_token):
     grant = client.api("POST", "/uploads", designer_token, {"contentType": "image/jpeg"}).json()
-    response = requests.post(grant["url"], data=grant["fields"],
-                             files={"file": ("a.jpg", b"x" * (grant["maxBytes"] + 1))}, timeout=30)
+    response = requests.post(
+        grant["url"], data=grant["fields"], files={"file": ("a.jpg", b"x" * (grant["maxBytes"] + 1))}, timeout=30
+    )
     assert response.status_code == 403 and "bytes" in response.text

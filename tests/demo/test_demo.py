@@ -17,8 +17,14 @@ pytestmark = pytest.mark.workflow
 def test_demo_plays_a_season_and_writes_the_report(tmp_path: Path):
     report = tmp_path / "report.html"
     env = {**os.environ, "SALON_HOME": str(tmp_path / "home"), "COLUMNS": "160"}
-    done = subprocess.run([sys.executable, "-m", "salon.cli", "demo", "--weeks", "2", "--report", str(report)],
-                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "salon.cli", "demo", "--weeks", "2", "--report", str(report)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     for heading in ("What happened", "by language", "Off-topic photos", "Owner's mailbox", "Insights report"):

@@ -16,9 +16,14 @@ from typing import Any
 code_dir, layer_dir, work_dir = sys.argv[1:4]
 sys.path[:0] = [code_dir, os.path.join(layer_dir, "python")]  # Lambda: /var/task, then /opt/python
 # As on AWS, but with nothing listening: the indexer must get as far as connecting to OpenSearch.
-os.environ.update(AWS_DEFAULT_REGION="us-east-1", POWERTOOLS_TRACE_DISABLED="true",
-                  SEARCH_BACKEND="opensearch", OPENSEARCH_ENDPOINT="127.0.0.1",
-                  AWS_ACCESS_KEY_ID="AKIDPROBE", AWS_SECRET_ACCESS_KEY="probe")
+os.environ.update(
+    AWS_DEFAULT_REGION="us-east-1",
+    POWERTOOLS_TRACE_DISABLED="true",
+    SEARCH_BACKEND="opensearch",
+    OPENSEARCH_ENDPOINT="127.0.0.1",
+    AWS_ACCESS_KEY_ID="AKIDPROBE",
+    AWS_SECRET_ACCESS_KEY="probe",
+)
 
 
 class Context:
@@ -34,33 +39,71 @@ class Context:
 
 def http_event(method: str, path: str, groups: str, body: dict[str, Any]) -> dict[str, Any]:
     return {
-        "version": "2.0", "routeKey": f"{method} {path}", "rawPath": path, "rawQueryString": "",
-        "headers": {"content-type": "application/json"}, "body": json.dumps(body), "isBase64Encoded": False,
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
         "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example", "requestId": "r1",
-            "routeKey": f"{method} {path}", "stage": "$default", "time": "01/Jan/2026:00:00:00 +0000",
-            "timeEpoch": 0, "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
-                                     "sourceIp": "127.0.0.1", "userAgent": "probe"},
-            "authorizer": {"jwt": {"claims": {"sub": "u1", "cognito:username": "alice",
-                                              "cognito:groups": groups}, "scopes": None}}},
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.example",
+            "requestId": "r1",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": "01/Jan/2026:00:00:00 +0000",
+            "timeEpoch": 0,
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "probe",
+            },
+            "authorizer": {
+                "jwt": {"claims": {"sub": "u1", "cognito:username": "alice", "cognito:groups": groups}, "scopes": None}
+            },
+        },
     }
 
 
 EVENTS: dict[str, dict[str, Any]] = {
     "salon-evaluate-policy": {"moderation": [], "labels": [{"Name": "Nail Polish", "Confidence": 97.5}]},
-    "salon-inspect-upload": {"bucket": "bucket", "key": "not-an-upload-key",
-                             "eventTime": "2026-01-01T00:00:00Z"},
+    "salon-inspect-upload": {"bucket": "bucket", "key": "not-an-upload-key", "eventTime": "2026-01-01T00:00:00Z"},
     "salon-index-document": {"index": "photos", "id": "p1", "document": {"photoId": "p1"}},
-    "salon-render-alert": {"kind": "quarantine", "execution": "arn:aws:states:::execution:m:e",
-                           "photo": {"objectKey": "uploads/alice/p.jpg", "designer": "alice",
-                                     "uploader": {"username": "alice", "email": "a@example.com"}},
-                           "decision": {"verdict": "quarantined", "reasons": ["r"], "moderation": []}},
-    "salon-assess-comment": {"commentId": "c1", "sentiment": "POSITIVE", "scores": {"Positive": 0.9},
-                             "submittedAt": "2026-01-01T00:00:00Z"},
-    "salon-start-workflow": {"Records": [{
-        "messageId": "m1", "receiptHandle": "h", "body": json.dumps({"detail-type": "x"}), "attributes": {},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:1:q", "awsRegion": "us-east-1"}]},
+    "salon-render-alert": {
+        "kind": "quarantine",
+        "execution": "arn:aws:states:::execution:m:e",
+        "photo": {
+            "objectKey": "uploads/alice/p.jpg",
+            "designer": "alice",
+            "uploader": {"username": "alice", "email": "a@example.com"},
+        },
+        "decision": {"verdict": "quarantined", "reasons": ["r"], "moderation": []},
+    },
+    "salon-assess-comment": {
+        "commentId": "c1",
+        "sentiment": "POSITIVE",
+        "scores": {"Positive": 0.9},
+        "submittedAt": "2026-01-01T00:00:00Z",
+    },
+    "salon-start-workflow": {
+        "Records": [
+            {
+                "messageId": "m1",
+                "receiptHandle": "h",
+                "body": json.dumps({"detail-type": "x"}),
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    },
     "salon-upload-api": http_event("POST", "/uploads", "[customer]", {"contentType": "image/jpeg"}),
 }
 
@@ -80,6 +123,8 @@ for function_name, handler_path in names.FUNCTIONS.items():
 for package in ("PIL", "boto3", "botocore", "aws_lambda_powertools", "opensearchpy", "fastjsonschema"):
     module = importlib.import_module(package)
     report["modules"][package] = module.__file__
-report["versions"] = {"PIL": importlib.import_module("PIL").__version__,
-                      "boto3": importlib.import_module("boto3").__version__}
+report["versions"] = {
+    "PIL": importlib.import_module("PIL").__version__,
+    "boto3": importlib.import_module("boto3").__version__,
+}
 print(json.dumps(report, default=str))

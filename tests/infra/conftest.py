@@ -76,19 +76,35 @@ def synths(lambda_assets: LambdaAssets, tmp_path_factory: pytest.TempPathFactory
     python = [sys.executable, "app.py"]
     no_staging = {"aws:cdk:disable-asset-staging": True}
     jobs: dict[str, tuple[list[str], dict[str, str]]] = {
-        "cli": (["npx", "aws-cdk", "synth", "--quiet", "-o", str(base / "cli"),
-                 "-c", f"salon:ownerEmail={OWNER}"], _env()),
-        "python": (python, _env(CDK_OUTDIR=str(base / "python"),
-                                CDK_CONTEXT_JSON=json.dumps({**CONTEXT, **no_staging}))),
-        "audit": (python, _env(CDK_OUTDIR=str(base / "audit"), CDK_CONTEXT_JSON=json.dumps(
-            {**CONTEXT, **no_staging, "salon:nagAudit": "true"}))),
-        "teardown": (python, _env(CDK_OUTDIR=str(base / "teardown"), CDK_CONTEXT_JSON=json.dumps(
-            {**CONTEXT, **no_staging, "salon:retainData": "false"}))),
+        "cli": (
+            ["npx", "aws-cdk", "synth", "--quiet", "-o", str(base / "cli"), "-c", f"salon:ownerEmail={OWNER}"],
+            _env(),
+        ),
+        "python": (
+            python,
+            _env(CDK_OUTDIR=str(base / "python"), CDK_CONTEXT_JSON=json.dumps({**CONTEXT, **no_staging})),
+        ),
+        "audit": (
+            python,
+            _env(
+                CDK_OUTDIR=str(base / "audit"),
+                CDK_CONTEXT_JSON=json.dumps({**CONTEXT, **no_staging, "salon:nagAudit": "true"}),
+            ),
+        ),
+        "teardown": (
+            python,
+            _env(
+                CDK_OUTDIR=str(base / "teardown"),
+                CDK_CONTEXT_JSON=json.dumps({**CONTEXT, **no_staging, "salon:retainData": "false"}),
+            ),
+        ),
     }
     started = {}
     for name, (command, env) in jobs.items():
-        started[name] = (time.monotonic(), subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        started[name] = (
+            time.monotonic(),
+            subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True),
+        )
     results = {}
     for name, (t0, process) in started.items():
         output, _ = process.communicate(timeout=TIMEOUT)

@@ -45,11 +45,20 @@ def probe(staged: tuple[Path, Path], cli: Synth, tmp_path_factory: pytest.TempPa
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", "--without-pip", str(work / "venv")], check=True, timeout=120)
     _, evaluate = resource_at(cli.template, "Functions/EvaluatePolicy/Function/Resource")
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(work),  # nothing from this environment leaks in
-           names.ENV_POLICY_JSON: evaluate["Properties"]["Environment"]["Variables"][names.ENV_POLICY_JSON]}
-    done = subprocess.run([str(work / "venv" / "bin" / "python"), "-I", str(PROBE), str(code_dir),
-                           str(layer_dir), str(work)], cwd=work, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(work),  # nothing from this environment leaks in
+        names.ENV_POLICY_JSON: evaluate["Properties"]["Environment"]["Variables"][names.ENV_POLICY_JSON],
+    }
+    done = subprocess.run(
+        [str(work / "venv" / "bin" / "python"), "-I", str(PROBE), str(code_dir), str(layer_dir), str(work)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return report
@@ -89,16 +98,25 @@ def test_indexer_reaches_for_opensearch_from_the_assets(probe: dict[str, Any]) -
 def _loads_on_amazon_linux_2(tag: str) -> bool:
     """glibc 2.26: pure wheels, or manylinux tags up to 2_17 (2014), x86_64."""
     platform = tag.rsplit("-", 1)[-1]
-    old_enough = ("manylinux1_", "manylinux2010_", "manylinux2014_", "manylinux_2_5_", "manylinux_2_12_",
-                  "manylinux_2_17_")
+    old_enough = (
+        "manylinux1_",
+        "manylinux2010_",
+        "manylinux2014_",
+        "manylinux_2_5_",
+        "manylinux_2_12_",
+        "manylinux_2_17_",
+    )
     return platform == "any" or (platform.endswith("_x86_64") and platform.startswith(old_enough))
 
 
 def test_layer_holds_only_wheels_amazon_linux_2_can_load(staged: tuple[Path, Path]) -> None:
     _, layer_dir = staged
-    wheels = {wheel.parent.name: [line.split(":", 1)[1].strip() for line in wheel.read_text().splitlines()
-                                  if line.startswith("Tag:")]
-              for wheel in (layer_dir / "python").glob("*.dist-info/WHEEL")}
+    wheels = {
+        wheel.parent.name: [
+            line.split(":", 1)[1].strip() for line in wheel.read_text().splitlines() if line.startswith("Tag:")
+        ]
+        for wheel in (layer_dir / "python").glob("*.dist-info/WHEEL")
+    }
     assert len(wheels) >= 5
     for dist, tags in wheels.items():
         assert any(_loads_on_amazon_linux_2(tag) for tag in tags), (dist, tags)  # one compatible tag suffices
@@ -113,8 +131,7 @@ def test_assets_fit_lambda_limits(staged: tuple[Path, Path]) -> None:
 
 def test_cache_key_follows_the_inputs(tmp_path: Path) -> None:
     for name in bundling.CODE_DIRS:
-        shutil.copytree(bundling.REPO / name, tmp_path / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(bundling.REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     before = (bundling.code_hash(tmp_path), bundling.layer_hash(tmp_path))
     assert before == (bundling.code_hash(bundling.REPO), bundling.layer_hash(bundling.REPO))
     (tmp_path / "functions" / "__pycache__").mkdir(exist_ok=True)
@@ -128,8 +145,9 @@ def test_cache_key_follows_the_inputs(tmp_path: Path) -> None:
 
 def test_code_build_is_cached_and_complete(tmp_path: Path) -> None:
     for name in bundling.CODE_DIRS:
-        shutil.copytree(bundling.REPO / name, tmp_path / "repo" / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            bundling.REPO / name, tmp_path / "repo" / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
     built, key = bundling.build_code(tmp_path / "repo", tmp_path / "build")
     again, same = bundling.build_code(tmp_path / "repo", tmp_path / "build")
     assert (built, key) == (again, same)

@@ -21,8 +21,9 @@ def _lint(templates: list[Path]) -> list[dict[str, object]]:
     executable = Path(sys.executable).with_name("cfn-lint")
     command = str(executable) if executable.exists() else shutil.which("cfn-lint")
     assert command, "cfn-lint is not installed (pip install -e '.[dev]')"
-    done = subprocess.run([command, "--format", "json", *map(str, templates)],
-                          capture_output=True, text=True, check=False, timeout=300)
+    done = subprocess.run(
+        [command, "--format", "json", *map(str, templates)], capture_output=True, text=True, check=False, timeout=300
+    )
     assert done.stdout.strip(), done.stderr
     matches: list[dict[str, object]] = json.loads(done.stdout)
     return matches

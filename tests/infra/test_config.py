@@ -18,16 +18,28 @@ def test_defaults_keep_data_and_need_no_context() -> None:
 
 
 def test_cli_strings_are_parsed() -> None:
-    config = DeployConfig.from_mapping({"retainData": "false", "logRetentionDays": "90",
-                                        "ownerEmail": "owner@salon.example", "searchInstanceCount": "2"})
+    config = DeployConfig.from_mapping(
+        {
+            "retainData": "false",
+            "logRetentionDays": "90",
+            "ownerEmail": "owner@salon.example",
+            "searchInstanceCount": "2",
+        }
+    )
     assert (config.retain_data, config.log_retention_days, config.search_instance_count) == (False, 90, 2)
     assert config.owner_email == "owner@salon.example"
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("ownerEmail", "not-an-email"), ("retainData", "maybe"), ("logRetentionDays", "31"),
-    ("quarantineRetentionDays", "0"), ("searchInstanceCount", "ten"),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ownerEmail", "not-an-email"),
+        ("retainData", "maybe"),
+        ("logRetentionDays", "31"),
+        ("quarantineRetentionDays", "0"),
+        ("searchInstanceCount", "ten"),
+    ],
+)
 def test_bad_values_are_refused_by_name(key: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"salon:{key}"):
         DeployConfig.from_mapping({key: value})
@@ -36,13 +48,17 @@ def test_bad_values_are_refused_by_name(key: str, value: str) -> None:
 def test_context_keys_are_in_cdk_json() -> None:
     from infra.app import cdk_json_context
 
-    assert set(CONTEXT_KEYS) - set(cdk_json_context()) <= {"salon:stackName", "salon:maxUploadBytes",
-                                                            "salon:galleryUrl"}
+    assert set(CONTEXT_KEYS) - set(cdk_json_context()) <= {
+        "salon:stackName",
+        "salon:maxUploadBytes",
+        "salon:galleryUrl",
+    }
 
 
-@pytest.mark.parametrize(("stack", "expected"), [("SalonInsights", "saloninsights-search"),
-                                                 ("Salon-Dev_2", "salon-dev-2-search"),
-                                                 ("9Lives", "s-9lives-search")])
+@pytest.mark.parametrize(
+    ("stack", "expected"),
+    [("SalonInsights", "saloninsights-search"), ("Salon-Dev_2", "salon-dev-2-search"), ("9Lives", "s-9lives-search")],
+)
 def test_domain_names_are_valid(stack: str, expected: str) -> None:
     name = domain_name(stack)
     assert name == expected

@@ -30,8 +30,9 @@ def _token(value: Any) -> str:
 
 def _cloudformation_substitute(text: str, substitutions: dict[str, Any]) -> str:
     """DefinitionSubstitutions as CloudFormation applies them: every ${key} with a mapping is replaced."""
-    return _PLACEHOLDER.sub(lambda m: _token(substitutions[m.group(1)]) if m.group(1) in substitutions
-                            else m.group(0), text)
+    return _PLACEHOLDER.sub(
+        lambda m: _token(substitutions[m.group(1)]) if m.group(1) in substitutions else m.group(0), text
+    )
 
 
 @pytest.fixture(scope="module", params=sorted(WORKFLOWS))
@@ -73,12 +74,12 @@ def test_deployed_definition_equals_the_rendered_file(deployed: Deployed) -> Non
 def test_rendered_definitions_are_valid_asl(deployed: Deployed, tmp_path: Path) -> None:
     workflow, props, asset = deployed
     rendered = tmp_path / f"{workflow}.json"
-    rendered.write_text(_cloudformation_substitute(asset.read_text(encoding="utf-8"),
-                                                   props["DefinitionSubstitutions"]))
+    rendered.write_text(_cloudformation_substitute(asset.read_text(encoding="utf-8"), props["DefinitionSubstitutions"]))
     validator = REPO / "node_modules" / ".bin" / "asl-validator"
     assert validator.exists(), "asl-validator is missing: run scripts/bootstrap.sh"
-    done = subprocess.run([str(validator), "--json-path", str(rendered)], capture_output=True,
-                          text=True, check=False, timeout=120)
+    done = subprocess.run(
+        [str(validator), "--json-path", str(rendered)], capture_output=True, text=True, check=False, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

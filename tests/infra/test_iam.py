@@ -17,11 +17,17 @@ from tests.infra.conftest import logical_id, resource_at
 pytestmark = pytest.mark.infra
 
 # Object and path wildcards granted on purpose (acknowledged with reasons in infra/).
-RECORDED_SUFFIXES = {f"/{names.UPLOAD_PREFIX}*", f"/{names.QUARANTINE_PREFIX}*",
-                     f"/{names.PHOTOS_INDEX}/*", f"/{names.COMMENTS_INDEX}/*"}
+RECORDED_SUFFIXES = {
+    f"/{names.UPLOAD_PREFIX}*",
+    f"/{names.QUARANTINE_PREFIX}*",
+    f"/{names.PHOTOS_INDEX}/*",
+    f"/{names.COMMENTS_INDEX}/*",
+}
 # What Step Functions needs besides the ASL's integrations: logging ALL, X-Ray, and the topic's KMS key.
 STATE_MACHINE_EXTRAS = {a for a in WILDCARD_RESOURCE_ACTIONS if a.startswith(("logs:", "xray:"))} | {
-    "kms:Decrypt", "kms:GenerateDataKey"}
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+}
 WORKFLOWS = {"ImageModeration": "image_moderation", "CommentSentiment": "comment_sentiment"}
 
 
@@ -80,8 +86,10 @@ def test_resource_wildcards_only_where_recorded(template: dict[str, Any]) -> Non
                 unrecorded = set(_listify(statement["Action"])) - set(WILDCARD_RESOURCE_ACTIONS)
                 assert unrecorded == set(), (lid, unrecorded)
             elif "*" in resource:
-                assert any(resource.endswith(s) and resource.count("*") == 1 for s in RECORDED_SUFFIXES), \
-                    (lid, resource)
+                assert any(resource.endswith(s) and resource.count("*") == 1 for s in RECORDED_SUFFIXES), (
+                    lid,
+                    resource,
+                )
 
 
 @pytest.mark.parametrize("construct", sorted(WORKFLOWS))
@@ -93,15 +101,15 @@ def test_state_machine_role_has_exactly_the_asl_actions(template: dict[str, Any]
 
 
 @pytest.mark.parametrize("construct", sorted(WORKFLOWS))
-def test_state_machine_grants_name_the_substituted_resources(template: dict[str, Any],
-                                                             construct: str) -> None:
+def test_state_machine_grants_name_the_substituted_resources(template: dict[str, Any], construct: str) -> None:
     definition = json.loads(asl.definition_path(WORKFLOWS[construct]).read_text())
     _, machine = resource_at(template, f"{construct}/StateMachine/Resource")
     substitutions = machine["Properties"]["DefinitionSubstitutions"]
     statements = _role_statements(template, f"{construct}/Role/Resource")
     for need in permissions.needs(definition):
-        resources = {_flat(r) for s in statements if need.action in _listify(s["Action"])
-                     for r in _listify(s["Resource"])}
+        resources = {
+            _flat(r) for s in statements if need.action in _listify(s["Action"]) for r in _listify(s["Resource"])
+        }
         if need.resource == WILDCARD:
             assert resources == {"*"}, need
         elif need.resource == DYNAMIC:
@@ -116,18 +124,26 @@ def test_state_machine_grants_name_the_substituted_resources(template: dict[str,
 
 
 def test_put_events_is_limited_to_the_asl_event_types(template: dict[str, Any]) -> None:
-    [statement] = [s for s in _role_statements(template, "ImageModeration/Role/Resource")
-                   if s["Action"] == "events:PutEvents"]
-    assert statement["Condition"] == {"StringEquals": {
-        "events:source": [names.EVENT_SOURCE],
-        "events:detail-type": [names.EVENT_PHOTO_PUBLISHED, names.EVENT_PHOTO_QUARANTINED,
-                               names.EVENT_PHOTO_REJECTED]}}
+    [statement] = [
+        s for s in _role_statements(template, "ImageModeration/Role/Resource") if s["Action"] == "events:PutEvents"
+    ]
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "events:source": [names.EVENT_SOURCE],
+            "events:detail-type": [
+                names.EVENT_PHOTO_PUBLISHED,
+                names.EVENT_PHOTO_QUARANTINED,
+                names.EVENT_PHOTO_REJECTED,
+            ],
+        }
+    }
 
 
 def test_rekognition_can_read_only_uploads(template: dict[str, Any]) -> None:
     statements = _role_statements(template, "ImageModeration/Role/Resource")
-    readable = {_flat(r) for s in statements if "s3:GetObject" in _listify(s["Action"])
-                for r in _listify(s["Resource"])}
+    readable = {
+        _flat(r) for s in statements if "s3:GetObject" in _listify(s["Action"]) for r in _listify(s["Resource"])
+    }
     uploads = logical_id(template, "Storage/Uploads/Resource")
     assert readable == {f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*"}
 
@@ -140,7 +156,8 @@ def test_trust_policies(template: dict[str, Any]) -> None:
         assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
     _, role = resource_at(template, "Functions/InspectUpload/Role/Resource")
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": "lambda.amazonaws.com"}
+        "Service": "lambda.amazonaws.com"
+    }
 
 
 def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
@@ -154,9 +171,24 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
     assert actions("InspectUpload") == base | {"s3:GetObject"}
     assert actions("AssessComment") == base | {"dynamodb:UpdateItem"}
     assert actions("StartWorkflow") == base | {
-        "states:StartExecution", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
-        "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
-    assert actions("UploadApi") == base | {"s3:PutObject", "dynamodb:GetItem", "events:PutEvents",
-                                           "es:ESHttpGet", "es:ESHttpPost"}
+        "states:StartExecution",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
+    assert actions("UploadApi") == base | {
+        "s3:PutObject",
+        "dynamodb:GetItem",
+        "events:PutEvents",
+        "es:ESHttpGet",
+        "es:ESHttpPost",
+    }
     assert actions("IndexDocument") == base | {
-        "es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"}
+        "es:ESHttpGet",
+        "es:ESHttpHead",
+        "es:ESHttpPost",
+        "es:ESHttpPut",
+        "es:ESHttpDelete",
+    }

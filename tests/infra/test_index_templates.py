@@ -27,16 +27,21 @@ class FakeOpener:
         self.requests.append(request)
         if self.failures and "_index_template" in request.full_url:
             code = self.failures.pop(0)
-            raise urllib.error.HTTPError(request.full_url, code, "boom", {}, io.BytesIO(b"{\"error\":\"x\"}"))  # type: ignore[arg-type]
+            raise urllib.error.HTTPError(request.full_url, code, "boom", {}, io.BytesIO(b'{"error":"x"}'))  # type: ignore[arg-type]
         response = io.BytesIO(b"{}")
         response.status = 200  # type: ignore[attr-defined]
         return response
 
 
 def _event(kind: str, templates: dict[str, Any], old: dict[str, Any] | None = None) -> dict[str, Any]:
-    event = {"RequestType": kind, "ResponseURL": "https://cfn.example/response", "StackId": "stack",
-             "RequestId": "req", "LogicalResourceId": "IndexTemplates",
-             "ResourceProperties": {"Endpoint": "search.example", "Templates": json.dumps(templates)}}
+    event = {
+        "RequestType": kind,
+        "ResponseURL": "https://cfn.example/response",
+        "StackId": "stack",
+        "RequestId": "req",
+        "LogicalResourceId": "IndexTemplates",
+        "ResourceProperties": {"Endpoint": "search.example", "Templates": json.dumps(templates)},
+    }
     if old is not None:
         event["OldResourceProperties"] = {"Templates": json.dumps(old)}
     return event

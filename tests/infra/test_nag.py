@@ -15,9 +15,17 @@ from tests.infra.conftest import Synth
 pytestmark = pytest.mark.infra
 
 # The AwsSolutions rules this app acknowledges; anything new needs a decision (and a line here).
-EXPECTED_RULES = {"AwsSolutions-IAM5", "AwsSolutions-L1", "AwsSolutions-OS1", "AwsSolutions-OS3",
-                  "AwsSolutions-OS4", "AwsSolutions-OS7", "AwsSolutions-COG2", "AwsSolutions-COG8",
-                  "AwsSolutions-SQS3"}
+EXPECTED_RULES = {
+    "AwsSolutions-IAM5",
+    "AwsSolutions-L1",
+    "AwsSolutions-OS1",
+    "AwsSolutions-OS3",
+    "AwsSolutions-OS4",
+    "AwsSolutions-OS7",
+    "AwsSolutions-COG2",
+    "AwsSolutions-COG8",
+    "AwsSolutions-SQS3",
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +64,25 @@ def _covers(ack_path: str, finding_path: str) -> bool:
     return finding_path == ack_path or finding_path.startswith(ack_path + "/")
 
 
-def test_every_finding_has_an_acknowledgement(findings: list[tuple[str, str]],
-                                              acknowledgements: list[tuple[str, str, str]]) -> None:
-    missing = [(rule, path) for rule, path in findings
-               if not any(r == rule and _covers(p, path) for r, p, _ in acknowledgements)]
+def test_every_finding_has_an_acknowledgement(
+    findings: list[tuple[str, str]], acknowledgements: list[tuple[str, str, str]]
+) -> None:
+    missing = [
+        (rule, path)
+        for rule, path in findings
+        if not any(r == rule and _covers(p, path) for r, p, _ in acknowledgements)
+    ]
     assert missing == []
 
 
-def test_no_acknowledgement_is_stale(findings: list[tuple[str, str]],
-                                     acknowledgements: list[tuple[str, str, str]]) -> None:
-    stale = [(rule, path) for rule, path, _ in acknowledgements
-             if not any(r == rule and _covers(path, p) for r, p in findings)]
+def test_no_acknowledgement_is_stale(
+    findings: list[tuple[str, str]], acknowledgements: list[tuple[str, str, str]]
+) -> None:
+    stale = [
+        (rule, path)
+        for rule, path, _ in acknowledgements
+        if not any(r == rule and _covers(path, p) for r, p in findings)
+    ]
     assert stale == []
 
 
@@ -91,6 +107,9 @@ def test_wildcard_acknowledgements_name_their_finding(acknowledgements: list[tup
 
 
 def test_suppressions_are_recorded_in_the_template(template: dict[str, Any]) -> None:
-    suppressed = {s["id"] for r in template["Resources"].values()
-                  for s in r.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])}
+    suppressed = {
+        s["id"]
+        for r in template["Resources"].values()
+        for s in r.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    }
     assert {rule.split("[")[0] for rule in suppressed} == EXPECTED_RULES

@@ -14,49 +14,87 @@ pytestmark = pytest.mark.infra
 
 
 def _task(resource: str, parameters: dict[str, Any]) -> dict[str, Any]:
-    state = {"Type": "Task", "Resource": f"arn:${{Partition}}:states:::{resource}", "Parameters": parameters,
-             "End": True}
+    state = {
+        "Type": "Task",
+        "Resource": f"arn:${{Partition}}:states:::{resource}",
+        "Parameters": parameters,
+        "End": True,
+    }
     return {"StartAt": "T", "States": {"T": state}}
 
 
 def test_image_workflow_actions() -> None:
     definition = permissions.load(asl.definition_path("image_moderation"))
     assert permissions.actions(definition) == {
-        "lambda:InvokeFunction", "rekognition:DetectModerationLabels", "rekognition:DetectLabels",
-        "s3:GetObject", "s3:GetObjectTagging", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject",
-        "dynamodb:PutItem", "sns:Publish", "events:PutEvents"}
+        "lambda:InvokeFunction",
+        "rekognition:DetectModerationLabels",
+        "rekognition:DetectLabels",
+        "s3:GetObject",
+        "s3:GetObjectTagging",
+        "s3:PutObject",
+        "s3:PutObjectTagging",
+        "s3:DeleteObject",
+        "dynamodb:PutItem",
+        "sns:Publish",
+        "events:PutEvents",
+    }
     needs = permissions.needs(definition)
     # Rekognition reads the image from S3 with the state machine's credentials.
     assert Need("s3:GetObject", DYNAMIC, "DetectLabels") in needs
     assert Need("s3:GetObject", DYNAMIC, "DetectModerationLabels") in needs
     assert {n.resource for n in needs if n.action == "lambda:InvokeFunction"} == {
-        "InspectUploadFunctionArn", "EvaluatePolicyFunctionArn", "IndexDocumentFunctionArn",
-        "RenderAlertFunctionArn"}
+        "InspectUploadFunctionArn",
+        "EvaluatePolicyFunctionArn",
+        "IndexDocumentFunctionArn",
+        "RenderAlertFunctionArn",
+    }
 
 
 def test_comment_workflow_actions() -> None:
     definition = permissions.load(asl.definition_path("comment_sentiment"))
     actions = permissions.actions(definition)
-    assert {"comprehend:DetectDominantLanguage", "comprehend:DetectSentiment", "dynamodb:PutItem",
-            "dynamodb:UpdateItem", "lambda:InvokeFunction", "sns:Publish"} <= actions
+    assert {
+        "comprehend:DetectDominantLanguage",
+        "comprehend:DetectSentiment",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "lambda:InvokeFunction",
+        "sns:Publish",
+    } <= actions
     assert all(not a.startswith(("s3:", "rekognition:")) for a in actions)
 
 
 def test_nested_tasks_are_found() -> None:
     inner = _task("dynamodb:putItem", {"TableName": "${Table}"})
-    definition = {"StartAt": "P", "States": {
-        "P": {"Type": "Parallel", "Branches": [inner], "Next": "M"},
-        "M": {"Type": "Map", "ItemProcessor": _task("sns:publish", {"TopicArn": "${Topic}"}), "End": True}}}
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Parallel", "Branches": [inner], "Next": "M"},
+            "M": {"Type": "Map", "ItemProcessor": _task("sns:publish", {"TopicArn": "${Topic}"}), "End": True},
+        },
+    }
     assert {(n.action, n.resource) for n in permissions.needs(definition)} == {
-        ("dynamodb:PutItem", "Table"), ("sns:Publish", "Topic")}
+        ("dynamodb:PutItem", "Table"),
+        ("sns:Publish", "Topic"),
+    }
 
 
 def test_transactions_are_authorised_per_item() -> None:
-    definition = _task("aws-sdk:dynamodb:transactWriteItems", {"TransactItems": [
-        {"Put": {"TableName": "${A}"}}, {"Update": {"TableName": "${B}"}},
-        {"ConditionCheck": {"TableName": "${A}"}}]})
+    definition = _task(
+        "aws-sdk:dynamodb:transactWriteItems",
+        {
+            "TransactItems": [
+                {"Put": {"TableName": "${A}"}},
+                {"Update": {"TableName": "${B}"}},
+                {"ConditionCheck": {"TableName": "${A}"}},
+            ]
+        },
+    )
     assert {(n.action, n.resource) for n in permissions.needs(definition)} == {
-        ("dynamodb:PutItem", "A"), ("dynamodb:UpdateItem", "B"), ("dynamodb:ConditionCheckItem", "A")}
+        ("dynamodb:PutItem", "A"),
+        ("dynamodb:UpdateItem", "B"),
+        ("dynamodb:ConditionCheckItem", "A"),
+    }
 
 
 def test_put_events_carries_source_and_detail_type() -> None:
@@ -72,15 +110,17 @@ def test_no_resource_level_apis_are_wildcards() -> None:
     assert (need.action, need.resource) == ("comprehend:DetectSentiment", WILDCARD)
 
 
-@pytest.mark.parametrize(("resource", "parameters", "message"), [
-    ("dynamodb:putItem", {"TableName": "salon-photos"}, "definition substitution"),
-    ("aws-sdk:ec2:runInstances", {}, "not supported"),
-    ("aws-sdk:s3:listBuckets", {}, "not supported"),
-    ("ecs:runTask.sync", {}, ".sync"),
-    ("lambda:invoke", {}, "missing"),
-])
-def test_anything_not_granted_precisely_is_refused(resource: str, parameters: dict[str, Any],
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("resource", "parameters", "message"),
+    [
+        ("dynamodb:putItem", {"TableName": "salon-photos"}, "definition substitution"),
+        ("aws-sdk:ec2:runInstances", {}, "not supported"),
+        ("aws-sdk:s3:listBuckets", {}, "not supported"),
+        ("ecs:runTask.sync", {}, ".sync"),
+        ("lambda:invoke", {}, "missing"),
+    ],
+)
+def test_anything_not_granted_precisely_is_refused(resource: str, parameters: dict[str, Any], message: str) -> None:
     with pytest.raises(UnsupportedIntegration, match=message):
         permissions.needs(_task(resource, parameters))
 

@@ -48,8 +48,9 @@ def test_nag_reports_nothing_unacknowledged(cli: Synth) -> None:
 def test_teardown_variant_synthesizes_nag_clean(synths: dict[str, Synth]) -> None:
     teardown = synths["teardown"]
     assert teardown.returncode == 0, teardown.output[-6000:]
-    retained = {lid: r["Type"] for lid, r in teardown.template["Resources"].items()
-                if r.get("DeletionPolicy") == "Retain"}
+    retained = {
+        lid: r["Type"] for lid, r in teardown.template["Resources"].items() if r.get("DeletionPolicy") == "Retain"
+    }
     assert retained == {}
     auto_delete = teardown.resources("Custom::S3AutoDeleteObjects")
     assert len(auto_delete) == 2  # both buckets are emptied before deletion

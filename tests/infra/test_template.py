@@ -34,15 +34,20 @@ def _arn(template: dict[str, Any], path: str) -> dict[str, list[str]]:
 
 # Storage -------------------------------------------------------------------------------------------------
 
+
 def test_uploads_bucket(t: Template, template: dict[str, Any]) -> None:
     t.resource_count_is("AWS::S3::Bucket", 2)  # uploads + its access logs
     _, bucket = resource_at(template, "Storage/Uploads/Resource")
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True}
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
-        "ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
     logs_bucket = _ref(template, "Storage/AccessLogs/Resource")
@@ -57,19 +62,37 @@ def test_uploads_bucket(t: Template, template: dict[str, Any]) -> None:
 
 def test_buckets_refuse_plain_http(t: Template, template: dict[str, Any]) -> None:
     for bucket in ("Uploads", "AccessLogs"):
-        t.has_resource_properties("AWS::S3::BucketPolicy", {
-            "Bucket": _ref(template, f"Storage/{bucket}/Resource"),
-            "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
-                "Effect": "Deny", "Action": "s3:*", "Principal": {"AWS": "*"},
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+        t.has_resource_properties(
+            "AWS::S3::BucketPolicy",
+            {
+                "Bucket": _ref(template, f"Storage/{bucket}/Resource"),
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {
+                                    "Effect": "Deny",
+                                    "Action": "s3:*",
+                                    "Principal": {"AWS": "*"},
+                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                                }
+                            )
+                        ]
+                    )
+                },
+            },
+        )
 
 
 def test_tables_have_their_keys_and_point_in_time_recovery(t: Template, template: dict[str, Any]) -> None:
     t.resource_count_is("AWS::DynamoDB::Table", len(TABLE_KEYS))
-    assert set(TABLE_KEYS) >= {names.PHOTOS_TABLE, names.COMMENTS_TABLE, names.METERS_TABLE,
-                               names.DECISIONS_TABLE}
-    expected = {names.PHOTOS_TABLE: "photoId", names.COMMENTS_TABLE: "commentId",
-                names.METERS_TABLE: "designId", names.DECISIONS_TABLE: "objectKey"}
+    assert set(TABLE_KEYS) >= {names.PHOTOS_TABLE, names.COMMENTS_TABLE, names.METERS_TABLE, names.DECISIONS_TABLE}
+    expected = {
+        names.PHOTOS_TABLE: "photoId",
+        names.COMMENTS_TABLE: "commentId",
+        names.METERS_TABLE: "designId",
+        names.DECISIONS_TABLE: "objectKey",
+    }
     for name, key in TABLE_KEYS.items():
         assert expected.get(name, key) == key
         construct = name.removeprefix("salon-").title() + "Table"
@@ -86,6 +109,7 @@ def test_tables_have_their_keys_and_point_in_time_recovery(t: Template, template
 
 # Workflows -----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("workflow", ["ImageModeration", "CommentSentiment"])
 def test_state_machines_log_everything_and_trace(template: dict[str, Any], workflow: str) -> None:
     _, machine = resource_at(template, f"{workflow}/StateMachine/Resource")
@@ -93,8 +117,9 @@ def test_state_machines_log_everything_and_trace(template: dict[str, Any], workf
     assert props["StateMachineType"] == "STANDARD"
     assert props["LoggingConfiguration"]["Level"] == "ALL"
     assert props["LoggingConfiguration"]["IncludeExecutionData"] is True
-    assert props["LoggingConfiguration"]["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"] == \
-        _arn(template, f"{workflow}/Logs/Resource")
+    assert props["LoggingConfiguration"]["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"] == _arn(
+        template, f"{workflow}/Logs/Resource"
+    )
     assert props["TracingConfiguration"] == {"Enabled": True}
     assert props["RoleArn"] == _arn(template, f"{workflow}/Role/Resource")
     _, group = resource_at(template, f"{workflow}/Logs/Resource")
@@ -102,13 +127,23 @@ def test_state_machines_log_everything_and_trace(template: dict[str, Any], workf
     assert group["Properties"]["RetentionInDays"] == 30
 
 
-@pytest.mark.parametrize(("ingestion", "pattern"), [
-    ("ImageIngestion", {"source": ["aws.s3"], "detail-type": ["Object Created"],
-                        "detail": {"object": {"key": [{"prefix": names.UPLOAD_PREFIX}]}}}),
-    ("CommentIngestion", {"source": [names.EVENT_SOURCE], "detail-type": [names.EVENT_COMMENT_SUBMITTED]}),
-])
-def test_rules_retry_then_dead_letter_into_the_starter_queue(t: Template, template: dict[str, Any],
-                                                             ingestion: str, pattern: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("ingestion", "pattern"),
+    [
+        (
+            "ImageIngestion",
+            {
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {"object": {"key": [{"prefix": names.UPLOAD_PREFIX}]}},
+            },
+        ),
+        ("CommentIngestion", {"source": [names.EVENT_SOURCE], "detail-type": [names.EVENT_COMMENT_SUBMITTED]}),
+    ],
+)
+def test_rules_retry_then_dead_letter_into_the_starter_queue(
+    t: Template, template: dict[str, Any], ingestion: str, pattern: dict[str, Any]
+) -> None:
     _, rule = resource_at(template, f"{ingestion}/Rule/Resource")
     props = rule["Properties"]
     for key, value in pattern.items():
@@ -120,27 +155,40 @@ def test_rules_retry_then_dead_letter_into_the_starter_queue(t: Template, templa
             assert props["EventPattern"][key] == value
     [target] = props["Targets"]
     assert target["Arn"] == _arn(template, f"{ingestion}/Queue/Resource")
-    assert target["RetryPolicy"] == {"MaximumRetryAttempts": RETRY_ATTEMPTS,
-                                     "MaximumEventAgeInSeconds": 86400}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": RETRY_ATTEMPTS, "MaximumEventAgeInSeconds": 86400}
     assert target["DeadLetterConfig"] == {"Arn": _arn(template, f"{ingestion}/RuleDeadLetters/Resource")}
 
     _, queue = resource_at(template, f"{ingestion}/Queue/Resource")
     assert queue["Properties"]["RedrivePolicy"] == {
         "deadLetterTargetArn": _arn(template, f"{ingestion}/QueueDeadLetters/Resource"),
-        "maxReceiveCount": MAX_RECEIVE_COUNT}
+        "maxReceiveCount": MAX_RECEIVE_COUNT,
+    }
     assert queue["Properties"]["VisibilityTimeout"] == 180  # 6 x the starter's 30 s timeout
-    t.has_resource_properties("AWS::Lambda::EventSourceMapping", {
-        "EventSourceArn": _arn(template, f"{ingestion}/Queue/Resource"),
-        "FunctionName": _ref(template, "Functions/StartWorkflow/Function/Resource"),
-        "FunctionResponseTypes": ["ReportBatchItemFailures"], "BatchSize": 10})
+    t.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": _arn(template, f"{ingestion}/Queue/Resource"),
+            "FunctionName": _ref(template, "Functions/StartWorkflow/Function/Resource"),
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "BatchSize": 10,
+        },
+    )
 
 
 def test_every_queue_is_encrypted_and_tls_only(t: Template) -> None:
     t.resource_count_is("AWS::SQS::Queue", 6)  # 2 starter queues, each with 2 dead-letter queues
     t.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
     t.resource_count_is("AWS::SQS::QueuePolicy", 6)
-    t.all_resources_properties("AWS::SQS::QueuePolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+    t.all_resources_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
 
 
 def test_starter_knows_both_state_machines(template: dict[str, Any]) -> None:
@@ -153,18 +201,31 @@ def test_starter_knows_both_state_machines(template: dict[str, Any]) -> None:
 
 # API and identity ----------------------------------------------------------------------------------------
 
+
 def test_user_pool_groups_and_client(t: Template, template: dict[str, Any]) -> None:
     t.resource_count_is("AWS::Cognito::UserPool", 1)
-    t.has_resource_properties("AWS::Cognito::UserPool", {
-        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
-        "Policies": {"PasswordPolicy": Match.object_like({"MinimumLength": 12, "RequireSymbols": True})},
-        "MfaConfiguration": "OPTIONAL"})
-    groups = {r["Properties"]["GroupName"] for r in template["Resources"].values()
-              if r["Type"] == "AWS::Cognito::UserPoolGroup"}
+    t.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {
+            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+            "Policies": {"PasswordPolicy": Match.object_like({"MinimumLength": 12, "RequireSymbols": True})},
+            "MfaConfiguration": "OPTIONAL",
+        },
+    )
+    groups = {
+        r["Properties"]["GroupName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Cognito::UserPoolGroup"
+    }
     assert groups == {names.GROUP_DESIGNER, names.GROUP_CUSTOMER, names.GROUP_OWNER}
-    t.has_resource_properties("AWS::Cognito::UserPoolClient", {
-        "ClientName": names.USER_POOL_CLIENT, "GenerateSecret": False,
-        "ExplicitAuthFlows": Match.array_with(["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"])})
+    t.has_resource_properties(
+        "AWS::Cognito::UserPoolClient",
+        {
+            "ClientName": names.USER_POOL_CLIENT,
+            "GenerateSecret": False,
+            "ExplicitAuthFlows": Match.array_with(["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"]),
+        },
+    )
 
 
 def test_every_route_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) -> None:
@@ -174,8 +235,11 @@ def test_every_route_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) 
     jwt = authorizer["Properties"]["JwtConfiguration"]
     assert jwt["Audience"] == [_ref(template, "Api/Users/CliClient/Resource")]
     assert jwt["Issuer"] == {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [pool, "ProviderURL"]}]]}
-    routes = {r["Properties"]["RouteKey"]: r["Properties"] for r in template["Resources"].values()
-              if r["Type"] == "AWS::ApiGatewayV2::Route"}
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ApiGatewayV2::Route"
+    }
     assert set(routes) == {f"{route.method} {route.path}" for route in ROUTES}
     for route in routes.values():
         assert route["AuthorizationType"] == "JWT"
@@ -203,8 +267,7 @@ def test_api_function_configuration(template: dict[str, Any]) -> None:
 
 
 def test_functions_are_the_handlers_in_names(t: Template, template: dict[str, Any]) -> None:
-    lambdas = [r["Properties"] for r in template["Resources"].values()
-               if r["Type"] == "AWS::Lambda::Function"]
+    lambdas = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     functions = {p["Handler"]: p for p in lambdas if p["Handler"].startswith("functions.")}
     assert set(functions) == set(names.FUNCTIONS.values())
     layer = logical_id(template, "Functions/Dependencies/Resource")
@@ -228,6 +291,7 @@ def test_policy_documents_are_passed_validated(template: dict[str, Any]) -> None
 
 # Search --------------------------------------------------------------------------------------------------
 
+
 def test_opensearch_domain_is_encrypted_and_iam_only(template: dict[str, Any]) -> None:
     _, domain = resource_at(template, "Search/Domain/Resource")
     props = domain["Properties"]
@@ -236,12 +300,12 @@ def test_opensearch_domain_is_encrypted_and_iam_only(template: dict[str, Any]) -
     assert props["DomainEndpointOptions"]["EnforceHTTPS"] is True
     assert props["DomainEndpointOptions"]["TLSSecurityPolicy"] == "Policy-Min-TLS-1-2-2019-07"
     assert "AdvancedSecurityOptions" not in props  # IAM access model, no fine-grained access control
-    assert set(props["LogPublishingOptions"]) == {"ES_APPLICATION_LOGS", "SEARCH_SLOW_LOGS",
-                                                  "INDEX_SLOW_LOGS"}
+    assert set(props["LogPublishingOptions"]) == {"ES_APPLICATION_LOGS", "SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS"}
     principals = [s["Principal"]["AWS"] for s in props["AccessPolicies"]["Statement"]]
     assert sorted(p["Fn::GetAtt"][0] for p in principals) == sorted(
         logical_id(template, f"{path}/Role/Resource")
-        for path in ("Functions/IndexDocument", "Functions/UploadApi", "Search/ApplyIndexTemplates"))
+        for path in ("Functions/IndexDocument", "Functions/UploadApi", "Search/ApplyIndexTemplates")
+    )
 
 
 def test_index_templates_are_applied_at_deploy(template: dict[str, Any]) -> None:
@@ -261,10 +325,12 @@ def test_indexer_is_configured_for_opensearch(template: dict[str, Any]) -> None:
     env = function["Properties"]["Environment"]["Variables"]
     assert env[names.ENV_SEARCH_BACKEND] == "opensearch"
     assert env[names.ENV_OPENSEARCH_ENDPOINT] == {
-        "Fn::GetAtt": [logical_id(template, "Search/Domain/Resource"), "DomainEndpoint"]}
+        "Fn::GetAtt": [logical_id(template, "Search/Domain/Resource"), "DomainEndpoint"]
+    }
 
 
 # Notifications and observability -------------------------------------------------------------------------
+
 
 def test_topics_are_encrypted_and_mail_the_owner(t: Template, template: dict[str, Any]) -> None:
     t.resource_count_is("AWS::SNS::Topic", 2)
@@ -276,35 +342,50 @@ def test_topics_are_encrypted_and_mail_the_owner(t: Template, template: dict[str
 
 
 def test_alarms_cover_failures_timeouts_throttles_and_dead_letters(template: dict[str, Any]) -> None:
-    alarms = [r["Properties"] for r in template["Resources"].values()
-              if r["Type"] == "AWS::CloudWatch::Alarm"]
+    alarms = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     by_metric: dict[str, int] = {}
     for alarm in alarms:
         by_metric[alarm["MetricName"]] = by_metric.get(alarm["MetricName"], 0) + 1
         assert alarm["AlarmActions"] == [_ref(template, "Notifications/Operations/Resource")]
         assert alarm["TreatMissingData"] == "notBreaching"
     assert by_metric == {
-        "ExecutionsFailed": 2, "ExecutionsTimedOut": 2, "ExecutionThrottled": 2,
-        "Throttles": len(names.FUNCTIONS), "Errors": len(names.FUNCTIONS),
-        "ApproximateNumberOfMessagesVisible": 4, "FailedInvocations": 2, "5xx": 1}
+        "ExecutionsFailed": 2,
+        "ExecutionsTimedOut": 2,
+        "ExecutionThrottled": 2,
+        "Throttles": len(names.FUNCTIONS),
+        "Errors": len(names.FUNCTIONS),
+        "ApproximateNumberOfMessagesVisible": 4,
+        "FailedInvocations": 2,
+        "5xx": 1,
+    }
 
 
 def test_dashboard_and_outputs(t: Template, template: dict[str, Any]) -> None:
     t.resource_count_is("AWS::CloudWatch::Dashboard", 1)
-    assert {"ApiUrl", "UserPoolId", "UserPoolClientId", "JwtIssuer", "UploadsBucketName", "AlertsTopicArn",
-            "ImageStateMachineArn", "CommentStateMachineArn", "OpenSearchEndpoint", "DashboardName",
-            "OperationsTopicArn"} <= set(template["Outputs"])
+    assert {
+        "ApiUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "JwtIssuer",
+        "UploadsBucketName",
+        "AlertsTopicArn",
+        "ImageStateMachineArn",
+        "CommentStateMachineArn",
+        "OpenSearchEndpoint",
+        "DashboardName",
+        "OperationsTopicArn",
+    } <= set(template["Outputs"])
 
 
 def test_each_function_gets_the_settings_its_handler_reads(template: dict[str, Any]) -> None:
     """Handlers read Settings fields (settings().field); on AWS each comes from the function environment."""
     repo = index_templates.DIR.parents[1]
-    env_of = dict(re.findall(r"(\w+)=(?:int\()?env\.get\(names\.(ENV_\w+)",
-                             (repo / "functions" / "config.py").read_text()))
+    env_of = dict(
+        re.findall(r"(\w+)=(?:int\()?env\.get\(names\.(ENV_\w+)", (repo / "functions" / "config.py").read_text())
+    )
     # Optional (salon:galleryUrl, a default of 5), or set by the Lambda runtime itself (AWS_REGION).
     defaults_fine = {"gallery_url", "insights_min_comments", "aws_region"}
-    lambdas = [r["Properties"] for r in template["Resources"].values()
-               if r["Type"] == "AWS::Lambda::Function"]
+    lambdas = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     for function_name, handler in names.FUNCTIONS.items():
         source = (repo / (handler.rsplit(".", 1)[0].replace(".", "/") + ".py")).read_text()
         for helper in re.findall(r"from functions\.handlers import (\w+)", source):  # e.g. insights_api

@@ -28,8 +28,16 @@ class Wire(Connection):
         super().__init__(**kwargs)
         self.server = server
 
-    def perform_request(self, method: str, url: str, params: Any = None, body: Any = None, timeout: Any = None,
-                        ignore: Any = (), headers: Any = None) -> tuple[int, dict[str, str], str]:
+    def perform_request(
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        body: Any = None,
+        timeout: Any = None,
+        ignore: Any = (),
+        headers: Any = None,
+    ) -> tuple[int, dict[str, str], str]:
         assert self.server is not None
         text = body.decode("utf-8") if isinstance(body, bytes) else body
         status, payload = self.server(method, url.split("?")[0], text)
@@ -40,8 +48,9 @@ class Wire(Connection):
 
 
 def client_for(server: Handler) -> OpenSearch:
-    return OpenSearch(hosts=[{"host": "search-salon.example", "port": 443}], connection_class=Wire, server=server,
-                      max_retries=0)
+    return OpenSearch(
+        hosts=[{"host": "search-salon.example", "port": 443}], connection_class=Wire, server=server, max_retries=0
+    )
 
 
 def _flatten(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -73,8 +82,10 @@ class FakeOpenSearch:
         self.indices: dict[str, dict[str, dict[str, Any]]] = {}
         self.templates: dict[str, Any] = {}
         self.requests: list[tuple[str, str, Any]] = []
-        self.mappings = {t["index_patterns"][0]: _flatten(t["template"]["mappings"]["properties"])
-                         for t in index_templates().values()}
+        self.mappings = {
+            t["index_patterns"][0]: _flatten(t["template"]["mappings"]["properties"])
+            for t in index_templates().values()
+        }
         self.bulk_status: Callable[[str, int], tuple[int, dict[str, Any] | None]] = lambda doc_id, attempt: (201, None)
         self.bulk_attempts: dict[str, int] = {}
         self.whole_bulk_status: list[int] = []  # statuses for whole _bulk requests, consumed first
@@ -93,8 +104,10 @@ class FakeOpenSearch:
             index, op = parts[0], parts[1]
             docs = self.indices.get(index)
             if docs is None:
-                return 404, {"error": {"type": "index_not_found_exception", "reason": f"no such index [{index}]"},
-                             "status": 404}
+                return 404, {
+                    "error": {"type": "index_not_found_exception", "reason": f"no such index [{index}]"},
+                    "status": 404,
+                }
             if op == "_search":
                 return 200, self._search(index, docs, parsed or {})
             if op == "_count":
@@ -103,8 +116,11 @@ class FakeOpenSearch:
                 doc_id = parts[2]
                 if method == "DELETE":
                     found = docs.pop(doc_id, None)
-                    return (200 if found else 404), {"_index": index, "_id": doc_id,
-                                                     "result": "deleted" if found else "not_found"}
+                    return (200 if found else 404), {
+                        "_index": index,
+                        "_id": doc_id,
+                        "result": "deleted" if found else "not_found",
+                    }
                 if doc_id not in docs:
                     return 404, {"_index": index, "_id": doc_id, "found": False}
                 return 200, {"_index": index, "_id": doc_id, "found": True, "_source": docs[doc_id]}
@@ -116,8 +132,10 @@ class FakeOpenSearch:
         if self.whole_bulk_status:
             status = self.whole_bulk_status.pop(0)
             if status != 200:
-                return status, {"error": {"type": "es_rejected_execution_exception", "reason": "rejected"},
-                                "status": status}
+                return status, {
+                    "error": {"type": "es_rejected_execution_exception", "reason": "rejected"},
+                    "status": status,
+                }
         lines = [json.loads(line) for line in body.splitlines() if line.strip()]
         items, errors = [], False
         for action, source in zip(lines[0::2], lines[1::2], strict=True):
@@ -132,8 +150,13 @@ class FakeOpenSearch:
             else:
                 existed = doc_id in self.indices.setdefault(index, {})
                 self.indices[index][doc_id] = source
-                item.update({"_version": attempt, "result": "updated" if existed else "created",
-                             "_shards": {"total": 1, "successful": 1, "failed": 0}})
+                item.update(
+                    {
+                        "_version": attempt,
+                        "result": "updated" if existed else "created",
+                        "_shards": {"total": 1, "successful": 1, "failed": 0},
+                    }
+                )
             items.append({"index": item})
         return 200, {"took": 3, "errors": errors, "items": items}
 
@@ -158,28 +181,38 @@ class FakeOpenSearch:
         if "bool" in query:
             return all(self._matches(index, doc, q) for q in query["bool"].get("filter", []))
         if "term" in query:
-            (field, value), = query["term"].items()
+            ((field, value),) = query["term"].items()
             self._field(index, field, ("keyword", "byte", "integer", "long"))
             return bool(self._get(doc, field) == value)
         if "range" in query:
-            (field, bounds), = query["range"].items()
+            ((field, bounds),) = query["range"].items()
             kind = self._field(index, field, ("date", "double", "float", "byte", "integer", "long"))
             value = self._get(doc, field)
             if value is None:
                 return False
             convert = _millis if kind == "date" else float
             value = convert(value)
-            return all({"gte": value >= convert(b), "gt": value > convert(b), "lte": value <= convert(b),
-                        "lt": value < convert(b)}[op] for op, b in bounds.items())
+            return all(
+                {
+                    "gte": value >= convert(b),
+                    "gt": value > convert(b),
+                    "lte": value <= convert(b),
+                    "lt": value < convert(b),
+                }[op]
+                for op, b in bounds.items()
+            )
         raise AssertionError(f"query not supported by the fake: {query}")
 
     def _search(self, index: str, docs: dict[str, dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
         hits = [(doc_id, doc) for doc_id, doc in docs.items() if self._matches(index, doc, body.get("query", {}))]
-        response: dict[str, Any] = {"took": 2, "timed_out": False,
-                                    "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0}}
+        response: dict[str, Any] = {
+            "took": 2,
+            "timed_out": False,
+            "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+        }
         sort = body.get("sort", [])
         for spec in reversed(sort):
-            (field, order), = spec.items()
+            ((field, order),) = spec.items()
             self._field(index, field, ("keyword", "date", "double"))
             hits.sort(key=lambda h, f=field: self._get(h[1], f), reverse=order == "desc")
         if "search_after" in body:
@@ -218,15 +251,28 @@ class FakeOpenSearch:
 
     def _agg(self, index: str, docs: list[dict[str, Any]], spec: dict[str, Any]) -> dict[str, Any]:
         kind = next(k for k in spec if k != "aggs")
-        handlers = {"min": self._metric, "max": self._metric, "avg": self._metric, "cardinality": self._cardinality,
-                    "filter": self._filter, "terms": self._terms, "composite": self._composite,
-                    "date_histogram": self._date_histogram}
+        handlers = {
+            "min": self._metric,
+            "max": self._metric,
+            "avg": self._metric,
+            "cardinality": self._cardinality,
+            "filter": self._filter,
+            "terms": self._terms,
+            "composite": self._composite,
+            "date_histogram": self._date_histogram,
+        }
         if kind not in handlers:
             raise AssertionError(f"aggregation not supported by the fake: {kind}")
         return handlers[kind](index, docs, kind, spec[kind], spec.get("aggs", {}))
 
-    def _bucket(self, index: str, key: Any, members: list[dict[str, Any]], subs: dict[str, Any],
-                extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _bucket(
+        self,
+        index: str,
+        key: Any,
+        members: list[dict[str, Any]],
+        subs: dict[str, Any],
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         return {"key": key, **(extra or {}), "doc_count": len(members), **self._aggs(index, members, subs)}
 
     def _groups(self, index: str, docs: list[dict[str, Any]], field: str) -> dict[Any, list[dict[str, Any]]]:
@@ -237,8 +283,9 @@ class FakeOpenSearch:
                 groups.setdefault(self._get(d, field), []).append(d)
         return groups
 
-    def _metric(self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any],
-                subs: dict[str, Any]) -> dict[str, Any]:
+    def _metric(
+        self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any], subs: dict[str, Any]
+    ) -> dict[str, Any]:
         field_kind = self._field(index, params["field"], ("date", "double", "float", "byte"))
         values = [self._get(d, params["field"]) for d in docs]
         numbers = [(_millis(v) if field_kind == "date" else float(v)) for v in values if v is not None]
@@ -247,31 +294,38 @@ class FakeOpenSearch:
         value = {"min": min, "max": max, "avg": lambda xs: sum(xs) / len(xs)}[kind](numbers)
         return {"value": value, **({"value_as_string": _iso(value)} if field_kind == "date" else {})}
 
-    def _cardinality(self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any],
-                     subs: dict[str, Any]) -> dict[str, Any]:
+    def _cardinality(
+        self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any], subs: dict[str, Any]
+    ) -> dict[str, Any]:
         return {"value": len(self._groups(index, docs, params["field"]))}
 
-    def _filter(self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any],
-                subs: dict[str, Any]) -> dict[str, Any]:
+    def _filter(
+        self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any], subs: dict[str, Any]
+    ) -> dict[str, Any]:
         members = [d for d in docs if self._matches(index, d, params)]
         return {"doc_count": len(members), **self._aggs(index, members, subs)}
 
-    def _terms(self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any],
-               subs: dict[str, Any]) -> dict[str, Any]:
+    def _terms(
+        self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any], subs: dict[str, Any]
+    ) -> dict[str, Any]:
         groups = self._groups(index, docs, params["field"])
         order = params.get("order", [{"_count": "desc"}, {"_key": "asc"}])
         order = order if isinstance(order, list) else [order]
         keys = sorted(groups)
         for criterion in reversed(order):  # stable sorts: the last criterion first
-            (what, direction), = criterion.items()
+            ((what, direction),) = criterion.items()
             keys.sort(key=lambda k, w=what: len(groups[k]) if w == "_count" else k, reverse=direction == "desc")
         size = params.get("size", 10)
-        return {"doc_count_error_upper_bound": 0, "sum_other_doc_count": sum(len(groups[k]) for k in keys[size:]),
-                "buckets": [self._bucket(index, k, groups[k], subs) for k in keys[:size]]}
+        return {
+            "doc_count_error_upper_bound": 0,
+            "sum_other_doc_count": sum(len(groups[k]) for k in keys[size:]),
+            "buckets": [self._bucket(index, k, groups[k], subs) for k in keys[:size]],
+        }
 
-    def _composite(self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any],
-                   subs: dict[str, Any]) -> dict[str, Any]:
-        (source_name, source), = params["sources"][0].items()
+    def _composite(
+        self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any], subs: dict[str, Any]
+    ) -> dict[str, Any]:
+        ((source_name, source),) = params["sources"][0].items()
         groups = self._groups(index, docs, source["terms"]["field"])
         keys = sorted(groups)
         if "after" in params:
@@ -282,8 +336,9 @@ class FakeOpenSearch:
             result["after_key"] = {source_name: shown[-1]}
         return result
 
-    def _date_histogram(self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any],
-                        subs: dict[str, Any]) -> dict[str, Any]:
+    def _date_histogram(
+        self, index: str, docs: list[dict[str, Any]], kind: str, params: dict[str, Any], subs: dict[str, Any]
+    ) -> dict[str, Any]:
         self._field(index, params["field"], ("date",))
         assert params["calendar_interval"] == "week", params
         weeks: dict[float, list[dict[str, Any]]] = {}
@@ -294,5 +349,6 @@ class FakeOpenSearch:
         keys = sorted(weeks)
         if params.get("min_doc_count", 1) == 0 and keys:
             keys = [keys[0] + 604_800_000 * i for i in range(int((keys[-1] - keys[0]) / 604_800_000) + 1)]
-        return {"buckets": [self._bucket(index, int(k), weeks.get(k, []), subs, {"key_as_string": _iso(k)})
-                            for k in keys]}
+        return {
+            "buckets": [self._bucket(index, int(k), weeks.get(k, []), subs, {"key_as_string": _iso(k)}) for k in keys]
+        }

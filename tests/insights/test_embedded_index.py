@@ -24,11 +24,20 @@ RULE = insights.EscalationRule(min_negative=0.75)
 
 
 def comment(i: int, **changes) -> tuple[str, dict]:
-    doc = {"commentId": f"c{i}", "designId": "d1", "designer": "amara", "author": "penny", "authorSub": f"s{i % 3}",
-           "language": "en", "sentiment": "POSITIVE", "scores": {"Positive": 0.9, "Negative": 0.02, "Neutral": 0.05,
-                                                                 "Mixed": 0.03},
-           "positive": 0.9, "scored": 1, "submittedAt": f"2025-03-{1 + i % 28:02d}T10:00:00.000Z",
-           "analyzedAt": "2025-03-29T10:00:02.000Z"}
+    doc = {
+        "commentId": f"c{i}",
+        "designId": "d1",
+        "designer": "amara",
+        "author": "penny",
+        "authorSub": f"s{i % 3}",
+        "language": "en",
+        "sentiment": "POSITIVE",
+        "scores": {"Positive": 0.9, "Negative": 0.02, "Neutral": 0.05, "Mixed": 0.03},
+        "positive": 0.9,
+        "scored": 1,
+        "submittedAt": f"2025-03-{1 + i % 28:02d}T10:00:00.000Z",
+        "analyzedAt": "2025-03-29T10:00:02.000Z",
+    }
     doc.update(changes)
     return f"c{i}", doc
 
@@ -46,9 +55,17 @@ def test_documents_are_kept_exactly_and_overwritten_by_id(tmp_path):
 
 def test_documents_that_do_not_fit_the_mapping_fail_one_by_one(tmp_path):
     index = EmbeddedIndex(tmp_path / "i.duckdb")
-    result = index.bulk(names.COMMENTS_INDEX, [
-        comment(1), comment(2, submittedAt="yesterday"), comment(3, positive="high"), comment(4, scored=2),
-        comment(5, scores=[0.1]), comment(6)])
+    result = index.bulk(
+        names.COMMENTS_INDEX,
+        [
+            comment(1),
+            comment(2, submittedAt="yesterday"),
+            comment(3, positive="high"),
+            comment(4, scored=2),
+            comment(5, scores=[0.1]),
+            comment(6),
+        ],
+    )
     assert result.indexed == 2 and index.ids(names.COMMENTS_INDEX) == ["c1", "c6"]
     reasons = {f["id"]: (f["status"], f["error"]) for f in result.failed}
     assert set(reasons) == {"c2", "c3", "c4", "c5"} and {s for s, _ in reasons.values()} == {400}
@@ -139,8 +156,10 @@ def test_the_index_holds_what_the_workflows_send():
     comment_doc = asl.load("comment_sentiment", values)["States"]["IndexComment"]["Parameters"]["Payload"]["document"]
     values = {p: "x" for p in asl.placeholders(asl.definition_path("image_moderation").read_text())}
     photo_doc = asl.load("image_moderation", values)["States"]["IndexPhoto"]["Parameters"]["Payload"]["document"]
-    sent = {names.COMMENTS_INDEX: {k.removesuffix(".$") for k in comment_doc},
-            names.PHOTOS_INDEX: {k.removesuffix(".$") for k in photo_doc}}
+    sent = {
+        names.COMMENTS_INDEX: {k.removesuffix(".$") for k in comment_doc},
+        names.PHOTOS_INDEX: {k.removesuffix(".$") for k in photo_doc},
+    }
     templates = index_templates()
     for index, fields in sent.items():
         mapped = set(templates[f"{names.INDEX_TEMPLATE_PREFIX}{index}"]["template"]["mappings"]["properties"])
@@ -168,9 +187,11 @@ def test_first_comments_stay_exact_through_overwrites_and_deletes(tmp_path):
     index = EmbeddedIndex(tmp_path / "i.duckdb")
     docs = dict(comment(i) for i in range(12))  # customers s0, s1, s2; first comments on March 1, 2 and 3
     index.bulk(names.COMMENTS_INDEX, list(docs.items()))
-    changes = [("c0", {**docs["c0"], "submittedAt": "2025-03-20T10:00:00.000Z"}),  # s0's first moves later
-               ("c1", {**docs["c1"], "authorSub": "s9"}),  # s1's first comment now belongs to a new customer
-               ("c11", {**docs["c11"], "submittedAt": "2025-02-01T08:00:00.000Z"})]  # s2's first moves earlier
+    changes = [
+        ("c0", {**docs["c0"], "submittedAt": "2025-03-20T10:00:00.000Z"}),  # s0's first moves later
+        ("c1", {**docs["c1"], "authorSub": "s9"}),  # s1's first comment now belongs to a new customer
+        ("c11", {**docs["c11"], "submittedAt": "2025-02-01T08:00:00.000Z"}),
+    ]  # s2's first moves earlier
     index.bulk(names.COMMENTS_INDEX, changes)
     docs.update(changes)
     index.delete(names.COMMENTS_INDEX, "c3")
@@ -180,5 +201,6 @@ def test_first_comments_stay_exact_through_overwrites_and_deletes(tmp_path):
         answer = insights.customer_growth(index.customer_rows(period), insights.weeks_of(index, period))
         expected = truth(list(docs.values()), since)["customers"]
         assert (answer.before, answer.new_in_period) == (expected["before"], expected["newInPeriod"])
-        assert [(w.isoformat(), n, c) for w, n, c, _ in answer.weeks] == \
-            [(e["week"], e["new"], e["cumulative"]) for e in expected["weeks"]]
+        assert [(w.isoformat(), n, c) for w, n, c, _ in answer.weeks] == [
+            (e["week"], e["new"], e["cumulative"]) for e in expected["weeks"]
+        ]

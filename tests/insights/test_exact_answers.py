@@ -48,11 +48,13 @@ PERIODS = {
 @pytest.mark.parametrize("name", PERIODS)
 def test_every_answer_equals_the_ground_truth(index, story, name):
     since, before = PERIODS[name]
-    request = insights.InsightsRequest(rule=RULE, period=insights.Period(since, before), min_comments=5, top=6,
-                                       recent=7)
+    request = insights.InsightsRequest(
+        rule=RULE, period=insights.Period(since, before), min_comments=5, top=6, recent=7
+    )
     answer = insights.answer(index, request).to_dict()
-    expected = truth([doc for _, doc in story.comment_documents()], since, before, min_negative=0.75,
-                     min_comments=5, top=6, recent=7)
+    expected = truth(
+        [doc for _, doc in story.comment_documents()], since, before, min_negative=0.75, min_comments=5, top=6, recent=7
+    )
     assert_same(without_summaries(answer), expected)
     validate(answer, "insights")
 
@@ -100,8 +102,11 @@ def test_the_escalation_threshold_is_the_policys(index, story):
     docs = [doc for _, doc in story.comment_documents()]
     strict = insights.EscalationRule(min_negative=0.9)
     answer = insights.answer(index, insights.InsightsRequest(rule=strict)).escalations
-    assert answer.total == truth(docs, min_negative=0.9)["escalations"]["total"] < \
-        truth(docs, min_negative=0.75)["escalations"]["total"]
+    assert (
+        answer.total
+        == truth(docs, min_negative=0.9)["escalations"]["total"]
+        < truth(docs, min_negative=0.75)["escalations"]["total"]
+    )
     assert all(e.negative >= 0.9 for e in answer.recent)
 
 

@@ -43,8 +43,14 @@ def loaded():
     return story, index
 
 
-@pytest.mark.parametrize("since, before", [(None, None), (datetime(2025, 3, 5, tzinfo=UTC), None),
-                                           (datetime(2025, 2, 20, tzinfo=UTC), datetime(2025, 3, 20, tzinfo=UTC))])
+@pytest.mark.parametrize(
+    "since, before",
+    [
+        (None, None),
+        (datetime(2025, 3, 5, tzinfo=UTC), None),
+        (datetime(2025, 2, 20, tzinfo=UTC), datetime(2025, 3, 20, tzinfo=UTC)),
+    ],
+)
 def test_answers_equal_the_ground_truth(loaded, since, before):
     story, index = loaded
     request = insights.InsightsRequest(rule=RULE, period=insights.Period(since, before), top=5, recent=6)
@@ -94,8 +100,9 @@ def test_missing_index_reads_as_empty():
 
 # -- the queries it builds ---------------------------------------------------------------------------------
 def test_period_is_a_half_open_utc_range_on_submitted_at():
-    assert osx.period_filter(MARCH) == [{"range": {"submittedAt": {"gte": "2025-03-01T00:00:00Z",
-                                                                   "lt": "2025-04-01T00:00:00Z"}}}]
+    assert osx.period_filter(MARCH) == [
+        {"range": {"submittedAt": {"gte": "2025-03-01T00:00:00Z", "lt": "2025-04-01T00:00:00Z"}}}
+    ]
     assert osx.period_filter(insights.Period()) == []
     assert osx.span_query(insights.Period())["query"] == {"match_all": {}}
 
@@ -129,15 +136,20 @@ def test_escalations_filter_on_the_policy_rule_and_list_the_newest():
     assert {"range": {"scores.Negative": {"gte": 0.8}}} in filters
     assert query["size"] == 9 and query["sort"] == [{"submittedAt": "desc"}, {"commentId": "desc"}]
     assert query["track_total_hits"] is True
-    assert query["aggs"]["designs"]["terms"] == {"field": "designId", "size": 4,
-                                                 "order": [{"_count": "desc"}, {"_key": "asc"}]}
+    assert query["aggs"]["designs"]["terms"] == {
+        "field": "designId",
+        "size": 4,
+        "order": [{"_count": "desc"}, {"_key": "asc"}],
+    }
 
 
 def test_hot_designs_and_designers_average_scored_comments_only():
     designs = osx.designs_query(MARCH, top=3)["aggs"]["designs"]
     assert designs["terms"]["size"] == 3 and designs["terms"]["order"] == [{"_count": "desc"}, {"_key": "asc"}]
-    assert designs["aggs"]["scored"] == {"filter": {"term": {"scored": 1}},
-                                         "aggs": {"positivity": {"avg": {"field": "positive"}}}}
+    assert designs["aggs"]["scored"] == {
+        "filter": {"term": {"scored": 1}},
+        "aggs": {"positivity": {"avg": {"field": "positive"}}},
+    }
     assert designs["aggs"]["positive"] == {"filter": {"term": {"sentiment": "POSITIVE"}}}
     designers = osx.designers_query(MARCH)["aggs"]["designers"]
     assert designers["terms"]["field"] == "designer" and designers["aggs"]["scored"] == designs["aggs"]["scored"]
@@ -158,58 +170,156 @@ NEXT = MONDAY + 7 * 86_400_000
 
 
 def test_parses_date_histogram_buckets_with_an_empty_average():
-    response = {"took": 4, "timed_out": False, "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
-                "hits": {"total": {"value": 12, "relation": "eq"}, "max_score": None, "hits": []},
-                "aggregations": {"weeks": {"buckets": [
-                    {"key_as_string": "2025-03-03T00:00:00.000Z", "key": MONDAY, "doc_count": 12,
-                     "positivity": {"value": 0.625}},
-                    {"key_as_string": "2025-03-10T00:00:00.000Z", "key": NEXT, "doc_count": 0,
-                     "positivity": {"value": None}}]}}}
+    response = {
+        "took": 4,
+        "timed_out": False,
+        "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+        "hits": {"total": {"value": 12, "relation": "eq"}, "max_score": None, "hits": []},
+        "aggregations": {
+            "weeks": {
+                "buckets": [
+                    {
+                        "key_as_string": "2025-03-03T00:00:00.000Z",
+                        "key": MONDAY,
+                        "doc_count": 12,
+                        "positivity": {"value": 0.625},
+                    },
+                    {
+                        "key_as_string": "2025-03-10T00:00:00.000Z",
+                        "key": NEXT,
+                        "doc_count": 0,
+                        "positivity": {"value": None},
+                    },
+                ]
+            }
+        },
+    }
     assert osx.parse_positivity(response) == [insights.WeekPositivity(date(2025, 3, 3), 12, 0.625)]
 
 
 def test_parses_terms_buckets_with_sub_aggregations():
-    response = {"aggregations": {"designs": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 40, "buckets": [
-        {"key": "d-1", "doc_count": 9, "designer": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0,
-                                                    "buckets": [{"key": "amara", "doc_count": 9}]},
-         "scored": {"doc_count": 8, "positivity": {"value": 0.8125}}, "positive": {"doc_count": 6}},
-        {"key": "d-2", "doc_count": 3, "designer": {"buckets": [{"key": "bea", "doc_count": 3}]},
-         "scored": {"doc_count": 0, "positivity": {"value": None}}, "positive": {"doc_count": 0}}]}}}
-    assert osx.parse_designs(response) == [insights.DesignStats("d-1", "amara", 9, 8, 6, 0.8125),
-                                           insights.DesignStats("d-2", "bea", 3, 0, 0, None)]
+    response = {
+        "aggregations": {
+            "designs": {
+                "doc_count_error_upper_bound": 0,
+                "sum_other_doc_count": 40,
+                "buckets": [
+                    {
+                        "key": "d-1",
+                        "doc_count": 9,
+                        "designer": {
+                            "doc_count_error_upper_bound": 0,
+                            "sum_other_doc_count": 0,
+                            "buckets": [{"key": "amara", "doc_count": 9}],
+                        },
+                        "scored": {"doc_count": 8, "positivity": {"value": 0.8125}},
+                        "positive": {"doc_count": 6},
+                    },
+                    {
+                        "key": "d-2",
+                        "doc_count": 3,
+                        "designer": {"buckets": [{"key": "bea", "doc_count": 3}]},
+                        "scored": {"doc_count": 0, "positivity": {"value": None}},
+                        "positive": {"doc_count": 0},
+                    },
+                ],
+            }
+        }
+    }
+    assert osx.parse_designs(response) == [
+        insights.DesignStats("d-1", "amara", 9, 8, 6, 0.8125),
+        insights.DesignStats("d-2", "bea", 3, 0, 0, None),
+    ]
 
 
 def test_parses_sentiment_terms_per_week_and_ignores_unknown_labels():
-    response = {"aggregations": {"weeks": {"buckets": [
-        {"key_as_string": "2025-03-03T00:00:00.000Z", "key": MONDAY, "doc_count": 7, "sentiments": {
-            "doc_count_error_upper_bound": 0, "sum_other_doc_count": 0,
-            "buckets": [{"key": "POSITIVE", "doc_count": 4}, {"key": "NEGATIVE", "doc_count": 2},
-                        {"key": "SOMETHING_NEW", "doc_count": 1}]}}]}}}
+    response = {
+        "aggregations": {
+            "weeks": {
+                "buckets": [
+                    {
+                        "key_as_string": "2025-03-03T00:00:00.000Z",
+                        "key": MONDAY,
+                        "doc_count": 7,
+                        "sentiments": {
+                            "doc_count_error_upper_bound": 0,
+                            "sum_other_doc_count": 0,
+                            "buckets": [
+                                {"key": "POSITIVE", "doc_count": 4},
+                                {"key": "NEGATIVE", "doc_count": 2},
+                                {"key": "SOMETHING_NEW", "doc_count": 1},
+                            ],
+                        },
+                    }
+                ]
+            }
+        }
+    }
     (week,) = osx.parse_sentiments(response)
     assert week.week == date(2025, 3, 3)
     assert week.counts == {"POSITIVE": 4, "NEGATIVE": 2, "NEUTRAL": 0, "MIXED": 0, "UNSCORED": 0}
 
 
 def test_parses_min_max_and_composite_pages():
-    span = {"aggregations": {"first": {"value": float(MONDAY + 3600_000), "value_as_string": "2025-03-03T01:00:00Z"},
-                             "last": {"value": float(NEXT + 86_400_000 * 6), "value_as_string": "…"}}}
+    span = {
+        "aggregations": {
+            "first": {"value": float(MONDAY + 3600_000), "value_as_string": "2025-03-03T01:00:00Z"},
+            "last": {"value": float(NEXT + 86_400_000 * 6), "value_as_string": "…"},
+        }
+    }
     assert osx.parse_span(span) == (date(2025, 3, 3), date(2025, 3, 10))
     assert osx.parse_span({"aggregations": {"first": {"value": None}, "last": {"value": None}}}) is None
-    page = {"aggregations": {"customers": {"after_key": {"customer": "s2"}, "buckets": [
-        {"key": {"customer": "s1"}, "doc_count": 3, "first": {"value": float(MONDAY), "value_as_string": "…"}},
-        {"key": {"customer": "s2"}, "doc_count": 1, "first": {"value": float(NEXT), "value_as_string": "…"}}]}}}
+    page = {
+        "aggregations": {
+            "customers": {
+                "after_key": {"customer": "s2"},
+                "buckets": [
+                    {
+                        "key": {"customer": "s1"},
+                        "doc_count": 3,
+                        "first": {"value": float(MONDAY), "value_as_string": "…"},
+                    },
+                    {
+                        "key": {"customer": "s2"},
+                        "doc_count": 1,
+                        "first": {"value": float(NEXT), "value_as_string": "…"},
+                    },
+                ],
+            }
+        }
+    }
     assert osx.parse_first_seen(page) == ([float(MONDAY), float(NEXT)], {"customer": "s2"})
     assert osx.parse_first_seen({"aggregations": {"customers": {"buckets": []}}}) == ([], None)
 
 
 def test_parses_escalation_hits():
-    response = {"hits": {"total": {"value": 2, "relation": "eq"}, "hits": [
-        {"_index": "comments", "_id": "c2", "_score": None, "sort": [NEXT, "c2"],
-         "_source": {"commentId": "c2", "designId": "d-1", "designer": "dario", "author": "penny",
-                     "submittedAt": "2025-03-10T09:00:00.000Z", "scores": {"Negative": 0.91}}}]},
-        "aggregations": {"weeks": {"buckets": [{"key": NEXT, "key_as_string": "…", "doc_count": 2}]},
-                         "designs": {"buckets": [{"key": "d-1", "doc_count": 2,
-                                                  "designer": {"buckets": [{"key": "dario", "doc_count": 2}]}}]}}}
+    response = {
+        "hits": {
+            "total": {"value": 2, "relation": "eq"},
+            "hits": [
+                {
+                    "_index": "comments",
+                    "_id": "c2",
+                    "_score": None,
+                    "sort": [NEXT, "c2"],
+                    "_source": {
+                        "commentId": "c2",
+                        "designId": "d-1",
+                        "designer": "dario",
+                        "author": "penny",
+                        "submittedAt": "2025-03-10T09:00:00.000Z",
+                        "scores": {"Negative": 0.91},
+                    },
+                }
+            ],
+        },
+        "aggregations": {
+            "weeks": {"buckets": [{"key": NEXT, "key_as_string": "…", "doc_count": 2}]},
+            "designs": {
+                "buckets": [{"key": "d-1", "doc_count": 2, "designer": {"buckets": [{"key": "dario", "doc_count": 2}]}}]
+            },
+        },
+    }
     rows = osx.parse_escalations(response)
     assert rows.by_week == {date(2025, 3, 10): 2}
     assert rows.by_design == [insights.DesignCount("d-1", "dario", 2)]
@@ -223,14 +333,17 @@ def docs(n: int) -> list[tuple[str, dict]]:
 
 def test_per_document_failures_are_reported_and_the_rest_indexed():
     server = FakeOpenSearch()
-    refusals = {"c1": (400, {"type": "mapper_parsing_exception", "reason": "failed to parse field [submittedAt]"}),
-                "c3": (409, {"type": "version_conflict_engine_exception", "reason": "version conflict"})}
+    refusals = {
+        "c1": (400, {"type": "mapper_parsing_exception", "reason": "failed to parse field [submittedAt]"}),
+        "c3": (409, {"type": "version_conflict_engine_exception", "reason": "version conflict"}),
+    }
     server.bulk_status = lambda doc_id, attempt: refusals.get(doc_id, (201, None))
     result = adapter(server).bulk(names.COMMENTS_INDEX, docs(5))
     assert result.indexed == 3
     assert result.failed == [
         {"id": "c1", "status": 400, "error": "mapper_parsing_exception: failed to parse field [submittedAt]"},
-        {"id": "c3", "status": 409, "error": "version_conflict_engine_exception: version conflict"}]
+        {"id": "c3", "status": 409, "error": "version_conflict_engine_exception: version conflict"},
+    ]
     assert sorted(server.indices[names.COMMENTS_INDEX]) == ["c0", "c2", "c4"]
 
 
@@ -248,8 +361,9 @@ def test_rejected_documents_are_retried_alone_with_growing_backoff():
 
 def test_rejections_past_the_retry_budget_are_reported_not_dropped():
     server = FakeOpenSearch()
-    server.bulk_status = lambda doc_id, attempt: (429, {"type": "es_rejected_execution_exception",
-                                                        "reason": "queue full"}) if doc_id == "c0" else (201, None)
+    server.bulk_status = lambda doc_id, attempt: (
+        (429, {"type": "es_rejected_execution_exception", "reason": "queue full"}) if doc_id == "c0" else (201, None)
+    )
     index = adapter(server, max_retries=3, initial_backoff=1, max_backoff=3)
     result = index.bulk(names.COMMENTS_INDEX, docs(3))
     assert result.indexed == 2

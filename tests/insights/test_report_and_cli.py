@@ -30,8 +30,7 @@ def test_seed_then_insights_from_an_index_file(tmp_path, capsys):
     story = scenarios.generate(weeks=6, seed=4)
     assert seeded["failed"] == [] and seeded["indexed"] == len(story.comments) + len(story.designs)
     since = story.start + (story.week_start(2) - story.week_start(0))
-    assert main(["insights", "--index", str(path), "--json", "--since", since.isoformat(), "--min-comments",
-                 "3"]) == 0
+    assert main(["insights", "--index", str(path), "--json", "--since", since.isoformat(), "--min-comments", "3"]) == 0
     answer = json.loads(capsys.readouterr().out)
     validate(answer, "insights")
     assert set(answer) == {"period", *insights.QUESTIONS}
@@ -47,9 +46,14 @@ def test_insights_prints_tables_and_writes_the_report(tmp_path, capsys):
     html_path = tmp_path / "report.html"
     assert main(["insights", "--index", str(path), "--html", str(html_path)]) == 0
     out = capsys.readouterr()
-    for question in ("Is my customer base growing?", "Which concerns need my attention?",
-                     "Which designs are hot this season?", "Which designers do exceptional work?",
-                     "Is satisfaction trending up?", "What is the sentiment distribution?"):
+    for question in (
+        "Is my customer base growing?",
+        "Which concerns need my attention?",
+        "Which designs are hot this season?",
+        "Which designers do exceptional work?",
+        "Is satisfaction trending up?",
+        "What is the sentiment distribution?",
+    ):
         assert question in out.out
     assert "report written" in out.err and html_path.read_text().startswith("<!doctype html>")
 
@@ -65,16 +69,22 @@ def test_report_is_self_contained(data):
     page = report.render(data)
     assert "Chart.js v4.6.1" in page and "sourceMappingURL" not in page
     without_text = re.sub(r"https?://www\.chartjs\.org|https://github\.com/kurkle/color", "", page)
-    for external in ('src="http', "src=http", 'href="http', "href=http", "url(http", "@import", "<link",
-                     "<iframe"):
+    for external in ('src="http', "src=http", 'href="http', "href=http", "url(http", "@import", "<link", "<iframe"):
         assert external not in without_text
     assert len(re.findall(r"<script>", page)) == 2  # the library and the charts, both inline
 
 
 def test_report_answers_every_question_with_a_chart_and_a_table(data):
     page = report.render(data)
-    for canvas in ("chart-customers", "chart-satisfaction", "chart-designers", "chart-hot", "chart-escalations",
-                   "chart-sentiment-weeks", "chart-sentiment-overall"):
+    for canvas in (
+        "chart-customers",
+        "chart-satisfaction",
+        "chart-designers",
+        "chart-hot",
+        "chart-escalations",
+        "chart-sentiment-weeks",
+        "chart-sentiment-overall",
+    ):
         assert f"id={canvas}>" in page
     for key in insights.QUESTIONS:
         assert data[key]["summary"].split(":")[0] in page

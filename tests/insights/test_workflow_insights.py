@@ -32,15 +32,22 @@ def seeded(stack, client):
     story = scenarios.generate(weeks=WEEKS, seed=27, start=START, palette=True)  # 34 comments, all six kinds
     for designer in {d.designer for d in story.designs}:
         designs = sum(1 for d in story.designs if d.designer == designer)
-        stack.ai.script("DetectModerationLabels", [{"result": {"ModerationLabels": []}}] * designs,
-                        match=f"/{designer}/")
-        stack.ai.script("DetectLabels", [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 97.0,
-                                                                 "Parents": [{"Name": "Hand"}]}]}}] * designs,
-                        match=f"/{designer}/")
+        stack.ai.script(
+            "DetectModerationLabels", [{"result": {"ModerationLabels": []}}] * designs, match=f"/{designer}/"
+        )
+        stack.ai.script(
+            "DetectLabels",
+            [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 97.0, "Parents": [{"Name": "Hand"}]}]}}]
+            * designs,
+            match=f"/{designer}/",
+        )
     try:
         report = scenarios.seed_stack(
-            client, story, workers=4,
-            script=lambda group: stack.ai.script("DetectSentiment", [analysis(c) for c in group]))
+            client,
+            story,
+            workers=4,
+            script=lambda group: stack.ai.script("DetectSentiment", [analysis(c) for c in group]),
+        )
     finally:
         stack.ai.scripts.clear()
     return story, report
@@ -59,8 +66,11 @@ def test_the_owner_gets_the_exact_answers_from_the_api(seeded, client):
     assert report.recorded is not None
     data = fetch_from_stack(client, "owner-olivia", {"since": START.isoformat(), "until": "2020-02-02"})
     validate(data, "insights")
-    expected = truth([doc for _, doc in report.recorded.comment_documents()],
-                     datetime(2020, 1, 6, tzinfo=UTC), datetime(2020, 2, 3, tzinfo=UTC))
+    expected = truth(
+        [doc for _, doc in report.recorded.comment_documents()],
+        datetime(2020, 1, 6, tzinfo=UTC),
+        datetime(2020, 2, 3, tzinfo=UTC),
+    )
     assert_same(without_summaries(data), expected)
     assert data["sentiment"]["total"] == len(story.comments) and data["customers"]["before"] == 0
     assert data["escalations"]["total"] > 0 and data["sentiment"]["overall"]["UNSCORED"] > 0
@@ -69,8 +79,23 @@ def test_the_owner_gets_the_exact_answers_from_the_api(seeded, client):
 def test_salon_insights_asks_the_running_stack(seeded, stack, capsys, tmp_path):
     home = str(stack.config.home)
     report_path = tmp_path / "report.html"
-    assert main(["--home", home, "insights", "--since", "2020-01-06", "--until", "2020-02-02", "--json",
-                 "--html", str(report_path)]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                home,
+                "insights",
+                "--since",
+                "2020-01-06",
+                "--until",
+                "2020-02-02",
+                "--json",
+                "--html",
+                str(report_path),
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["sentiment"]["total"] == len(seeded[0].comments)
     assert "chart-satisfaction" in report_path.read_text()

@@ -41,8 +41,15 @@ def _slope(ys: list[tuple[int, float]]) -> float | None:
     return float(np.polyfit([x for x, _ in ys], [y for _, y in ys], 1)[0])
 
 
-def truth(docs: list[dict[str, Any]], since: datetime | None = None, before: datetime | None = None,
-          min_negative: float = 0.75, min_comments: int = 5, top: int = 10, recent: int = 20) -> dict[str, Any]:
+def truth(
+    docs: list[dict[str, Any]],
+    since: datetime | None = None,
+    before: datetime | None = None,
+    min_negative: float = 0.75,
+    min_comments: int = 5,
+    top: int = 10,
+    recent: int = 20,
+) -> dict[str, Any]:
     def inside(d: dict[str, Any]) -> bool:
         return (since is None or _when(d) >= since) and (before is None or _when(d) < before)
 
@@ -67,8 +74,14 @@ def truth(docs: list[dict[str, Any]], since: datetime | None = None, before: dat
     running, customer_weeks = earlier, []
     for w in weeks:
         running += arrivals.get(w, 0)
-        customer_weeks.append({**_label(w), "new": arrivals.get(w, 0), "cumulative": running,
-                               "active": len({d["authorSub"] for d in by_week[w]})})
+        customer_weeks.append(
+            {
+                **_label(w),
+                "new": arrivals.get(w, 0),
+                "cumulative": running,
+                "active": len({d["authorSub"] for d in by_week[w]}),
+            }
+        )
     new_total = sum(arrivals.values())
 
     # escalations
@@ -92,10 +105,13 @@ def truth(docs: list[dict[str, Any]], since: datetime | None = None, before: dat
     for name, group in designers.items():
         n, k, avg = stats(group)
         board.append({"designer": name, "comments": n, "scored": k, "avgPositivity": avg})
-    leaders = sorted([b for b in board if b["scored"] >= min_comments],
-                     key=lambda b: (-b["avgPositivity"], -b["scored"], b["designer"]))
-    below = sorted([b for b in board if b["scored"] < min_comments],
-                   key=lambda b: (-b["scored"], -b["comments"], b["designer"]))
+    leaders = sorted(
+        [b for b in board if b["scored"] >= min_comments],
+        key=lambda b: (-b["avgPositivity"], -b["scored"], b["designer"]),
+    )
+    below = sorted(
+        [b for b in board if b["scored"] < min_comments], key=lambda b: (-b["scored"], -b["comments"], b["designer"])
+    )
 
     # satisfaction
     trend = []
@@ -105,38 +121,76 @@ def truth(docs: list[dict[str, Any]], since: datetime | None = None, before: dat
     all_scored = [d["positive"] for d in chosen if d["scored"] == 1]
     points = [(i, t["avgPositivity"]) for i, t in enumerate(trend) if t["avgPositivity"] is not None]
     slope = _slope(points)
-    lowest = min((t for t in trend if t["avgPositivity"] is not None), key=lambda t: (t["avgPositivity"], t["week"]),
-                 default=None)
+    lowest = min(
+        (t for t in trend if t["avgPositivity"] is not None),
+        key=lambda t: (t["avgPositivity"], t["week"]),
+        default=None,
+    )
     direction = None if slope is None else "flat" if abs(slope) < 0.005 else "up" if slope > 0 else "down"
 
     # sentiment
-    sentiment_weeks = [{**_label(w), "counts": {k: sum(1 for d in by_week[w] if d["sentiment"] == k) for k in KINDS}}
-                       for w in weeks]
+    sentiment_weeks = [
+        {**_label(w), "counts": {k: sum(1 for d in by_week[w] if d["sentiment"] == k) for k in KINDS}} for w in weeks
+    ]
     return {
-        "period": {"since": since.isoformat().replace("+00:00", "Z") if since else None,
-                   "before": before.isoformat().replace("+00:00", "Z") if before else None},
-        "customers": {"growing": new_total > 0, "newInPeriod": new_total, "before": earlier,
-                      "total": earlier + new_total,
-                      "newPerWeekSlope": _slope([(i, w["new"]) for i, w in enumerate(customer_weeks)]),
-                      "weeks": customer_weeks},
-        "escalations": {"rule": {"sentiment": "NEGATIVE", "minNegative": min_negative}, "total": len(escalated),
-                        "weeks": [{**_label(w), "count": sum(1 for d in escalated if _monday(_when(d)) == w)}
-                                  for w in weeks],
-                        "byDesign": [{"designId": k, "designer": designer_of[k], "count": n}
-                                     for k, n in sorted(per_design.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
-                        "recent": [{"commentId": d["commentId"], "designId": d["designId"], "designer": d["designer"],
-                                    "author": d["author"], "submittedAt": d["submittedAt"],
-                                    "negative": d["scores"]["Negative"]} for d in newest]},
-        "hotDesigns": {"designs": [{"designId": k, "designer": designer_of[k], "comments": len(designs[k]),
-                                    "scored": stats(designs[k])[1],
-                                    "positive": sum(1 for d in designs[k] if d["sentiment"] == "POSITIVE"),
-                                    "avgPositivity": stats(designs[k])[2]} for k in hot]},
+        "period": {
+            "since": since.isoformat().replace("+00:00", "Z") if since else None,
+            "before": before.isoformat().replace("+00:00", "Z") if before else None,
+        },
+        "customers": {
+            "growing": new_total > 0,
+            "newInPeriod": new_total,
+            "before": earlier,
+            "total": earlier + new_total,
+            "newPerWeekSlope": _slope([(i, w["new"]) for i, w in enumerate(customer_weeks)]),
+            "weeks": customer_weeks,
+        },
+        "escalations": {
+            "rule": {"sentiment": "NEGATIVE", "minNegative": min_negative},
+            "total": len(escalated),
+            "weeks": [{**_label(w), "count": sum(1 for d in escalated if _monday(_when(d)) == w)} for w in weeks],
+            "byDesign": [
+                {"designId": k, "designer": designer_of[k], "count": n}
+                for k, n in sorted(per_design.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+            ],
+            "recent": [
+                {
+                    "commentId": d["commentId"],
+                    "designId": d["designId"],
+                    "designer": d["designer"],
+                    "author": d["author"],
+                    "submittedAt": d["submittedAt"],
+                    "negative": d["scores"]["Negative"],
+                }
+                for d in newest
+            ],
+        },
+        "hotDesigns": {
+            "designs": [
+                {
+                    "designId": k,
+                    "designer": designer_of[k],
+                    "comments": len(designs[k]),
+                    "scored": stats(designs[k])[1],
+                    "positive": sum(1 for d in designs[k] if d["sentiment"] == "POSITIVE"),
+                    "avgPositivity": stats(designs[k])[2],
+                }
+                for k in hot
+            ]
+        },
         "designers": {"minComments": min_comments, "leaders": leaders, "belowMinimum": below},
-        "satisfaction": {"overall": _mean(all_scored), "slopePerWeek": slope, "direction": direction,
-                         "lowestWeek": lowest["week"] if lowest else None, "weeks": trend},
-        "sentiment": {"total": len(chosen), "overall": {k: sum(1 for d in chosen if d["sentiment"] == k)
-                                                        for k in KINDS},
-                      "weeks": sentiment_weeks},
+        "satisfaction": {
+            "overall": _mean(all_scored),
+            "slopePerWeek": slope,
+            "direction": direction,
+            "lowestWeek": lowest["week"] if lowest else None,
+            "weeks": trend,
+        },
+        "sentiment": {
+            "total": len(chosen),
+            "overall": {k: sum(1 for d in chosen if d["sentiment"] == k) for k in KINDS},
+            "weeks": sentiment_weeks,
+        },
     }
 
 
@@ -154,13 +208,15 @@ def assert_same(actual: Any, expected: Any, path: str = "$") -> None:
         assert actual is not None and expected is not None, f"{path}: {actual!r} != {expected!r}"
         assert math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-12), f"{path}: {actual!r} != {expected!r}"
     elif isinstance(expected, dict):
-        assert isinstance(actual, dict) and set(actual) == set(expected), \
+        assert isinstance(actual, dict) and set(actual) == set(expected), (
             f"{path}: keys {sorted(actual) if isinstance(actual, dict) else actual!r} != {sorted(expected)}"
+        )
         for key in expected:
             assert_same(actual[key], expected[key], f"{path}.{key}")
     elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), \
+        assert isinstance(actual, list) and len(actual) == len(expected), (
             f"{path}: {len(actual) if isinstance(actual, list) else actual!r} items != {len(expected)}"
+        )
         for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
             assert_same(a, e, f"{path}[{i}]")
     else:

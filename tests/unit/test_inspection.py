@@ -43,14 +43,21 @@ def test_decompression_bomb_is_refused_before_decoding():
 
 def test_key_parsing():
     assert parse_key("uploads/alice/0f8fad5b-d9cb-469f-a165-70867728950e.jpg") == (
-        "alice", "0f8fad5b-d9cb-469f-a165-70867728950e")
+        "alice",
+        "0f8fad5b-d9cb-469f-a165-70867728950e",
+    )
     assert parse_key("uploads/alice/../x.jpg") is None
     assert parse_key("quarantine/uploads/alice/0f8fad5b-d9cb-469f-a165-70867728950e.jpg") is None
 
 
 def test_execution_names_are_deterministic_and_valid():
-    event = {"id": "e1", "source": "aws.s3", "detail": {"object": {
-        "key": "uploads/alice/0f8fad5b-d9cb-469f-a165-70867728950e.jpg", "eTag": "abcdef0123456789"}}}
+    event = {
+        "id": "e1",
+        "source": "aws.s3",
+        "detail": {
+            "object": {"key": "uploads/alice/0f8fad5b-d9cb-469f-a165-70867728950e.jpg", "eTag": "abcdef0123456789"}
+        },
+    }
     assert execution_name(event) == execution_name(dict(event, id="e2"))
     assert execution_name(event) == "0f8fad5b-d9cb-469f-a165-70867728950e-abcdef01"
     odd = {"id": "x", "source": "aws.s3", "detail": {"object": {"key": "weird key!", "eTag": ""}}}

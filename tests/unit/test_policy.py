@@ -16,14 +16,16 @@ def label(name, confidence, parents=()):
 
 
 def test_moderation_wins_over_an_on_topic_label(policy):
-    decision = evaluate(policy, [{"Name": "Explicit Nudity", "ParentName": "Explicit", "Confidence": 81}],
-                        [label("Manicure", 99)])
+    decision = evaluate(
+        policy, [{"Name": "Explicit Nudity", "ParentName": "Explicit", "Confidence": 81}], [label("Manicure", 99)]
+    )
     assert decision.verdict == "quarantined" and "Explicit Nudity at 81.0%" in decision.reasons[0]
 
 
 def test_moderation_below_threshold_does_not_quarantine(policy):
-    decision = evaluate(policy, [{"Name": "Explicit Nudity", "ParentName": "Explicit", "Confidence": 79.9}],
-                        [label("Manicure", 99)])
+    decision = evaluate(
+        policy, [{"Name": "Explicit Nudity", "ParentName": "Explicit", "Confidence": 79.9}], [label("Manicure", 99)]
+    )
     assert decision.verdict == "approved"
 
 
@@ -49,7 +51,14 @@ def test_low_confidence_manicure_is_rejected_with_what_was_seen(policy):
 
 def test_policy_document_is_validated():
     with pytest.raises(InvalidEventError):
-        Policy.load(json.dumps({"version": 1, "moderation": {"categories": {"Explicit": 120}},
-                                "topic": {"allowedLabels": {"Manicure": 70}}}))
+        Policy.load(
+            json.dumps(
+                {
+                    "version": 1,
+                    "moderation": {"categories": {"Explicit": 120}},
+                    "topic": {"allowedLabels": {"Manicure": 70}},
+                }
+            )
+        )
     with pytest.raises(InvalidEventError):
         Policy.load(json.dumps({"version": 1, "moderation": {"categories": {}}, "topic": {"allowedLabels": {}}}))

@@ -10,12 +10,20 @@ from salon.local.s3_post_policy import PolicyViolation, check
 
 
 def grant(signature_version: str = "s3v4", expires: int = 300):
-    s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="AK", aws_secret_access_key="SK",
-                      config=Config(signature_version=signature_version))
+    s3 = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        aws_access_key_id="AK",
+        aws_secret_access_key="SK",
+        config=Config(signature_version=signature_version),
+    )
     return s3.generate_presigned_post(
-        "bucket", "uploads/a/x.jpg", Fields={"Content-Type": "image/jpeg", "x-amz-meta-uploader": "a"},
+        "bucket",
+        "uploads/a/x.jpg",
+        Fields={"Content-Type": "image/jpeg", "x-amz-meta-uploader": "a"},
         Conditions=[{"Content-Type": "image/jpeg"}, {"x-amz-meta-uploader": "a"}, ["content-length-range", 1, 100]],
-        ExpiresIn=expires)["fields"]
+        ExpiresIn=expires,
+    )["fields"]
 
 
 def secrets(key):
@@ -27,12 +35,15 @@ def test_a_faithful_upload_passes(version):
     check(grant(version), 50, "bucket", secrets)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"Content-Type": "text/html"}, "Policy Condition failed"),
-    ({"key": "uploads/b/x.jpg"}, "Policy Condition failed"),
-    ({"x-amz-meta-uploader": "mallory"}, "Policy Condition failed"),
-    ({"x-amz-meta-extra": "1"}, "Extra input fields"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"Content-Type": "text/html"}, "Policy Condition failed"),
+        ({"key": "uploads/b/x.jpg"}, "Policy Condition failed"),
+        ({"x-amz-meta-uploader": "mallory"}, "Policy Condition failed"),
+        ({"x-amz-meta-extra": "1"}, "Extra input fields"),
+    ],
+)
 def test_changed_fields_are_refused(change, message):
     with pytest.raises(PolicyViolation, match=message):
         check({**grant(), **change}, 50, "bucket", secrets)

@@ -23,9 +23,11 @@ def test_subject_is_one_safe_line():
 
 
 def test_quarantine_alert_names_the_uploader():
-    alert = quarantine_alert({"objectKey": "k", "designer": "eve", "uploader": {"username": "eve",
-                                                                                "email": "eve@x.com", "sub": "s"}},
-                             {"reasons": ["r"], "moderation": [{"name": "Violence", "confidence": 91.0}]}, "link")
+    alert = quarantine_alert(
+        {"objectKey": "k", "designer": "eve", "uploader": {"username": "eve", "email": "eve@x.com", "sub": "s"}},
+        {"reasons": ["r"], "moderation": [{"name": "Violence", "confidence": 91.0}]},
+        "link",
+    )
     assert alert.subject == "Quarantined upload from eve"
     assert "eve@x.com" in alert.text and "Violence: 91.0%" in alert.text and "link" in alert.text
     structure = json.loads(alert.sns()["message"])
@@ -66,9 +68,13 @@ def test_content_type_by_magic_then_name(tmp_path):
 
 
 def test_history_summary_counts_retries():
-    events = [{"stateEnteredEventDetails": {"name": "A"}}, {"taskFailedEventDetails": {}},
-              {"taskFailedEventDetails": {}}, {"stateEnteredEventDetails": {"name": "B"}},
-              {"executionFailedEventDetails": {"error": "E"}}]
+    events = [
+        {"stateEnteredEventDetails": {"name": "A"}},
+        {"taskFailedEventDetails": {}},
+        {"taskFailedEventDetails": {}},
+        {"stateEnteredEventDetails": {"name": "B"}},
+        {"executionFailedEventDetails": {"error": "E"}},
+    ]
     assert summarise_history(events) == {"states": ["A", "B"], "failedAttempts": {"A": 2}, "error": {"error": "E"}}
     assert json.dumps(summarise_history([]))
 

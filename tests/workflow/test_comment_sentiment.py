@@ -13,14 +13,19 @@ from functions import names
 from tests.conftest import history, jpeg, wait_for_redelivery, wait_until
 
 pytestmark = pytest.mark.workflow
-NEGATIVE = {"Sentiment": "NEGATIVE", "SentimentScore": {"Positive": 0.02, "Negative": 0.95, "Neutral": 0.02,
-                                                        "Mixed": 0.01}}
+NEGATIVE = {
+    "Sentiment": "NEGATIVE",
+    "SentimentScore": {"Positive": 0.02, "Negative": 0.95, "Neutral": 0.02, "Mixed": 0.01},
+}
 
 
 @pytest.fixture(scope="module")
 def design(client, stack, tmp_path_factory) -> str:
-    stack.ai.script("DetectLabels", [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}],
-                    match="/gallery-owner/")
+    stack.ai.script(
+        "DetectLabels",
+        [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}],
+        match="/gallery-owner/",
+    )
     path: Path = tmp_path_factory.mktemp("design") / "design.jpg"
     path.write_bytes(jpeg(400, 400, (200, 20, 60)))
     result = client.upload(path, "gallery-owner", wait=True)
@@ -46,7 +51,11 @@ def test_positive_comment_is_analysed_and_counted(client, design):
     before = meter(design)
     result = client.comment(design, "penny", "I love this colour, the finish is gorgeous!", wait=True)
     assert (result["status"], result["language"], result["sentiment"], result["escalated"]) == (
-        "SUCCEEDED", "en", "POSITIVE", False)
+        "SUCCEEDED",
+        "en",
+        "POSITIVE",
+        False,
+    )
     assert sum(result["scores"].values()) == pytest.approx(1.0, abs=1e-6)
     stored = comment_item(result["commentId"])
     assert stored["status"] == "analyzed" and stored["sentiment"] == "POSITIVE" and stored["language"] == "en"
@@ -66,8 +75,10 @@ def test_furious_comment_escalates_with_identity_escaped_html_and_a_safe_subject
     assert design in mail["text"] and "Worst nails ever" in mail["text"]
     raw = Path(mail["file"]).read_text()
     assert "&lt;script&gt;" in raw and "<script>" not in raw.split("Content-Type: text/html")[1]
-    assert comment_item(result["commentId"])["text"] == "Worst nails ever <script>alert('x')</script>\nBcc: " \
-                                                        "victim@example.com"
+    assert (
+        comment_item(result["commentId"])["text"] == "Worst nails ever <script>alert('x')</script>\nBcc: "
+        "victim@example.com"
+    )
 
 
 def test_unsupported_language_is_kept_unscored_with_its_language(client, design):
@@ -100,8 +111,11 @@ def test_same_event_twice_is_one_comment_one_email_one_increment(client, stack, 
     sqs.send_message(QueueUrl=stack.resources.comment_queue_url, MessageBody=event)
 
     wait_for_redelivery(stack, stack.resources.comment_queue_url, starts)
-    runs = [e for e in sfn.list_executions(stateMachineArn=stack.resources.comment_state_machine_arn)["executions"]
-            if result["commentId"] in e["name"]]
+    runs = [
+        e
+        for e in sfn.list_executions(stateMachineArn=stack.resources.comment_state_machine_arn)["executions"]
+        if result["commentId"] in e["name"]
+    ]
     assert len(runs) == 1 and meter(design) == before
     assert len(mails_about(client, "twice-tom@salon.example")) == 1
 
@@ -109,17 +123,21 @@ def test_same_event_twice_is_one_comment_one_email_one_increment(client, stack, 
 def test_throttled_comprehend_is_retried_from_history(client, design, ai_script):
     ai_script("DetectDominantLanguage", [{"error": "TooManyRequestsException"}] * 2)  # how Comprehend throttles
     result = client.comment(design, "patient-pat", "Lovely shade, thank you", wait=True)
-    failed = [e["taskFailedEventDetails"]["error"] for e in history(result["executionArn"])
-              if "taskFailedEventDetails" in e]
+    failed = [
+        e["taskFailedEventDetails"]["error"] for e in history(result["executionArn"]) if "taskFailedEventDetails" in e
+    ]
     assert result["status"] == "SUCCEEDED" and result["language"] == "en", failed
     assert failed == ["Comprehend.TooManyRequestsException"] * 2
 
 
 def test_meter_totals_equal_the_analysed_comments(client, design):
     ddb = boto3.client("dynamodb")
-    items = ddb.scan(TableName=names.COMMENTS_TABLE, FilterExpression="designId = :d AND #s = :a",
-                     ExpressionAttributeNames={"#s": "status"},
-                     ExpressionAttributeValues={":d": {"S": design}, ":a": {"S": "analyzed"}})["Items"]
+    items = ddb.scan(
+        TableName=names.COMMENTS_TABLE,
+        FilterExpression="designId = :d AND #s = :a",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":d": {"S": design}, ":a": {"S": "analyzed"}},
+    )["Items"]
     totals = meter(design)
     assert totals["comments"] == len(items) > 0
     by_sentiment = sum(totals.get(s, 0) for s in ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED", "UNSCORED"))

@@ -13,10 +13,24 @@ from functions import names
 from tests.conftest import history, jpeg, require_shared_data, wait_for_redelivery, wait_until
 
 pytestmark = pytest.mark.workflow
-MANICURE = [{"Name": "Manicure", "Confidence": 97.5, "Parents": [{"Name": "Hand"}, {"Name": "Body Part"}],
-             "Instances": [], "Aliases": [], "Categories": []},
-            {"Name": "Hand", "Confidence": 99.0, "Parents": [{"Name": "Body Part"}], "Instances": [],
-             "Aliases": [], "Categories": []}]
+MANICURE = [
+    {
+        "Name": "Manicure",
+        "Confidence": 97.5,
+        "Parents": [{"Name": "Hand"}, {"Name": "Body Part"}],
+        "Instances": [],
+        "Aliases": [],
+        "Categories": [],
+    },
+    {
+        "Name": "Hand",
+        "Confidence": 99.0,
+        "Parents": [{"Name": "Body Part"}],
+        "Instances": [],
+        "Aliases": [],
+        "Categories": [],
+    },
+]
 
 
 def upload(client: Any, tmp_path: Path, user: str, data: bytes, name: str = "photo.jpg") -> dict[str, Any]:
@@ -40,16 +54,21 @@ def test_approved_manicure_is_persisted_indexed_and_announced(client, stack, ai_
     result = upload(client, tmp_path, "approver", jpeg())
     assert result["verdict"] == "approved", result
     assert any("Manicure at 97.5%" in r for r in result["reasons"])
-    photo = boto3.client("dynamodb").get_item(TableName=names.PHOTOS_TABLE,
-                                              Key={"photoId": {"S": result["photoId"]}})["Item"]
+    photo = boto3.client("dynamodb").get_item(TableName=names.PHOTOS_TABLE, Key={"photoId": {"S": result["photoId"]}})[
+        "Item"
+    ]
     assert photo["designer"]["S"] == "approver" and photo["status"]["S"] == "published"
     assert json.loads(photo["uploader"]["S"])["username"] == "approver"
     from functions.adapters.embedded_index import EmbeddedIndex
 
     doc = EmbeddedIndex(stack.config.index_path).get(names.PHOTOS_INDEX, result["photoId"])
     assert doc is not None and doc["designer"] == "approver"
-    assert states_entered(result["executionArn"])[-4:] == ["RecordApproval", "IndexPhoto",
-                                                            "NotifyClientPublished", "Published"]
+    assert states_entered(result["executionArn"])[-4:] == [
+        "RecordApproval",
+        "IndexPhoto",
+        "NotifyClientPublished",
+        "Published",
+    ]
     assert decision(result["key"])["verdict"] == "approved"
 
 
@@ -90,15 +109,19 @@ def test_not_an_image_is_rejected_before_rekognition(client, stack, tmp_path):
 
 
 def test_throttling_is_retried_then_succeeds(client, ai_script, tmp_path):
-    ai_script("DetectModerationLabels", [{"error": "ThrottlingException"}, {"error": "ThrottlingException"}],
-              match="/throttled/")
+    ai_script(
+        "DetectModerationLabels",
+        [{"error": "ThrottlingException"}, {"error": "ThrottlingException"}],
+        match="/throttled/",
+    )
     ai_script("DetectLabels", [{"result": {"Labels": MANICURE}}], match="/throttled/")
     result = upload(client, tmp_path, "throttled", jpeg())
     assert result["verdict"] == "approved"
     events = history(result["executionArn"])
     failed = [e["taskFailedEventDetails"]["error"] for e in events if "taskFailedEventDetails" in e]
-    scheduled = [e for e in events
-                 if e.get("taskScheduledEventDetails", {}).get("resource") == "detectModerationLabels"]
+    scheduled = [
+        e for e in events if e.get("taskScheduledEventDetails", {}).get("resource") == "detectModerationLabels"
+    ]
     assert failed == ["Rekognition.ThrottlingException"] * 2
     assert len(scheduled) == 3  # the first try and two retries
 
@@ -122,11 +145,17 @@ def test_same_s3_event_twice_starts_one_execution_and_writes_one_record(client, 
     sqs.send_message(QueueUrl=queue, MessageBody=event)  # EventBridge delivers at least once
 
     wait_for_redelivery(stack, queue, starts_before)
-    runs = [e for e in sfn.list_executions(stateMachineArn=stack.resources.image_state_machine_arn)["executions"]
-            if e["name"].startswith(result["photoId"])]
+    runs = [
+        e
+        for e in sfn.list_executions(stateMachineArn=stack.resources.image_state_machine_arn)["executions"]
+        if e["name"].startswith(result["photoId"])
+    ]
     assert len(runs) == 1
-    items = boto3.client("dynamodb").scan(TableName=names.PHOTOS_TABLE, FilterExpression="photoId = :p",
-                                          ExpressionAttributeValues={":p": {"S": result["photoId"]}})["Items"]
+    items = boto3.client("dynamodb").scan(
+        TableName=names.PHOTOS_TABLE,
+        FilterExpression="photoId = :p",
+        ExpressionAttributeValues={":p": {"S": result["photoId"]}},
+    )["Items"]
     assert len(items) == 1
 
 

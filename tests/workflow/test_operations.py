@@ -25,13 +25,15 @@ def test_execution_view_shows_retry_catch_failure_and_redrive(client, stack, ai_
     assert [s["name"] for s in view["steps"]][-2:] == ["RecordFailure", "Failed"]
     assert view["status"] == "FAILED" and "redrive-execution" in view["redrive"]
 
-    ai_script("DetectLabels", [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 90, "Parents": []}]}}],
-              match="/ops-view/")
+    ai_script(
+        "DetectLabels",
+        [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 90, "Parents": []}]}}],
+        match="/ops-view/",
+    )
     rerun = client.redrive(failed["execution"])
     assert client.wait_for_execution(rerun["executionArn"])["status"] == "SUCCEEDED"
     rerun_view = client.execution_view(rerun["name"])
-    assert next(s for s in rerun_view["steps"] if s["name"] == "EvaluatePolicy")["note"].startswith(
-        "verdict approved")
+    assert next(s for s in rerun_view["steps"] if s["name"] == "EvaluatePolicy")["note"].startswith("verdict approved")
 
     assert cli.main(["--home", str(stack.config.home), "execution", failed["execution"], "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["name"] == failed["execution"]
