@@ -15,12 +15,14 @@ up:  ## run the embedded stack in the foreground (Ctrl-C to stop)
 test:  ## lint, type-check and the whole test suite
 	@$(BOOT)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy functions salon infra
 	$(PY) -m pytest
 
 lint:
 	@$(BOOT)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy functions salon infra
 
 bench:  ## benchmarks (numbers, not pass/fail)
