@@ -52,11 +52,11 @@ def _conf(labels: list[dict[str, Any]], name: str) -> float:
     return max((float(lab["Confidence"]) for lab in labels if lab["Name"] == name), default=0.0)
 
 
-# Sub-categories of the misses table, derived from the data set's own folder and file names (its manifest's
-# ``subcategory``, else the file's name): the first group whose keyword occurs wins.
+# Sub-categories of the misses table, derived from the data set's own names (its manifest's ``subcategory``,
+# else the file's path): the first group whose keyword occurs wins.
 GROUPS = (
     ("nail art", ("nail_art", "nailart", "press_on", "presson")),
-    ("painted nails", ("painted", "polish", "manicure")),
+    ("painted nails", ("painted", "polish")),
     ("bare hands", ("bare", "hand")),
     ("food", ("food",)),
     ("text", ("text", "screenshot", "document")),
@@ -65,8 +65,12 @@ GROUPS = (
 
 def group_of(row: dict[str, Any]) -> str:
     """painted nails, nail art, bare hands, food, text or other, from ``subcategory`` or the file path."""
-    key = f"{row.get('subcategory', '')} {row.get('file', '')}".lower()
-    return next((name for name, words in GROUPS if any(w in key for w in words)), "other")
+    path = str(row.get("file", "")).lower()
+    key = str(row.get("subcategory") or path).lower()
+    found = next((name for name, words in GROUPS if any(w in key for w in words)), None)
+    if found is None and "/manicure/" in f"/{path}":  # the positive class's folder: painted nails unless named
+        return "painted nails"
+    return found or "other"
 
 
 def evaluate_images(data_dir: Path, vision: Any, timer: _Timer) -> dict[str, Any]:
@@ -136,7 +140,10 @@ def _vader_label(analyzer: Any, text: str) -> str:
 def evaluate_text(data_dir: Path, text_models: Any, timer: _Timer, per_language: int | None) -> dict[str, Any]:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+    from salon.ai.sentiment_calibration import reliability
+
     vader = SentimentIntensityAnalyzer()
+    scored: list[tuple[dict[str, float], str]] = []
     lang_ok = lang_n = 0
     lang_by: dict[str, float] = {}
     f1, f1_vader = {}, {}
@@ -153,6 +160,8 @@ def evaluate_text(data_dir: Path, text_models: Any, timer: _Timer, per_language:
             res = timer.call("detect_sentiment", text_models.detect_sentiment, row["text"], lang)
             gold.append(row["label"])
             pred.append(res["Sentiment"].lower())
+            if lang in BASELINE_LANGUAGES:
+                scored.append((res["SentimentScore"], row["label"]))
             base.append(_vader_label(vader, row["text"]))
         if n:
             lang_by[lang] = ok / n
@@ -166,6 +175,7 @@ def evaluate_text(data_dir: Path, text_models: Any, timer: _Timer, per_language:
         "sentiment_macro_f1": f1,
         "vader_macro_f1": f1_vader,
         "sentiment_mean_macro_f1": sum(core) / len(core) if core else 0.0,
+        "sentiment_reliability": reliability(scored),
         "sentiment_beats_vader_everywhere": all(f1[k] > f1_vader[k] for k in BASELINE_LANGUAGES if k in f1),
     }
 
@@ -349,6 +359,11 @@ def format_table(r: dict[str, Any]) -> str:
         lines += ["", "| lang | macro-F1 | VADER |", "|---|---|---|"]
         for lang, v in r["sentiment_macro_f1"].items():
             lines.append(f"| {lang} | {v:.3f} | {r['vader_macro_f1'][lang]:.3f} |")
+    if "sentiment_reliability" in r:
+        from salon.ai.sentiment_calibration import format_reliability
+
+        lines += ["", "DetectSentiment top-score reliability (core languages):", ""]
+        lines.append(format_reliability(r["sentiment_reliability"]))
     if "misses_by_group" in r:
         lines += ["", "DetectLabels misses by sub-category:", ""]
         lines += ["| sub-category | images | misses | accuracy | missed (file: Manicure confidence) |"]
