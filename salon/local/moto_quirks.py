@@ -56,12 +56,21 @@ def _enforce_post_policies() -> None:
 
     def checked(self: Any, request: Any, bucket_name: str) -> Any:
         form = getattr(self, "form_data", None)
-        if form and "key" in form and not self.is_delete_keys():
+        if form and not self.is_delete_keys():
             body = self.body if isinstance(self.body, bytes) else str(self.body or "").encode()
+            files = self.normalized_request.files
             try:
-                s3_post_policy.check(form, len(body), bucket_name, secret_for)
+                key = s3_post_policy.check(
+                    list(form.items(multi=True)),
+                    len(body),
+                    bucket_name,
+                    secret_for,
+                    files=len(list(files.items(multi=True))),
+                )
             except s3_post_policy.PolicyViolation as exc:
-                return s3_post_policy.access_denied(str(exc))
+                return s3_post_policy.error_response(exc)
+            # moto reads the exact-case `key`; S3 reads names without regard to case: store the checked key.
+            self.querystring = {n: v for n, v in self.querystring.items() if n.lower() != "key"} | {"key": [key]}
         return original(self, request, bucket_name)
 
     S3Response._bucket_response_post = checked  # type: ignore[method-assign]
