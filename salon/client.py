@@ -8,11 +8,14 @@ import email
 import email.policy
 import hashlib
 import json
+import os
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import requests
@@ -43,6 +46,45 @@ def content_type_for(path: Path, data: bytes) -> str:
     raise ClientError(f"{path}: only JPEG and PNG images can be uploaded")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _listening(url: str) -> bool:
+    parsed = urlsplit(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def running_endpoints(config: StackConfig) -> Endpoints:
+    """The endpoints of the stack running for `config`; a ClientError (one line) when none is.
+
+    A stack stopped by `kill -9` leaves its stack.json behind: its process is gone, or its pid was
+    reused by another program and nothing listens on its ports.
+    """
+    start = "start one with `salon up`"
+    try:
+        endpoints = Endpoints.load(config.state_file)
+    except FileNotFoundError:
+        raise ClientError(f"no stack running (no {config.state_file}); {start}") from None
+    except (ValueError, TypeError) as exc:
+        raise ClientError(f"no stack running ({config.state_file} is unreadable: {exc}); {start}") from None
+    if not _alive(endpoints.pid) or not _listening(endpoints.moto):
+        raise ClientError(
+            f"no stack running ({config.state_file} is left from process {endpoints.pid}, which has stopped); {start}"
+        )
+    return endpoints
+
+
 @dataclass
 class StackClient:
     endpoints: Endpoints
@@ -52,10 +94,7 @@ class StackClient:
 
     @classmethod
     def connect(cls, config: StackConfig | None = None) -> StackClient:
-        config = config or StackConfig.from_env()
-        if not config.state_file.exists():
-            raise ClientError(f"no embedded stack is running (no {config.state_file}); start one with `salon up`")
-        return cls(Endpoints.load(config.state_file))
+        return cls(running_endpoints(config or StackConfig.from_env()))
 
     def aws(self, service: str) -> Any:
         endpoint = {

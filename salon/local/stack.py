@@ -50,6 +50,8 @@ def check_ports(config: StackConfig) -> None:
         if not port:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the servers themselves bind: a port whose last connections are in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((config.host, port))
             except OSError as exc:
