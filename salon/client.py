@@ -22,18 +22,15 @@ import requests
 
 from functions import names
 from salon.local.config import Endpoints, StackConfig
+from salon.local.passwords import LocalPasswords
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+USERS_FILE = "users.json"
 
 
 class ClientError(Exception):
     """A problem the user can act on; the CLI prints it without a traceback."""
-
-
-def local_password(username: str) -> str:
-    """Local stack only: users created by `--as` get a derived password so any later `--as` can sign in."""
-    return f"Local-{hashlib.sha256(username.encode()).hexdigest()[:12]}-1!"
 
 
 def content_type_for(path: Path, data: bytes) -> str:
@@ -116,6 +113,12 @@ class StackClient:
         with self._lock:  # threads signing in one new user must not see it before its group is set
             return self._token(username, group)
 
+    @property
+    def passwords(self) -> LocalPasswords:
+        """Local stack only: the passwords of the users `--as` created, in the stack's home (mode 0600)."""
+        home = Path(self.endpoints.home) if self.endpoints.home else Path(self.endpoints.mailbox).parent
+        return LocalPasswords(home / USERS_FILE)
+
     def _token(self, username: str, group: str) -> str:
         cached = self._tokens.get(username)
         if cached and cached[1] > time.time() + 60:
@@ -123,6 +126,7 @@ class StackClient:
         idp, pool = self.aws("cognito-idp"), self.endpoints.user_pool_id
         try:
             idp.admin_get_user(UserPoolId=pool, Username=username)
+            password = self.passwords.get(username)
         except idp.exceptions.UserNotFoundException:
             with contextlib.suppress(idp.exceptions.UsernameExistsException):  # created concurrently
                 idp.admin_create_user(
@@ -134,18 +138,26 @@ class StackClient:
                         {"Name": "email_verified", "Value": "true"},
                     ],
                 )
-            idp.admin_set_user_password(
-                UserPoolId=pool, Username=username, Password=local_password(username), Permanent=True
-            )
+            password = None
             idp.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=group)
-        auth = idp.initiate_auth(
-            ClientId=self.endpoints.user_pool_client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": local_password(username)},
-        )
+        if password is None:  # a new user, or one whose password this home does not hold: a fresh random one
+            password = self.passwords.new(username)
+            idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
+        try:
+            auth = self._sign_in(idp, username, password)
+        except idp.exceptions.NotAuthorizedException:  # another process set a newer one meanwhile
+            auth = self._sign_in(idp, username, self.passwords.get(username) or "")
         result = auth["AuthenticationResult"]
         self._tokens[username] = (str(result["IdToken"]), time.time() + int(result.get("ExpiresIn", 3600)))
         return self._tokens[username][0]
+
+    def _sign_in(self, idp: Any, username: str, password: str) -> dict[str, Any]:
+        answer: dict[str, Any] = idp.initiate_auth(
+            ClientId=self.endpoints.user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+        return answer
 
     def api(self, method: str, path: str, token: str | None, body: Any = None) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -69,6 +69,7 @@ class Endpoints:
     comment_state_machine_arn: str
     mailbox: str
     pid: int
+    home: str = ""  # the stack's state folder (local users' passwords live there)
 
     def exports(self) -> dict[str, str]:
         return {

@@ -95,6 +95,7 @@ class EmbeddedStack:
             }
         )
         moto_quirks.apply()
+        moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
@@ -154,6 +155,7 @@ class EmbeddedStack:
             comment_state_machine_arn=res.comment_state_machine_arn,
             mailbox=str(cfg.mailbox),
             pid=os.getpid(),
+            home=str(cfg.home),
         )
         self.endpoints.save(cfg.state_file)
         return self.endpoints
