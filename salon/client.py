@@ -21,6 +21,7 @@ import boto3
 import requests
 
 from functions import names
+from functions.domain.identity import is_safe_username
 from salon.local.config import Endpoints, StackConfig
 from salon.local.passwords import LocalPasswords
 
@@ -110,6 +111,10 @@ class StackClient:
     # -- identity --------------------------------------------------------------------------
     def token(self, username: str, group: str) -> str:
         """Signs in as `username`, creating the user in `group` first if the local pool lacks them."""
+        if not is_safe_username(username):
+            raise ClientError(
+                f"the username {username!r} cannot be used (letters, digits and _.@- only, not starting with a dot)"
+            )
         with self._lock:  # threads signing in one new user must not see it before its group is set
             return self._token(username, group)
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from functions import names
+from functions.domain.identity import USERNAME_SEGMENT
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 KEY_PATTERN = re.compile(
-    rf"^{re.escape(names.UPLOAD_PREFIX)}(?P<designer>[A-Za-z0-9_.@-]{{1,128}})/"
+    rf"^{re.escape(names.UPLOAD_PREFIX)}(?P<designer>{USERNAME_SEGMENT})/"
     r"(?P<photo_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(?P<ext>jpg|png)$"
 )
 
