@@ -35,6 +35,9 @@ ROUTES = [
 ]
 
 
+WARMUP_JOIN_SECONDS = 180
+
+
 class PortInUseError(RuntimeError):
     pass
 
@@ -69,6 +72,7 @@ class EmbeddedStack:
         self._servers: list[Any] = []
         self._pumps: list[Pump] = []
         self._mock: Any = None
+        self._warmup: threading.Thread | None = None
         self._saved_env: dict[str, str | None] = {}
         self.endpoints: Endpoints | None = None
         self.resources: Resources | None = None
@@ -142,7 +146,8 @@ class EmbeddedStack:
         for pump in self._pumps:
             pump.start()
         # Load the offline models in the background so the first upload and comment do not wait for them.
-        threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True).start()
+        self._warmup = threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True)
+        self._warmup.start()
         self.endpoints = Endpoints(
             moto=moto_url,
             lambda_=lam.url,
@@ -163,6 +168,8 @@ class EmbeddedStack:
     def stop(self) -> None:
         for pump in self._pumps:
             pump.stop()
+        if self._warmup is not None:  # a process exiting while native model code loads aborts (SIGABRT)
+            self._warmup.join(timeout=WARMUP_JOIN_SECONDS)
         for server in reversed(self._servers):
             server.stop()
         if self._mock is not None:
