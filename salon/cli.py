@@ -40,8 +40,16 @@ def cmd_up(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     config = _config(args)
-    if config.state_file.exists():
-        console.print(f"[yellow]{config.state_file} exists: another stack may be running; replacing it[/]")
+    try:  # a second stack on this home would clear the running one's index under it
+        running = running_endpoints(config)
+    except ClientError:
+        if config.state_file.exists():
+            console.print(f"[yellow]{config.state_file} is left from a stopped stack; replacing it[/]", soft_wrap=True)
+    else:
+        raise ClientError(
+            f"a stack is already running from {config.home} (process {running.pid}, API {running.api}); "
+            "stop it first, or start another with --home"
+        )
     stack = EmbeddedStack(config)
     stopped = threading.Event()
     # SIGINT as well as SIGTERM, installed before the stack starts: a shell starts a background job

@@ -113,3 +113,25 @@ def test_up_stops_on_sigint_when_started_in_the_background(tmp_path):
         if up.poll() is None:
             up.kill()
             up.wait()
+
+
+def test_up_refuses_a_home_a_running_stack_uses_and_replaces_a_stale_one(tmp_path):
+    """Starting over a live stack's home would clear its index under it; a dead one's file is just replaced."""
+    import os
+
+    with socket.socket() as live:
+        live.bind(("127.0.0.1", 0))
+        live.listen()
+        stale_state(tmp_path, os.getpid())
+        state = json.loads((tmp_path / "stack.json").read_text(encoding="utf-8"))
+        state["moto"] = f"http://127.0.0.1:{live.getsockname()[1]}"
+        (tmp_path / "stack.json").write_text(json.dumps(state), encoding="utf-8")
+        command = [sys.executable, "-m", "salon.cli", "--home", str(tmp_path), "up"]
+        for name in ("moto", "lambda", "ai", "api"):
+            command += [f"--{name}-port", "0"]
+        try:
+            done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError("salon up started a second stack on a home in use") from exc
+    assert done.returncode == 2
+    assert "already running" in done.stdout and str(os.getpid()) in done.stdout
