@@ -439,3 +439,12 @@ def test_first_seen_before_the_period_counts_as_earlier(loaded):
     assert rows.before == sum(1 for f in first.values() if f < since)
     assert sum(rows.new_by_week.values()) == sum(1 for f in first.values() if f >= since)
     assert min(rows.new_by_week) >= (since - timedelta(days=since.weekday())).date()
+
+
+def test_connect_speaks_plain_http_only_to_a_server_on_this_machine():
+    index = osx.OpenSearchIndex.connect("http://127.0.0.1:9251/", "")
+    connection = index.client.transport.get_connection()
+    assert connection.host == "http://127.0.0.1:9251" and not connection.use_ssl
+    for remote in ("http://search-salon-abc.eu-west-1.es.amazonaws.com", "http://10.0.0.7:9200"):
+        with pytest.raises(IndexingError, match="plain http is for a server on this machine only"):
+            osx.OpenSearchIndex.connect(remote, "eu-west-1")

@@ -14,94 +14,20 @@ endpoint) still meets only the stand-in of test_opensearch_adapter.py, as do 429
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from opensearchpy import OpenSearch, Urllib3HttpConnection
 
 from functions import names
 from functions.adapters import opensearch_index as osx
 from functions.domain import insights
 from functions.ports import IndexingError
 from salon import scenario as scenarios
-from salon.local.search_server import SearchServer
+from tests.insights.opensearch_cluster import STORY, Recording
 from tests.insights.truth import assert_same, truth, without_summaries
 
-URL_VARIABLE = "SALON_OPENSEARCH_URL"
-VERIFY_VARIABLE = "SALON_OPENSEARCH_VERIFY"
 RULE = insights.EscalationRule(min_negative=0.75)
-STORY = scenarios.generate(weeks=10, seed=5, start=date(2025, 2, 3))
-
-
-class Recording(Urllib3HttpConnection):
-    """The real HTTP connection, keeping (method, url, body) of each request so a test can count pages."""
-
-    seen: list[tuple[str, str, Any]] = []
-
-    def perform_request(self, method: str, url: str, params: Any = None, body: Any = None, **kwargs: Any) -> Any:
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
-        Recording.seen.append((method, url, json.loads(text) if text and not url.endswith("_bulk") else text))
-        return super().perform_request(method, url, params, body, **kwargs)
-
-
-@dataclass
-class Cluster:
-    url: str
-    verify: bool = True
-    holds: str | None = None  # what the indices hold now: "story" once the scenario is loaded
-    client: Any = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.client = OpenSearch(
-            hosts=[self.url], connection_class=Recording, verify_certs=self.verify, ssl_show_warn=False, timeout=60
-        )
-
-    def adapter(self) -> osx.OpenSearchIndex:
-        return osx.OpenSearchIndex(self.client, sleep=lambda _: None)
-
-    def fresh(self) -> osx.OpenSearchIndex:
-        """No comments or photos index, the templates from schemas/ in place."""
-        for index in (names.COMMENTS_INDEX, names.PHOTOS_INDEX):
-            self.client.indices.delete(index=index, ignore_unavailable=True)
-        self.holds = None
-        index = self.adapter()
-        index.apply_templates()
-        return index
-
-    def refresh(self) -> None:
-        """Real OpenSearch shows writes to searches after a refresh (osmem at once): always ask for one."""
-        self.client.indices.refresh(index=f"{names.COMMENTS_INDEX},{names.PHOTOS_INDEX}", ignore_unavailable=True)
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    url = os.environ.get(URL_VARIABLE)
-    if url:
-        yield Cluster(url, verify=os.environ.get(VERIFY_VARIABLE, "true").lower() not in {"0", "false", "no"})
-        return
-    with SearchServer() as server:  # raises (the tests fail) when the binary is missing or does not start
-        yield Cluster(server.url)
-
-
-@pytest.fixture
-def fresh(cluster: Cluster) -> osx.OpenSearchIndex:
-    return cluster.fresh()
-
-
-@pytest.fixture
-def loaded(cluster: Cluster) -> osx.OpenSearchIndex:
-    """The scenario, loaded once and kept while no test changes the indices."""
-    if cluster.holds != "story":
-        index = cluster.fresh()
-        result = scenarios.load(index, STORY)
-        assert result.failed == [] and result.indexed == len(STORY.comments) + len(STORY.designs)
-        cluster.refresh()
-        cluster.holds = "story"
-    return cluster.adapter()
 
 
 def _fields(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
