@@ -1,6 +1,6 @@
 """One OpenSearch-compatible cluster for the insights tests: osmem-server started here (pyproject.toml pins it),
-or any OpenSearch named by SALON_OPENSEARCH_URL (SALON_OPENSEARCH_VERIFY=false for a self-signed certificate).
-The tests delete and recreate the `comments` and `photos` indices and put the `salon-*` templates."""
+or any OpenSearch named by SALON_TEST_OPENSEARCH_URL (SALON_TEST_OPENSEARCH_VERIFY=false for a self-signed
+certificate). The tests delete and recreate the `comments` and `photos` indices and put the `salon-*` templates."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from functions.adapters import opensearch_index as osx
 from salon import scenario as scenarios
 from salon.local.search_server import SearchServer
 
-URL_VARIABLE = "SALON_OPENSEARCH_URL"
-VERIFY_VARIABLE = "SALON_OPENSEARCH_VERIFY"
+URL_VARIABLE = "SALON_TEST_OPENSEARCH_URL"
+VERIFY_VARIABLE = "SALON_TEST_OPENSEARCH_VERIFY"
 STORY = scenarios.generate(weeks=10, seed=5, start=date(2025, 2, 3))
 
 

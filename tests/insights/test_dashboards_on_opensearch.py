@@ -2,7 +2,7 @@
 server: every index pattern is an index a template creates, every field an object names is mapped there (for
 aggregations: as a type that aggregates), and the request each visualisation and the saved search make, built
 here the way OpenSearch Dashboards builds it from the saved state, runs on the cluster (osmem-server, or
-SALON_OPENSEARCH_URL) without error and gives the ground truth's numbers."""
+SALON_TEST_OPENSEARCH_URL) without error and gives the ground truth's numbers."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Without configuration the module starts osmem-server (pyproject.toml pins it; no skip: if it cannot be
 installed or started, every test here fails). To run the same tests against a real cluster:
 
-    SALON_OPENSEARCH_URL=https://admin:secret@localhost:9200 SALON_OPENSEARCH_VERIFY=false \\
+    SALON_TEST_OPENSEARCH_URL=https://admin:secret@localhost:9200 SALON_TEST_OPENSEARCH_VERIFY=false \\
         .venv/bin/python -m pytest tests/insights/test_opensearch_contract.py
 
 They delete and recreate the `comments` and `photos` indices and put the `salon-*` templates: point them at a
