@@ -36,6 +36,7 @@ def _config(args: argparse.Namespace) -> StackConfig:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from salon.local.search_server import SearchServerError
     from salon.local.stack import EmbeddedStack, PortInUseError
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -46,7 +47,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     stack = EmbeddedStack(config)
     try:
         endpoints = stack.start()
-    except PortInUseError as exc:
+    except (PortInUseError, SearchServerError) as exc:
+        stack.stop()
         raise ClientError(str(exc)) from exc
     console.print("[bold green]Salon Insights embedded stack is up[/] (Ctrl-C to stop)")
     for key, value in endpoints.exports().items():

@@ -3,6 +3,7 @@
 What survives a restart: the mailbox folder (delivered mail stays delivered). Nothing else: AWS state
 lives in moto's memory and the embedded index is cleared at start, so a restarted stack is empty and
 consistent (no index entry without its record, no record without its object). See docs/decisions.md.
+With `search="opensearch"` the index is osmem-server on loopback (in memory too), reached through opensearch-py.
 """
 
 from __future__ import annotations

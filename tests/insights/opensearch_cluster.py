@@ -29,10 +29,12 @@ class Recording(Urllib3HttpConnection):
 
     seen: list[tuple[str, str, Any]] = []
 
-    def perform_request(self, method: str, url: str, params: Any = None, body: Any = None, **kwargs: Any) -> Any:
+    def perform_request(  # type: ignore[override]
+        self, method: str, url: str, params: Any = None, body: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
         Recording.seen.append((method, url, json.loads(text) if text and not url.endswith("_bulk") else text))
-        return super().perform_request(method, url, params, body, **kwargs)
+        return super().perform_request(method, url, params, body, *args, **kwargs)
 
 
 @dataclass
@@ -52,8 +54,8 @@ class Cluster:
 
     def fresh(self) -> osx.OpenSearchIndex:
         """No comments or photos index, the templates from schemas/ in place."""
-        for index in (names.COMMENTS_INDEX, names.PHOTOS_INDEX):
-            self.client.indices.delete(index=index, ignore_unavailable=True)
+        for name in (names.COMMENTS_INDEX, names.PHOTOS_INDEX):
+            self.client.indices.delete(index=name, ignore_unavailable=True)
         self.holds = None
         index = self.adapter()
         index.apply_templates()
