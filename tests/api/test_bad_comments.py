@@ -96,6 +96,7 @@ CORPUS = [
     Bad("four-byte-5004", j("😀" * 1251), "5004 bytes"),
     Bad("combining-over-after-nfc", j("e\\u0301" * 2501), "5002 bytes"),
     Bad("one-megabyte", j("a" * 1_000_000), "1000000 bytes"),
+    Bad("over-the-api-payload-limit", j("a" * (10 * 1024 * 1024)), "Request Entity Too Large", 413),
 ]
 
 
@@ -149,3 +150,19 @@ def test_bad_design_ids_are_not_found_never_a_500(client, token, design_id):
     response = post(client, design_id, token, json.dumps({"text": "hi"}).encode())
     assert response.status_code == 404, (design_id[:40], response.status_code, response.text[:200])
     assert "Internal" not in response.text
+
+
+def test_a_chunked_body_past_the_payload_limit_is_refused(client, design, token):
+    def chunks():
+        yield b'{"text": "'
+        for _ in range(11):
+            yield b"a" * (1024 * 1024)
+        yield b'"}'
+
+    response = requests.post(
+        f"{client.endpoints.api}/designs/{design}/comments",
+        data=chunks(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert response.status_code == 413
