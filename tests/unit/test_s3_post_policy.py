@@ -63,10 +63,6 @@ def test_size_range_signature_bucket_and_expiry():
         check({"key": "k"}, 1, "bucket", secrets)
 
 
-def pairs(fields, *extra):
-    return [*fields.items(), *extra]
-
-
 @pytest.mark.parametrize("name", ["KEY", "Key", "key"])
 def test_a_second_key_field_in_any_case_is_refused(name):
     """S3 reads form field names without regard to case, so `key` plus `KEY` is one field given twice."""
@@ -80,11 +76,9 @@ def test_a_second_key_field_in_any_case_is_refused(name):
 @pytest.mark.parametrize("name", ["content-type", "X-Amz-Meta-Uploader", "POLICY", "x-amz-signature"])
 def test_any_duplicated_field_is_refused(name):
     fields = grant()
-    original = (
-        next(k for k in fields if k.lower() == name.lower()) if name.lower() != "content-type" else "Content-Type"
-    )
+    value = next(v for k, v in fields.items() if k.lower() == name.lower())  # the same value, given again
     with pytest.raises(MalformedPost, match="more than once"):
-        check(pairs(fields, (name, fields[original])), 50, "bucket", secrets)
+        check([*fields.items(), (name, value)], 50, "bucket", secrets)
 
 
 def test_field_names_are_read_without_regard_to_case():
