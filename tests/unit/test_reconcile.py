@@ -272,14 +272,14 @@ def test_meter_without_comments_and_comments_without_meter(world):
 
 
 def test_meters_of_designs_in_flight_are_left_alone(world):
-    records, workflows, _ = world
+    records, _, _ = world
     records.comment_list.append(Comment("c10", PHOTO_ID, "received", submitted_at=NOW.isoformat()))
     records.meter_map[PHOTO_ID] = Meter(PHOTO_ID, {"comments": 3}, 0.0, OLD_TEXT)  # c10 may be counted already
     assert run(world).clean
 
 
 def test_index_missing_and_extra_documents_are_repaired(world):
-    records, _, index = world
+    _, _, index = world
     del index.docs[names.PHOTOS_INDEX][PHOTO_ID]
     del index.docs[names.COMMENTS_INDEX]["c1"]
     index.index(names.COMMENTS_INDEX, "ghost", {"commentId": "ghost"})
