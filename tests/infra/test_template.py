@@ -354,9 +354,10 @@ def test_alarms_cover_failures_timeouts_throttles_and_dead_letters(template: dic
         "ExecutionThrottled": 2,
         "Throttles": len(names.FUNCTIONS),
         "Errors": len(names.FUNCTIONS),
-        "ApproximateNumberOfMessagesVisible": 4,
+        "ApproximateNumberOfMessagesVisible": 5,
         "FailedInvocations": 2,
         "5xx": 1,
+        "ReconcileFindings": 1,
     }
 
 
