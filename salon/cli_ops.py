@@ -32,12 +32,12 @@ def _client(args: argparse.Namespace) -> StackClient:
 
 
 def reconcile(
-    client: StackClient, repair: bool = True, deadline_minutes: int | None = None, grace_seconds: int | None = None
+    client: StackClient, repair: bool = True, deadline_seconds: int | None = None, grace_seconds: int | None = None
 ) -> dict[str, Any]:
     """Runs the stack's reconcile function once; returns its report."""
     event: dict[str, Any] = {"repair": repair}
-    if deadline_minutes is not None:
-        event["deadlineMinutes"] = deadline_minutes
+    if deadline_seconds is not None:
+        event["deadlineSeconds"] = deadline_seconds
     if grace_seconds is not None:
         event["graceSeconds"] = grace_seconds
     response = client.aws("lambda").invoke(FunctionName=names.FN_RECONCILE, Payload=json.dumps(event).encode())
@@ -49,7 +49,7 @@ def reconcile(
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    report = reconcile(_client(args), not args.check_only, args.deadline_minutes, args.grace_seconds)
+    report = reconcile(_client(args), not args.check_only, args.deadline_seconds, args.grace_seconds)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0 if report["clean"] else 1
@@ -106,7 +106,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     rec.add_argument("--json", action="store_true", help="print the report as one JSON object")
     rec.add_argument("--check-only", action="store_true", help="report, change nothing")
-    rec.add_argument("--deadline-minutes", type=int, help="stuck after this many minutes (default 15)")
+    rec.add_argument("--deadline-seconds", type=int, help="stuck after this many seconds (default 900)")
     rec.add_argument("--grace-seconds", type=int, help="leave meters and index entries this young alone (120)")
     rec.set_defaults(func=cmd_reconcile)
 

@@ -28,10 +28,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event or {}, "reconcile_input")
     config = settings()
     defaults = Deadlines()
-    minutes = event.get("deadlineMinutes")
+    deadline = timedelta(seconds=event["deadlineSeconds"]) if "deadlineSeconds" in event else None
     limits = Deadlines(
-        upload=timedelta(minutes=minutes) if minutes else defaults.upload,
-        comment=timedelta(minutes=minutes) if minutes else defaults.comment,
+        upload=defaults.upload if deadline is None else deadline,
+        comment=defaults.comment if deadline is None else deadline,
         grace=timedelta(seconds=event["graceSeconds"]) if "graceSeconds" in event else defaults.grace,
     )
     records = AwsRecords(
