@@ -176,9 +176,9 @@ def test_rules_retry_then_dead_letter_into_the_starter_queue(
 
 
 def test_every_queue_is_encrypted_and_tls_only(t: Template) -> None:
-    t.resource_count_is("AWS::SQS::Queue", 6)  # 2 starter queues, each with 2 dead-letter queues
+    t.resource_count_is("AWS::SQS::Queue", 7)  # 2 starter queues with 2 dead-letter queues each, the schedule DLQ
     t.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
-    t.resource_count_is("AWS::SQS::QueuePolicy", 6)
+    t.resource_count_is("AWS::SQS::QueuePolicy", 7)
     t.all_resources_properties(
         "AWS::SQS::QueuePolicy",
         {
