@@ -49,8 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--function-errors", type=float, default=0.2, help="share of function calls failing")
     parser.add_argument(
         "--function-error",
-        default="IndexUnavailableError",
-        help="errorType of the injected transient function errors (default: the index adapter's transient error)",
+        default="TransientError",
+        help="errorType of the injected transient function errors (default TransientError, the name the "
+        "workflows retry)",
     )
     parser.add_argument("--outage", type=float, default=60.0, help="seconds the search index is unreachable")
     parser.add_argument("--outage-after", type=float, default=5.0, help="seconds into the traffic it starts")

@@ -38,6 +38,8 @@ class IndexingError(Exception):
 class IndexUnavailableError(IndexingError):
     """The index engine cannot be reached right now (transient: the workflow retries it with backoff)."""
 
+    transient = True
+
 
 class SearchIndex(ABC):
     """The search index: OpenSearch on AWS, an embedded engine locally.
