@@ -304,7 +304,12 @@ def test_opensearch_domain_is_encrypted_and_iam_only(template: dict[str, Any]) -
     principals = [s["Principal"]["AWS"] for s in props["AccessPolicies"]["Statement"]]
     assert sorted(p["Fn::GetAtt"][0] for p in principals) == sorted(
         logical_id(template, f"{path}/Role/Resource")
-        for path in ("Functions/IndexDocument", "Functions/UploadApi", "Search/ApplyIndexTemplates")
+        for path in (
+            "Functions/IndexDocument",
+            "Functions/UploadApi",
+            "Functions/Reconcile",
+            "Search/ApplyIndexTemplates",
+        )
     )
 
 

@@ -142,3 +142,23 @@ def test_bad_input_is_refused(client):
     response = client.aws("lambda").invoke(FunctionName=names.FN_RECONCILE, Payload=b'{"repair": "yes"}')
     assert response.get("FunctionError") == "Unhandled"
     assert "InvalidEventError" in response["Payload"].read().decode()
+
+
+def test_cli_reconcile_and_faults(stack, capsys):
+    from salon.cli import main
+
+    home = ["--home", str(stack.config.home)]
+    code = main([*home, "reconcile", "--json", "--check-only"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == (0 if report["clean"] else 1) and {"uploads", "comments", "meters"} <= report["checked"].keys()
+
+    spec = json.dumps({"kind": "dynamodb", "rate": 0.5, "operations": ["BatchGetItem"]})
+    assert main([*home, "faults", "add", spec]) == 0
+    capsys.readouterr()
+    assert main([*home, "faults", "--json"]) == 0
+    [fault] = json.loads(capsys.readouterr().out)
+    assert (fault["kind"], fault["rate"], fault["operations"]) == ("dynamodb", 0.5, ["BatchGetItem"])
+    assert main([*home, "faults", "add", '{"kind": "meteor"}']) == 2  # refused with a clear message
+    assert "kind must be one of" in capsys.readouterr().out
+    assert main([*home, "faults", "clear"]) == 0
+    assert "no faults injected" in capsys.readouterr().out
