@@ -189,9 +189,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _merge(passes: list[dict[str, Any]]) -> dict[str, Any]:
     """Repair passes as one report: every finding, repaired counts summed, the last pass's pending."""
+    findings: dict[tuple[str, str], dict[str, Any]] = {}
+    for report in passes:  # an unrepaired finding reappears in every pass: count it once
+        for finding in report["findings"]:
+            findings.setdefault((finding["check"], finding["subject"]), finding)
     return {
         "clean": passes[0]["clean"],
-        "findings": [f for p in passes for f in p["findings"]],
+        "findings": list(findings.values()),
         "repaired": sum(p["repaired"] for p in passes),
         "pending": passes[-1]["pending"],
         "passes": len(passes),

@@ -42,13 +42,18 @@ def upload(client: Any, stack: Any, tmp_path: Path, user: str) -> dict[str, Any]
     return result
 
 
-def task_errors(arn: str) -> list[str]:
+def task_failures(arn: str) -> list[tuple[str, str]]:
+    """(error, cause) of every failed attempt in the execution's history."""
     found = []
     for event in history(arn):
         for key, details in event.items():
             if key.endswith("FailedEventDetails") and "error" in details:
-                found.append(details["error"])
+                found.append((details["error"], str(details.get("cause", ""))))
     return found
+
+
+def task_errors(arn: str) -> list[str]:
+    return [error for error, _ in task_failures(arn)]
 
 
 def test_hook_is_off_by_default_and_refuses_bad_specs(stack):
@@ -102,9 +107,10 @@ def test_index_outage_fails_index_calls_until_it_ends(stack, inject):
 
 
 def test_index_outage_is_seen_by_the_index_function(client, stack, inject, tmp_path):
-    inject({"kind": "index-outage", "seconds": 120})
+    inject({"kind": "index-outage", "seconds": 5})
     result = upload(client, stack, tmp_path, "fault-idx")
-    assert "IndexUnavailableError" in task_errors(result["executionArn"])
+    causes = [cause for _, cause in task_failures(result["executionArn"])]
+    assert any("IndexUnavailableError" in c and "injected outage" in c for c in causes), causes
 
 
 def test_dynamodb_throttling_reaches_boto3_and_the_engine(client, stack, inject, tmp_path):
