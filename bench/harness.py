@@ -65,7 +65,12 @@ def replay_object_created(stack: EmbeddedStack, key: str) -> None:
     detail = {
         "version": "0",
         "bucket": {"name": names.UPLOADS_BUCKET},
-        "object": {"key": key, "size": head["ContentLength"], "eTag": head["ETag"].strip('"')},
+        "object": {
+            "key": key,
+            "size": head["ContentLength"],
+            "eTag": head["ETag"].strip('"'),
+            **({"version-id": head["VersionId"]} if head.get("VersionId") else {}),
+        },
         "reason": "PostObject",
     }
     put_event("aws.s3", "Object Created", detail)

@@ -60,9 +60,9 @@ class Reconciliation(Construct):
             function.add_environment(key, value)
 
         role = function.role
-        role.add_to_policy(  # lists the uploads and their quarantined copies, nothing else in the bucket
+        role.add_to_policy(  # lists the uploads and their quarantined copies (current versions), nothing else
             iam.PolicyStatement(
-                actions=["s3:ListBucket"],
+                actions=["s3:ListBucketVersions"],
                 resources=[bucket.bucket_arn],
                 conditions={
                     "StringLike": {"s3:prefix": [names.UPLOAD_PREFIX, names.QUARANTINE_PREFIX + names.UPLOAD_PREFIX]}

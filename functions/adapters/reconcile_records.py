@@ -53,24 +53,24 @@ class AwsRecords(Records):
     def __init__(self, s3: Any, dynamodb: Any, bucket: str, tables: dict[str, str]) -> None:
         self.s3, self.dynamodb, self.bucket, self.tables = s3, dynamodb, bucket, tables
 
-    def _objects(self, prefix: str) -> list[dict[str, Any]]:
-        return [
-            obj
-            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
-            for obj in page.get("Contents", [])
-        ]
+    def _latest(self, prefix: str) -> list[dict[str, Any]]:
+        """The current version of every object under the prefix (the bucket is versioned)."""
+        pages = self.s3.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=prefix)
+        return [v for page in pages for v in page.get("Versions", []) if v.get("IsLatest")]
 
     def uploads(self) -> list[Upload]:
         found: dict[str, Upload] = {}
         quarantined = names.QUARANTINE_PREFIX + names.UPLOAD_PREFIX
         for prefix, visible in ((quarantined, False), (names.UPLOAD_PREFIX, True)):
-            for obj in self._objects(prefix):
+            for obj in self._latest(prefix):
                 key = obj["Key"].removeprefix(names.QUARANTINE_PREFIX)
+                version = str(obj.get("VersionId") or "")
                 found[key] = Upload(
                     key=key,
                     etag=str(obj.get("ETag", "")).strip('"'),
                     size=int(obj.get("Size", 0)),
                     uploaded_at=obj["LastModified"].astimezone(UTC),
+                    version=version if version and version != "null" else None,
                     visible=visible,
                 )
         return list(found.values())
@@ -207,7 +207,12 @@ class StepFunctionsWorkflows(Workflows):
             "time": upload.uploaded_at.isoformat().replace("+00:00", "Z"),
             "detail": {
                 "bucket": {"name": self.bucket},
-                "object": {"key": upload.key, "size": upload.size, "eTag": upload.etag},
+                "object": {
+                    "key": upload.key,
+                    "size": upload.size,
+                    "eTag": upload.etag,
+                    **({"version-id": upload.version} if upload.version else {}),
+                },
                 "reason": "PutObject",
             },
         }

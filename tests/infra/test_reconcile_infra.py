@@ -36,7 +36,7 @@ def test_reconcile_role_has_exactly_what_reconcile_calls(template: dict[str, Any
         "logs:PutLogEvents",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
-        "s3:ListBucket",
+        "s3:ListBucketVersions",
         "dynamodb:Scan",
         "dynamodb:UpdateItem",
         "states:StartExecution",
@@ -48,7 +48,7 @@ def test_reconcile_role_has_exactly_what_reconcile_calls(template: dict[str, Any
     }
     assert len(by_action["dynamodb:Scan"]) == 4 and len(by_action["dynamodb:UpdateItem"]) == 2
     assert all(":execution:" in r and r.endswith(".Name>:*") for r in by_action["states:DescribeExecution"])
-    listing = next(s for s in statements if s["Action"] == "s3:ListBucket")
+    listing = next(s for s in statements if s["Action"] == "s3:ListBucketVersions")
     assert listing["Condition"]["StringLike"]["s3:prefix"] == [names.UPLOAD_PREFIX, "quarantine/uploads/"]
 
 
