@@ -51,6 +51,7 @@ FN_RENDER_ALERT = "salon-render-alert"
 FN_START_WORKFLOW = "salon-start-workflow"
 FN_ASSESS_COMMENT = "salon-assess-comment"
 FN_UPLOAD_API = "salon-upload-api"
+FN_RECONCILE = "salon-reconcile"  # checks and repairs the workflows' invariants (scheduled on AWS)
 
 # Search index names.
 PHOTOS_INDEX = "photos"
@@ -88,6 +89,7 @@ FUNCTIONS: dict[str, str] = {
     FN_START_WORKFLOW: "functions.handlers.start_workflow.handler",
     FN_ASSESS_COMMENT: "functions.handlers.assess_comment.handler",
     FN_UPLOAD_API: "functions.handlers.api.handler",
+    FN_RECONCILE: "functions.handlers.reconcile.handler",
 }
 
 # Insights (issue 4).

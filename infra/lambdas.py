@@ -36,6 +36,7 @@ SPECS: dict[str, FunctionSpec] = {
     names.FN_START_WORKFLOW: FunctionSpec("Starts the workflows from queued events, one name per event", 256, 30),
     names.FN_ASSESS_COMMENT: FunctionSpec("Escalation and burst decisions for an analysed comment", 256, 15),
     names.FN_UPLOAD_API: FunctionSpec("HTTP API: uploads, comments and insights", 512, 15),
+    names.FN_RECONCILE: FunctionSpec("Checks the workflows' invariants and repairs what is stuck", 512, 300),
 }
 
 

@@ -24,6 +24,7 @@ from infra.lambdas import LambdaFunctions, arn_placeholder
 from infra.nag import acknowledge
 from infra.notifications import Notifications
 from infra.observability import Observability
+from infra.reconcile import Reconciliation
 from infra.search import Search
 from infra.storage import Storage
 from infra.workflows import AslStateMachine, Ref, event_bus_arn
@@ -154,6 +155,19 @@ class SalonStack(Stack):
         self.dead_letter_queues["comment-rule-dlq"] = self.comment_start.rule_dlq
         self.dead_letter_queues["comment-queue-dlq"] = self.comment_start.queue_dlq
         self.rules["comment-submitted"] = self.comment_start.rule
+        self.reconciliation = Reconciliation(
+            self,
+            "Reconciliation",
+            function=self.functions[names.FN_RECONCILE],
+            storage=self.storage,
+            search=self.search,
+            search_paths=SEARCH_INDEX_PATHS,
+            image=self.image.state_machine,
+            comment=self.comment.state_machine,
+            topic=self.notifications.operations,
+            execution_findings=[self._executions_finding(m) for m in self.state_machines.values()],
+        )
+        self.dead_letter_queues["reconcile-schedule-dlq"] = self.reconciliation.dead_letters
 
         self.observability = Observability(
             self,
@@ -293,6 +307,15 @@ class SalonStack(Stack):
             "Presigned upload POSTs may write only under uploads/ (keys are "
             "generated per upload, so the grant is a key prefix).",
             [self._objects_finding(names.UPLOAD_PREFIX)],
+        )
+
+    def _executions_finding(self, machine: sfn.StateMachine) -> str:
+        """The cdk-nag IAM5 finding for every execution of a state machine."""
+        resource = machine.node.default_child
+        assert isinstance(resource, CfnElement)
+        return (
+            "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+            f"<{self.get_logical_id(resource)}.Name>:*"
         )
 
     def _objects_finding(self, prefix: str) -> str:

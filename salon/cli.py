@@ -16,7 +16,7 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
-from salon import cli_insights
+from salon import cli_insights, cli_ops
 from salon.client import ClientError, StackClient, running_endpoints
 from salon.local.config import SEARCH_ENGINES, StackConfig
 
@@ -322,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(func=cmd_models)
 
     cli_insights.register(sub)
+    cli_ops.register(sub)
 
     mail = sub.add_parser("mail", help="list the local mailbox")
     mail.add_argument("--json", action="store_true")

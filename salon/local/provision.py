@@ -182,4 +182,5 @@ def function_environment(index_path: str, resources: Resources, api_url: str) ->
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "SalonInsights",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_DISABLED": "true",  # no CloudWatch here: metrics would only print to stdout
     }

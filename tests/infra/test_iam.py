@@ -22,6 +22,8 @@ RECORDED_SUFFIXES = {
     f"/{names.QUARANTINE_PREFIX}*",
     f"/{names.PHOTOS_INDEX}/*",
     f"/{names.COMMENTS_INDEX}/*",
+    ".Name>:*",  # every execution of a state machine (reconcile reads their status)
+    ".Arn>:*",  # a function's versions: CDK's grantInvoke (the reconcile schedule)
 }
 # What Step Functions needs besides the ASL's integrations: logging ALL, X-Ray, and the topic's KMS key.
 STATE_MACHINE_EXTRAS = {a for a in WILDCARD_RESOURCE_ACTIONS if a.startswith(("logs:", "xray:"))} | {

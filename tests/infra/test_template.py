@@ -176,9 +176,9 @@ def test_rules_retry_then_dead_letter_into_the_starter_queue(
 
 
 def test_every_queue_is_encrypted_and_tls_only(t: Template) -> None:
-    t.resource_count_is("AWS::SQS::Queue", 6)  # 2 starter queues, each with 2 dead-letter queues
+    t.resource_count_is("AWS::SQS::Queue", 7)  # 2 starter queues with 2 dead-letter queues each, the schedule DLQ
     t.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
-    t.resource_count_is("AWS::SQS::QueuePolicy", 6)
+    t.resource_count_is("AWS::SQS::QueuePolicy", 7)
     t.all_resources_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -304,7 +304,12 @@ def test_opensearch_domain_is_encrypted_and_iam_only(template: dict[str, Any]) -
     principals = [s["Principal"]["AWS"] for s in props["AccessPolicies"]["Statement"]]
     assert sorted(p["Fn::GetAtt"][0] for p in principals) == sorted(
         logical_id(template, f"{path}/Role/Resource")
-        for path in ("Functions/IndexDocument", "Functions/UploadApi", "Search/ApplyIndexTemplates")
+        for path in (
+            "Functions/IndexDocument",
+            "Functions/UploadApi",
+            "Functions/Reconcile",
+            "Search/ApplyIndexTemplates",
+        )
     )
 
 
@@ -354,9 +359,10 @@ def test_alarms_cover_failures_timeouts_throttles_and_dead_letters(template: dic
         "ExecutionThrottled": 2,
         "Throttles": len(names.FUNCTIONS),
         "Errors": len(names.FUNCTIONS),
-        "ApproximateNumberOfMessagesVisible": 4,
+        "ApproximateNumberOfMessagesVisible": 5,
         "FailedInvocations": 2,
         "5xx": 1,
+        "ReconcileFindings": 1,
     }
 
 
