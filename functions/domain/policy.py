@@ -61,7 +61,8 @@ class Policy:
         for name, start in review_from.items():
             if start > categories[name]:
                 raise InvalidEventError(
-                    f"moderation_policy: the review band of {name} starts at {start}, above its limit {categories[name]}"
+                    f"moderation_policy: the review band of {name} starts at {start}, "
+                    f"above its limit {categories[name]}"
                 )
         hands = topic.get("reviewWhenHandSeen", {"enabled": False})
         allowed = dict(topic["allowedLabels"])
