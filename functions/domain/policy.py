@@ -205,8 +205,8 @@ def evaluate(policy: Policy, moderation: list[dict[str, Any]], labels: list[dict
     if findings:
         return Decision(QUARANTINED, findings, summary, mod_summary, review)
     matches = _topic_matches(policy, labels)
-    if doubts:  # never publish unseen what might have to be withheld
-        return Decision(REVIEW, doubts + matches, summary, mod_summary, review)
+    if doubts:  # never publish unseen what might have to be withheld: a timeout rejects
+        return Decision(REVIEW, doubts + matches, summary, mod_summary, {**review, "onTimeout": REJECTED})
     if matches:
         return Decision(APPROVED, matches, summary, mod_summary, review)
     wanted = " or ".join(f"{name} at {_pct(v)} or more" for name, v in policy.allowed.items())

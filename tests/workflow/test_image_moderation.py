@@ -45,8 +45,15 @@ def states_entered(arn: str) -> list[str]:
 
 
 def decision(key: str) -> dict[str, Any]:
-    item = boto3.client("dynamodb").get_item(TableName=names.DECISIONS_TABLE, Key={"objectKey": {"S": key}})
-    return {k: next(iter(v.values())) for k, v in item.get("Item", {}).items()}
+    """The latest decision recorded for the object (the table keeps one item per decision)."""
+    items = boto3.client("dynamodb").query(
+        TableName=names.DECISIONS_TABLE,
+        KeyConditionExpression="objectKey = :k",
+        ExpressionAttributeValues={":k": {"S": key}},
+        ScanIndexForward=False,
+        Limit=1,
+    )["Items"]
+    return {k: next(iter(v.values())) for k, v in (items[0] if items else {}).items()}
 
 
 def test_approved_manicure_is_persisted_indexed_and_announced(client, stack, ai_script, tmp_path):
