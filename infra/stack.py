@@ -317,7 +317,14 @@ class SalonStack(Stack):
         ask.role.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[reviews.table_arn])
         )
-        self.notifications.alerts.grant_publish(ask.role)
+        ask.role.add_to_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.notifications.alerts.topic_arn])
+        )
+        ask.role.add_to_policy(  # the topic is encrypted: publishing needs its key
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[self.notifications.key.key_arn]
+            )
+        )
 
         api_fn = self.functions[names.FN_UPLOAD_API]
         for key, value in {

@@ -38,6 +38,7 @@ def test_cli_strings_are_parsed() -> None:
         ("logRetentionDays", "31"),
         ("quarantineRetentionDays", "0"),
         ("searchInstanceCount", "ten"),
+        ("ownerPhone", "0612345678"),
     ],
 )
 def test_bad_values_are_refused_by_name(key: str, value: str) -> None:
