@@ -383,7 +383,7 @@ class SalonStack(Stack):
         self.search.grant(
             api_fn.role,
             ["es:ESHttpDelete"],
-            [f"{names.PHOTOS_INDEX}/_doc/*"],
+            [f"{names.PHOTOS_INDEX}/*"],
             reason="Take-down deletes one design's document from the photos index; ids are per photo.",
         )
         acknowledge(

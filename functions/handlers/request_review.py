@@ -22,19 +22,20 @@ logger = Logger()
 @logger.inject_lambda_context  # never log_event: the event carries the task token
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     event = validate(event, "request_review_input")
-    config = settings()
     review = pending_review(event)
-    ReviewStore(client("dynamodb"), config.reviews_table).put_pending(review, event["taskToken"])
+    ReviewStore(client("dynamodb"), settings().reviews_table).put_pending(review, event["taskToken"])
     email = messages.review_request(
         review,
-        config.review_url + review["photoId"],
-        config.console_url + event["execution"],
+        settings().review_url + review["photoId"],
+        settings().console_url + event["execution"],
         event["stage"] == "remind",
     )
-    email = messages.Email(email.subject, email.text, email.html, messages.sms_text(email.subject, config.review_url))
+    email = messages.Email(
+        email.subject, email.text, email.html, messages.sms_text(email.subject, settings().review_url)
+    )
     sns = email.sns()
     client("sns").publish(
-        TopicArn=config.alerts_topic_arn,
+        TopicArn=settings().alerts_topic_arn,
         Subject=sns["subject"],
         Message=sns["message"],
         MessageStructure="json",

@@ -335,3 +335,34 @@ def test_redelivered_s3_event_creates_no_second_review(client, stack, ai_script,
     assert len(reviews) == 1
     owner(client, "POST", f"/reviews/{result['photoId']}", {"decision": "reject", "note": "tidy up"})
     assert finished(client, result["executionArn"])["status"] == "SUCCEEDED"
+
+
+def test_cli_lists_and_decides_reviews_and_sms_subscribers_get_a_text(client, stack, ai_script, tmp_path, capsys):
+    from salon.cli import main
+
+    sns = boto3.client("sns")
+    sms = sns.subscribe(TopicArn=stack.resources.alerts_topic_arn, Protocol="sms", Endpoint="+15555550123")
+    try:
+        ai_script("DetectLabels", [{"result": {"Labels": UNSURE}}], match="/rv-cli/")
+        image = tmp_path / "cli.jpg"
+        image.write_bytes(jpeg(200, 220))
+        home = str(stack.config.home)
+        capsys.readouterr()
+        assert main(["--home", home, "upload", str(image), "--as", "rv-cli", "--wait", "--json"]) == 0
+        uploaded = json.loads(capsys.readouterr().out)
+        assert uploaded["verdict"] == "review"
+        photo_id = uploaded["photoId"]
+        token = pending_token(photo_id)
+        assert main(["--home", home, "reviews", "--json", "--as", OWNER]) == 0
+        listed = capsys.readouterr().out
+        assert photo_id in listed and token not in listed
+        mailbox = Path(stack.endpoints.mailbox)
+        texts = wait_until(lambda: [p for p in mailbox.glob("*.sms") if "rv-cli" in p.read_text()])
+        assert "Review needed" in texts[0].read_text() and token not in texts[0].read_text()
+        assert main(["--home", home, "review", photo_id, "--approve", "--note", "ok from the CLI", "--as", OWNER]) == 0
+        assert "approved" in capsys.readouterr().out
+        assert main(["--home", home, "review", photo_id, "--reject", "--note", "no", "--as", OWNER]) == 2
+        assert "409" in capsys.readouterr().out
+        assert json.loads(finished(client, uploaded["executionArn"])["output"])["verdict"] == "approved"
+    finally:
+        sns.unsubscribe(SubscriptionArn=sms["SubscriptionArn"])
