@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +31,24 @@ def shares(verdicts: list[str]) -> dict[str, float]:
 
 
 def measure(data_dir: Path, rekognition: Any, policy: Policy) -> dict[str, Any]:
+    """The policy's three-way shares, plus the same labels under the policy without reviewWhenHandSeen."""
     rows = [json.loads(x) for x in (data_dir / "images" / "manifest.jsonl").read_text().splitlines() if x.strip()]
-    by_class: dict[str, list[str]] = {"manicure": [], "off_topic": []}
+    answers = []
     for row in rows:
         image = {"Bytes": (data_dir / row["file"]).read_bytes()}
         labels = rekognition.detect_labels(Image=image, MaxLabels=25, MinConfidence=55)["Labels"]
         moderation = rekognition.detect_moderation_labels(Image=image, MinConfidence=50)["ModerationLabels"]
-        verdict = evaluate(policy, moderation, labels).verdict
-        by_class["manicure" if row["label"] == "manicure" else "off_topic"].append(verdict)
+        answers.append(("manicure" if row["label"] == "manicure" else "off_topic", moderation, labels))
+    result = _shares(policy, answers)
+    if policy.hand_labels:
+        result["without_review_when_hand_seen"] = _shares(replace(policy, hand_labels=()), answers)
+    return result
+
+
+def _shares(policy: Policy, answers: list[tuple[str, Any, Any]]) -> dict[str, Any]:
+    by_class: dict[str, list[str]] = {"manicure": [], "off_topic": []}
+    for kind, moderation, labels in answers:
+        by_class[kind].append(evaluate(policy, moderation, labels).verdict)
     manicure, off_topic = shares(by_class["manicure"]), shares(by_class["off_topic"])
     review_rate = shares(by_class["manicure"] + by_class["off_topic"])[REVIEW]
     return {
@@ -63,6 +74,8 @@ def format_table(r: dict[str, Any]) -> str:
         cells = " | ".join(f"{s[v]:.1%}" for v in (APPROVED, REVIEW, REJECTED, QUARANTINED))
         lines.append(f"| {name} | {r['n'][name]} | {cells} |")
     lines.append(f"\nReview rate (all photos): {r['review_rate']:.1%}; goals met: {r['goals_met']}")
+    if "without_review_when_hand_seen" in r:
+        lines += ["", "Same labels without reviewWhenHandSeen:", format_table(r["without_review_when_hand_seen"])]
     return "\n".join(lines)
 
 
