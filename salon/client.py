@@ -158,16 +158,27 @@ class StackClient:
         events = self.aws("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
         return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
 
+    def _policy_decision(self, arn: str) -> dict[str, Any]:
+        """The decision the workflow is waiting on (EvaluatePolicy's, or a reopened review's), from its history."""
+        events = self.aws("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        for event in reversed(events):
+            details = event.get("stateExitedEventDetails") or {}
+            if details.get("name") in ("EvaluatePolicy", "ReopenForReview"):
+                decision: dict[str, Any] = json.loads(details.get("output") or "{}").get("decision", {})
+                return decision
+        return {}
+
     def wait_for_upload(self, name: str) -> dict[str, Any]:
         """The verdict, or "review" as soon as the upload waits for the owner (it does not wait for the owner)."""
         arn = self.execution_arn(name)
         described = self.wait_for_execution(arn, until_state=REVIEW_STATE)
         if described["status"] == "RUNNING":
+            decision = self._policy_decision(arn)
             return {
                 "verdict": "review",
-                "reasons": ["Waiting for the owner's review."],
-                "labels": [],
-                "moderation": [],
+                "reasons": decision.get("reasons") or ["Waiting for the owner's review."],
+                "labels": decision.get("labels", []),
+                "moderation": decision.get("moderation", []),
                 "status": "RUNNING",
                 "executionArn": arn,
             }

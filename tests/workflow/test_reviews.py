@@ -118,6 +118,7 @@ def test_review_then_approve_publishes_and_repeats_are_idempotent(client, stack,
     ai_script("DetectLabels", [{"result": {"Labels": UNSURE}}], match="/rv-approve/")
     result = upload(client, tmp_path, "rv-approve")
     assert result["verdict"] == "review" and result["status"] == "RUNNING", result
+    assert "review band" in result["reasons"][0] and {"name": "Manicure", "confidence": 61.0} in result["labels"]
     photo_id = result["photoId"]
     tokens.append(pending_token(photo_id))
 
