@@ -25,7 +25,7 @@ from infra.nag import acknowledge
 from infra.notifications import Notifications
 from infra.observability import Observability
 from infra.search import Search
-from infra.storage import Storage
+from infra.storage import Storage, check_review_retention
 from infra.workflows import AslStateMachine, Ref, event_bus_arn
 from salon import asl
 
@@ -304,6 +304,9 @@ class SalonStack(Stack):
     def _configure_reviews(self) -> None:
         """The review task (stores the token, asks the owner) and the API that answers it."""
         tables, bucket = self.storage.tables, self.storage.uploads
+        check_review_retention(
+            self.config, Policy.from_document(json.loads(moderation_policy_json())).review.timeout_seconds
+        )
         reviews, decisions = tables[names.REVIEWS_TABLE], tables[names.DECISIONS_TABLE]
         review_url = (
             (self.config.gallery_url.rstrip("/").rsplit("/", 1)[0] + "/reviews/") if self.config.gallery_url else ""

@@ -28,6 +28,15 @@ REJECTED_TAG = ("verdict", "rejected")  # set by the image workflow's TagRejecte
 # when the quarantined copy would expire before the review's timeout (functions/domain/reviews.py).
 
 
+def check_review_retention(config: DeployConfig, review_timeout_seconds: int) -> None:
+    """Quarantined copies must outlive a review (else no release could ever be decided): refused at synth."""
+    if config.quarantine_retention_days * 86400 <= review_timeout_seconds + 86400:
+        raise ValueError(
+            f"salon:quarantineRetentionDays ({config.quarantine_retention_days}) must exceed the moderation "
+            f"policy's review timeout ({review_timeout_seconds} s) by more than a day"
+        )
+
+
 class Storage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig) -> None:
         super().__init__(scope, construct_id)

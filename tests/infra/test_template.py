@@ -58,6 +58,9 @@ def test_uploads_bucket(t: Template, template: dict[str, Any]) -> None:
     assert rules["quarantine-retention"]["ExpirationInDays"] == 90
     assert rules["expire-rejected-uploads"]["TagFilters"] == [{"Key": "verdict", "Value": "rejected"}]
     assert rules["expire-replaced-uploads"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    # Uploads waiting for a review (untagged, or re-tagged verdict=review on appeal) are never expired first.
+    expiring = [r for r in rules.values() if "ExpirationInDays" in r and not r.get("Prefix", "").startswith("quar")]
+    assert expiring and all(r["TagFilters"] == [{"Key": "verdict", "Value": "rejected"}] for r in expiring)
 
 
 def test_buckets_refuse_plain_http(t: Template, template: dict[str, Any]) -> None:
