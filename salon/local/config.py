@@ -79,6 +79,7 @@ class Endpoints:
     mailbox: str
     pid: int
     opensearch: str = ""  # the OpenSearch-compatible server's URL when the stack runs with --search opensearch
+    home: str = ""  # the stack's state folder (local users' passwords live there)
 
     def exports(self) -> dict[str, str]:
         return {

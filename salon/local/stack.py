@@ -42,6 +42,9 @@ ROUTES = [
 ]
 
 
+WARMUP_JOIN_SECONDS = 180
+
+
 class PortInUseError(RuntimeError):
     pass
 
@@ -57,6 +60,8 @@ def check_ports(config: StackConfig) -> None:
         if not port:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the servers themselves bind: a port whose last connections are in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((config.host, port))
             except OSError as exc:
@@ -74,6 +79,7 @@ class EmbeddedStack:
         self._servers: list[Any] = []
         self._pumps: list[Pump] = []
         self._mock: Any = None
+        self._warmup: threading.Thread | None = None
         self._saved_env: dict[str, str | None] = {}
         self.endpoints: Endpoints | None = None
         self.resources: Resources | None = None
@@ -101,6 +107,7 @@ class EmbeddedStack:
             }
         )
         moto_quirks.apply()
+        moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
@@ -147,7 +154,8 @@ class EmbeddedStack:
         for pump in self._pumps:
             pump.start()
         # Load the offline models in the background so the first upload and comment do not wait for them.
-        threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True).start()
+        self._warmup = threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True)
+        self._warmup.start()
         self.endpoints = Endpoints(
             moto=moto_url,
             lambda_=lam.url,
@@ -161,6 +169,7 @@ class EmbeddedStack:
             mailbox=str(cfg.mailbox),
             pid=os.getpid(),
             opensearch=self._search.url if self._search else "",
+            home=str(cfg.home),
         )
         self.endpoints.save(cfg.state_file)
         return self.endpoints
@@ -179,6 +188,8 @@ class EmbeddedStack:
     def stop(self) -> None:
         for pump in self._pumps:
             pump.stop()
+        if self._warmup is not None:  # a process exiting while native model code loads aborts (SIGABRT)
+            self._warmup.join(timeout=WARMUP_JOIN_SECONDS)
         for server in reversed(self._servers):
             server.stop()
         if self._mock is not None:
