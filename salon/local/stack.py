@@ -34,6 +34,11 @@ ROUTES = [
     http_api.Route("POST", "/uploads", names.FN_UPLOAD_API),
     http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API),
     http_api.Route("GET", names.ROUTE_INSIGHTS, names.FN_UPLOAD_API),
+    http_api.Route("GET", "/reviews", names.FN_UPLOAD_API),
+    http_api.Route("POST", "/reviews/{photo_id}", names.FN_UPLOAD_API),
+    http_api.Route("POST", "/me/uploads/{photo_id}/appeal", names.FN_UPLOAD_API),
+    http_api.Route("POST", "/quarantine/{photo_id}/release", names.FN_UPLOAD_API),
+    http_api.Route("POST", "/designs/{design_id}/takedown", names.FN_UPLOAD_API),
 ]
 
 
@@ -123,7 +128,7 @@ class EmbeddedStack:
             }
         )
 
-        res = self.resources = provision(cfg.region, self.registry, cfg.owner_email)
+        res = self.resources = provision(cfg.region, self.registry, cfg.owner_email, cfg.owner_phone)
         issuer = f"https://cognito-idp.{cfg.region}.amazonaws.com/{res.user_pool_id}"
         authorizer = http_api.JwtAuthorizer(
             issuer, f"{moto_url}/{res.user_pool_id}/.well-known/jwks.json", [res.user_pool_client_id]
