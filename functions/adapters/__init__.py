@@ -1,4 +1,4 @@
-"""Adapters beneath the ports, chosen at the edge from Settings."""
+"""Adapters beneath the ports, chosen at the edge from a function's settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from functions.config import Settings
 from functions.ports import SearchIndex
 
 
@@ -22,14 +21,22 @@ def client(service: str) -> Any:
 
 
 @cache
-def search_index(settings: Settings) -> SearchIndex:
-    """One index adapter per configuration per process, shared by every handler in it."""
-    if settings.search_backend == "embedded":
+def search_index(backend: str, endpoint: str, region: str) -> SearchIndex:
+    """One index adapter per configuration per process, shared by every handler in it.
+
+    backend: "opensearch" (endpoint: the domain endpoint) or "embedded" (endpoint: the index file).
+    """
+    if backend == "embedded":
         from functions.adapters.embedded_index import EmbeddedIndex
 
-        return EmbeddedIndex(settings.search_path)
-    if settings.search_backend == "opensearch":
+        return EmbeddedIndex(endpoint)
+    if backend == "opensearch":
         from functions.adapters.opensearch_index import OpenSearchIndex
 
-        return OpenSearchIndex.connect(settings.opensearch_endpoint, settings.aws_region)
-    raise ValueError(f"unknown search backend {settings.search_backend!r} (expected 'embedded' or 'opensearch')")
+        return OpenSearchIndex.connect(endpoint, region)
+    raise ValueError(f"unknown search backend {backend!r} (expected 'embedded' or 'opensearch')")
+
+
+def reset() -> None:
+    """Forget the adapters made so far (an embedded stack started again in the same process)."""
+    search_index.cache_clear()

@@ -1,7 +1,11 @@
-"""The HTTP API (API Gateway HTTP API, payload 2.0, JWT authorizer in front): thin routes over the domain."""
+"""The HTTP API (API Gateway HTTP API, payload 2.0, JWT authorizer in front): thin views over the domain.
+
+Routes, and the group each needs, come from functions/wiring.py ROUTES; VIEWS maps each to its function.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -10,10 +14,10 @@ from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotF
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import names
+from functions import config, names, wiring
 from functions.adapters import client
 from functions.adapters.records import publish, published_design
-from functions.config import settings
+from functions.config import HttpApiSettings
 from functions.domain.comments import CommentRefused, submitted_detail
 from functions.domain.executions import execution_name
 from functions.domain.identity import Caller, caller_from_claims
@@ -28,13 +32,22 @@ tracer = Tracer()
 app = APIGatewayHttpResolver()
 
 
-def caller(*groups: str) -> Caller:
-    """The signed-in user from the JWT authorizer's claims; 403 unless in one of the groups."""
+def settings() -> HttpApiSettings:
+    return config.settings(HttpApiSettings)
+
+
+def authorize(route: wiring.Route) -> Caller | None:
+    """The signed-in user from the JWT authorizer's claims (None on a public route); 403 unless the route's
+    group is one of theirs. The authorizer has already refused requests without a valid token."""
+    if route.public:
+        return None
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     who = caller_from_claims(claims)
-    if not who.in_any(groups):
+    if route.groups and not who.in_any(route.groups):
         raise ServiceError(
-            403, f"This needs one of the groups {', '.join(groups)}; you are in {', '.join(who.groups) or 'no group'}."
+            403,
+            f"This needs one of the groups {', '.join(route.groups)}; "
+            f"you are in {', '.join(who.groups) or 'no group'}.",
         )
     return who
 
@@ -53,10 +66,13 @@ def body(schema: str) -> dict[str, Any]:
     return result
 
 
-@app.post("/uploads")
+def health(who: Caller | None) -> Response:
+    """Liveness for load balancers and `salon status`: answers without a token, touches nothing."""
+    return Response(200, content_types.APPLICATION_JSON, {"status": "ok"})
+
+
 @tracer.capture_method
-def create_upload() -> Response:
-    who = caller(names.GROUP_DESIGNER)
+def create_upload(who: Caller) -> Response:
     request = body("upload_request")
     try:
         grant = presign_upload(
@@ -67,10 +83,8 @@ def create_upload() -> Response:
     return Response(201, content_types.APPLICATION_JSON, grant)
 
 
-@app.post("/designs/<design_id>/comments")
 @tracer.capture_method
-def create_comment(design_id: str) -> Response:
-    who = caller(names.GROUP_CUSTOMER)
+def create_comment(who: Caller, design_id: str) -> Response:
     request = body("comment_request")
     design = published_design(client("dynamodb"), settings().photos_table, design_id)
     if design is None:
@@ -80,6 +94,7 @@ def create_comment(design_id: str) -> Response:
     except CommentRefused as exc:
         raise BadRequestError(str(exc)) from exc
     publish(client("events"), settings().event_bus_name, names.EVENT_COMMENT_SUBMITTED, detail)
+    event = {"source": names.EVENT_SOURCE, "detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail}
     return Response(
         202,
         content_types.APPLICATION_JSON,
@@ -87,20 +102,39 @@ def create_comment(design_id: str) -> Response:
             "commentId": detail["commentId"],
             "designId": design_id,
             "status": "received",
-            "execution": execution_name({"detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail}),
+            "execution": execution_name(event),
         },
     )
 
 
-@app.get(names.ROUTE_INSIGHTS)
 @tracer.capture_method
-def get_insights() -> Response:
-    caller(names.GROUP_OWNER)
+def get_insights(who: Caller) -> Response:
     try:
-        answers = insights_api.answers(app.current_event.query_string_parameters or {})
+        answers = insights_api.answers(app.current_event.query_string_parameters or {}, settings())
     except InsightsRequestError as exc:
         raise BadRequestError(str(exc)) from exc
     return Response(200, content_types.APPLICATION_JSON, answers)
+
+
+VIEWS: dict[str, Callable[..., Response]] = {
+    "health": health,
+    "create_upload": create_upload,
+    "create_comment": create_comment,
+    "get_insights": get_insights,
+}
+
+
+def _endpoint(route: wiring.Route) -> Callable[..., Response]:
+    view = VIEWS[route.view]
+
+    def endpoint(**params: str) -> Response:
+        return view(authorize(route), **params)
+
+    return endpoint
+
+
+for _route in wiring.routes_of(names.FN_UPLOAD_API):  # the route table is the wiring's, paths stated there only
+    app.route(_route.path.replace("{", "<").replace("}", ">"), method=_route.method)(_endpoint(_route))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

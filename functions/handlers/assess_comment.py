@@ -7,10 +7,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import names
+from functions import config, names
 from functions.adapters import client
 from functions.adapters.dynamodb_window import DynamoDbWindowStore
-from functions.config import comment_policy, settings
+from functions.config import AssessCommentSettings, comment_policy
 from functions.domain.bursts import epoch, record_negative
 from functions.schemas import validate
 
@@ -20,7 +20,8 @@ logger = Logger()
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event, "assess_comment_input")
-    rules = comment_policy()
+    cfg = config.settings(AssessCommentSettings)
+    rules = comment_policy(cfg.comment_policy)
     negative = event["sentiment"] == "NEGATIVE"
     escalate = negative and float(event["scores"].get("Negative", 0)) >= rules.min_negative
     result = {
@@ -32,7 +33,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "windowMinutes": rules.window_minutes,
     }
     if negative:
-        store = DynamoDbWindowStore(client("dynamodb"), settings().counters_table)
+        store = DynamoDbWindowStore(client("dynamodb"), cfg.counters_table)
         check = record_negative(
             store,
             names.BURST_COUNTER,

@@ -11,16 +11,17 @@ from functools import cache
 from typing import Any
 
 from functions.adapters import search_index
-from functions.config import comment_policy, settings
+from functions.config import HttpApiSettings, comment_policy
 from functions.domain import insights
 
 
 @cache
-def rule() -> insights.EscalationRule:
-    return insights.EscalationRule.from_policy(comment_policy())
+def rule(policy_document: str) -> insights.EscalationRule:
+    return insights.EscalationRule.from_policy(comment_policy(policy_document))
 
 
-def answers(params: Mapping[str, str | None]) -> dict[str, Any]:
+def answers(params: Mapping[str, str | None], settings: HttpApiSettings) -> dict[str, Any]:
     """Query parameters: since, until (dates, inclusive), minComments, top, recent. Raises InsightsRequestError."""
-    request = insights.InsightsRequest.from_query(params, rule(), settings().insights_min_comments)
-    return insights.answer(search_index(settings()), request).to_dict()
+    request = insights.InsightsRequest.from_query(params, rule(settings.comment_policy), settings.insights_min_comments)
+    index = search_index(settings.search_backend, settings.search_endpoint, settings.aws_region)
+    return insights.answer(index, request).to_dict()

@@ -8,9 +8,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import names
+from functions import config, names
 from functions.adapters import client
-from functions.config import settings
+from functions.config import InspectUploadSettings
 from functions.domain.inspection import Limits, inspect_image, parse_key
 from functions.schemas import validate
 
@@ -50,10 +50,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "reasons": [f"The object key {key!r} is not an upload key issued by the API."],
         }
     photo["designer"], photo["photoId"] = parsed
+    max_bytes = config.settings(InspectUploadSettings).max_upload_bytes
     obj = client("s3").get_object(Bucket=bucket, Key=key)
-    data = obj["Body"].read(settings().max_upload_bytes + 1)
+    data = obj["Body"].read(max_bytes + 1)
     uploader = _uploader(obj.get("Metadata", {}))
-    result = inspect_image(data, obj.get("ContentType"), Limits(max_bytes=settings().max_upload_bytes))
+    result = inspect_image(data, obj.get("ContentType"), Limits(max_bytes=max_bytes))
     reasons = list(result.reasons)
     if uploader.get("username") != photo["designer"]:
         reasons.append("The upload's uploader identity does not match the designer prefix of its key.")
