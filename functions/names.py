@@ -51,7 +51,7 @@ FN_INDEX_DOCUMENT = "salon-index-document"
 FN_RENDER_ALERT = "salon-render-alert"
 FN_START_WORKFLOW = "salon-start-workflow"
 FN_ASSESS_COMMENT = "salon-assess-comment"
-FN_UPLOAD_API = "salon-upload-api"
+FN_HTTP_API = "salon-http-api"  # serves every HTTP API route
 
 # Search index names.
 PHOTOS_INDEX = "photos"

@@ -40,7 +40,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(names.FN_RENDER_ALERT, "functions.handlers.render_alert.handler", config.RenderAlertSettings),
     Function(names.FN_START_WORKFLOW, "functions.handlers.start_workflow.handler", config.StartWorkflowSettings),
     Function(names.FN_ASSESS_COMMENT, "functions.handlers.assess_comment.handler", config.AssessCommentSettings),
-    Function(names.FN_UPLOAD_API, "functions.handlers.api.handler", config.HttpApiSettings),
+    Function(names.FN_HTTP_API, "functions.handlers.api.handler", config.HttpApiSettings),
 )
 
 
@@ -66,7 +66,7 @@ class Route:
     path: str  # API Gateway style: /designs/{design_id}/comments
     view: str  # the handler's function for it (functions/handlers/api.py VIEWS)
     access: str  # PUBLIC, SIGNED_IN or a Cognito group
-    function: str = names.FN_UPLOAD_API
+    function: str = names.FN_HTTP_API
 
     @property
     def key(self) -> str:
@@ -251,7 +251,7 @@ class Event:
 
 
 EVENTS: tuple[Event, ...] = (
-    Event(names.EVENT_COMMENT_SUBMITTED, names.FN_UPLOAD_API, "comment_submitted_event"),
+    Event(names.EVENT_COMMENT_SUBMITTED, names.FN_HTTP_API, "comment_submitted_event"),
     Event(names.EVENT_PHOTO_PUBLISHED, "image_moderation"),
     Event(names.EVENT_PHOTO_REJECTED, "image_moderation"),
     Event(names.EVENT_PHOTO_QUARANTINED, "image_moderation"),

@@ -35,7 +35,7 @@ SPECS: dict[str, FunctionSpec] = {
     names.FN_RENDER_ALERT: FunctionSpec("Renders the owner's alert email", 256, 10),
     names.FN_START_WORKFLOW: FunctionSpec("Starts the workflows from queued events, one name per event", 256, 30),
     names.FN_ASSESS_COMMENT: FunctionSpec("Escalation and burst decisions for an analysed comment", 256, 15),
-    names.FN_UPLOAD_API: FunctionSpec("HTTP API: uploads, comments and insights", 512, 15),
+    names.FN_HTTP_API: FunctionSpec("HTTP API: every route (uploads, comments, insights, health)", 512, 15),
 }
 
 

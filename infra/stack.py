@@ -238,7 +238,7 @@ class SalonStack(Stack):
         # FN_START_WORKFLOW: granted by QueuedWorkflowStart (queues, StartExecution).
 
     def _grant_api_function(self) -> None:
-        api_fn, bucket = self.functions[names.FN_UPLOAD_API], self.storage.uploads
+        api_fn, bucket = self.functions[names.FN_HTTP_API], self.storage.uploads
         photos = self.storage.tables[names.PHOTOS_TABLE]
         # Presigned POSTs are signed with this role: the upload itself is authorised as s3:PutObject.
         api_fn.role.add_to_policy(

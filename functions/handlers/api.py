@@ -133,7 +133,7 @@ def _endpoint(route: wiring.Route) -> Callable[..., Response]:
     return endpoint
 
 
-for _route in wiring.routes_of(names.FN_UPLOAD_API):  # the route table is the wiring's, paths stated there only
+for _route in wiring.routes_of(names.FN_HTTP_API):  # the route table is the wiring's, paths stated there only
     app.route(_route.path.replace("{", "<").replace("}", ">"), method=_route.method)(_endpoint(_route))
 
 

@@ -104,7 +104,7 @@ EVENTS: dict[str, dict[str, Any]] = {
             }
         ]
     },
-    "salon-upload-api": http_event("POST", "/uploads", "[customer]", {"contentType": "image/jpeg"}),
+    "salon-http-api": http_event("POST", "/uploads", "[customer]", {"contentType": "image/jpeg"}),
 }
 
 report: dict[str, Any] = {"modules": {}, "results": {}, "errors": {}}

@@ -178,7 +178,7 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
     }
-    assert actions("UploadApi") == base | {
+    assert actions("HttpApi") == base | {
         "s3:PutObject",
         "dynamodb:GetItem",
         "events:PutEvents",

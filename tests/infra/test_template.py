@@ -260,7 +260,7 @@ def test_api_stage_logs_and_throttles(t: Template, template: dict[str, Any]) -> 
 
 
 def test_api_function_configuration(template: dict[str, Any]) -> None:
-    _, function = resource_at(template, "Functions/UploadApi/Function/Resource")
+    _, function = resource_at(template, "Functions/HttpApi/Function/Resource")
     env = function["Properties"]["Environment"]["Variables"]
     assert env[names.ENV_UPLOADS_BUCKET] == _ref(template, "Storage/Uploads/Resource")
     assert env[names.ENV_PHOTOS_TABLE] == _ref(template, "Storage/PhotosTable/Resource")
@@ -305,7 +305,7 @@ def test_opensearch_domain_is_encrypted_and_iam_only(template: dict[str, Any]) -
     principals = [s["Principal"]["AWS"] for s in props["AccessPolicies"]["Statement"]]
     assert sorted(p["Fn::GetAtt"][0] for p in principals) == sorted(
         logical_id(template, f"{path}/Role/Resource")
-        for path in ("Functions/IndexDocument", "Functions/UploadApi", "Search/ApplyIndexTemplates")
+        for path in ("Functions/IndexDocument", "Functions/HttpApi", "Search/ApplyIndexTemplates")
     )
 
 

@@ -25,7 +25,7 @@ def test_every_workflow_names_exactly_the_placeholders_of_its_file() -> None:
 
 
 def test_every_route_has_its_view_and_every_view_a_route() -> None:
-    assert {r.view for r in wiring.routes_of(names.FN_UPLOAD_API)} == set(api.VIEWS)
+    assert {r.view for r in wiring.routes_of(names.FN_HTTP_API)} == set(api.VIEWS)
     keys = [r.key for r in wiring.ROUTES]
     assert len(keys) == len(set(keys))
     for route in wiring.ROUTES:
