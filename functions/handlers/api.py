@@ -15,16 +15,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import config, names, wiring
-from functions.adapters import client
+from functions.adapters import client, search_index
 from functions.adapters.records import publish, published_design
-from functions.config import HttpApiSettings
+from functions.config import HttpApiSettings, comment_policy
+from functions.domain import insights
 from functions.domain.comments import CommentRefused, submitted_detail
 from functions.domain.executions import execution_name
 from functions.domain.identity import Caller, caller_from_claims
-from functions.domain.insights import InsightsRequestError
 from functions.domain.uploads import UploadRefused, presign_upload
 from functions.errors import InvalidEventError
-from functions.handlers import insights_api
 from functions.schemas import validate
 
 logger = Logger()
@@ -109,11 +108,18 @@ def create_comment(who: Caller, design_id: str) -> Response:
 
 @tracer.capture_method
 def get_insights(who: Caller) -> Response:
+    """The owner's six questions from the search index. Query parameters: since, until (dates, inclusive),
+    minComments, top, recent. Escalations follow the comment policy in force, as AssessComment's do."""
+    cfg = settings()
+    rule = insights.EscalationRule.from_policy(comment_policy(cfg.comment_policy))
     try:
-        answers = insights_api.answers(app.current_event.query_string_parameters or {}, settings())
-    except InsightsRequestError as exc:
+        request = insights.InsightsRequest.from_query(
+            app.current_event.query_string_parameters or {}, rule, cfg.insights_min_comments
+        )
+    except insights.InsightsRequestError as exc:
         raise BadRequestError(str(exc)) from exc
-    return Response(200, content_types.APPLICATION_JSON, answers)
+    index = search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
+    return Response(200, content_types.APPLICATION_JSON, insights.answer(index, request).to_dict())
 
 
 VIEWS: dict[str, Callable[..., Response]] = {
