@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from functions import names
-from functions.adapters.records import publish
+from functions.adapters.eventbridge import publish
 from functions.domain.comments import normalise
 from functions.domain.executions import execution_name
 from functions.domain.insights import WEEK, parse_instant, week_of

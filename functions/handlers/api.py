@@ -16,7 +16,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import config, names, wiring
 from functions.adapters import client, search_index
-from functions.adapters.records import publish, published_design
+from functions.adapters.dynamodb_photos import published_design
+from functions.adapters.eventbridge import publish
 from functions.config import HttpApiSettings, comment_policy
 from functions.domain import insights
 from functions.domain.comments import CommentRefused, submitted_detail
