@@ -18,7 +18,7 @@ from infra.config import DeployConfig
 from infra.lambdas import log_retention, removal_policy
 from infra.nag import acknowledge
 from infra.permissions import DEFAULT_EVENT_BUS, DYNAMIC, WILDCARD, Need
-from salon import asl
+from workflows import asl
 
 
 @dataclass(frozen=True)

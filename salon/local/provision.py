@@ -14,9 +14,9 @@ import boto3
 from functions import config, names, wiring
 from functions import resources as res
 from functions.resources import Resource
-from salon import asl
 from salon.local.config import ACCOUNT
 from salon.local.lambda_endpoint import FunctionRegistry
+from workflows import asl
 
 MAX_RECEIVE_COUNT = 5
 MAILBOX_QUEUE = "salon-local-mailbox"

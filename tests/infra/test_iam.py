@@ -11,8 +11,8 @@ import pytest
 from functions import names
 from infra import permissions
 from infra.permissions import DYNAMIC, WILDCARD, WILDCARD_RESOURCE_ACTIONS
-from salon import asl
 from tests.infra.conftest import logical_id, resource_at
+from workflows import asl
 
 pytestmark = pytest.mark.infra
 

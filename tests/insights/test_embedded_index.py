@@ -16,8 +16,8 @@ from functions import names
 from functions.adapters.embedded_index import EmbeddedIndex
 from functions.domain import insights
 from functions.ports import IndexingError
-from salon import asl
 from salon import scenario as scenarios
+from workflows import asl
 
 REPO = Path(__file__).resolve().parents[2]
 RULE = insights.EscalationRule(min_negative=0.75)

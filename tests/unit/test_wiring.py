@@ -10,10 +10,10 @@ import pytest
 from functions import config, names, wiring
 from functions.domain.executions import COMMENT_ID, OBJECT_VERSION
 from functions.handlers import api
-from salon import asl
 from salon.local.lambda_endpoint import FunctionRegistry
 from salon.local.provision import LocalValues
 from tests.conftest import REPO_ROOT
+from workflows import asl
 
 
 def test_every_workflow_names_exactly_the_placeholders_of_its_file() -> None:
