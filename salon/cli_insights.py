@@ -57,10 +57,10 @@ def fetch_from_stack(client: StackClient, owner: str, params: dict[str, str]) ->
 
 
 def fetch_from_index(path: Path, params: dict[str, str]) -> dict[str, Any]:
-    from functions.adapters.embedded_index import EmbeddedIndex
     from functions.domain import insights
     from functions.domain.comments import default_policy
     from functions.ports import IndexingError
+    from salon.embedded_index import EmbeddedIndex
 
     if not path.exists():
         raise ClientError(f"no index file at {path}")
@@ -194,7 +194,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     plan = scenarios.generate(weeks=args.weeks, seed=args.seed, scale=args.scale)
     if args.index:
-        from functions.adapters.embedded_index import EmbeddedIndex
+        from salon.embedded_index import EmbeddedIndex
 
         loaded = scenarios.load(EmbeddedIndex(Path(args.index)), plan)
         result: dict[str, Any] = {

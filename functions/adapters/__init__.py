@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -20,21 +21,35 @@ def client(service: str) -> Any:
     return boto3.client(service, config=Config(signature_version="s3v4") if service == "s3" else None)
 
 
+SearchFactory = Callable[[str, str], SearchIndex]  # (endpoint, region) -> an index adapter
+
+
+def _opensearch(endpoint: str, region: str) -> SearchIndex:
+    from functions.adapters.opensearch_index import OpenSearchIndex
+
+    return OpenSearchIndex.connect(endpoint, region)
+
+
+# The backends this package ships: OpenSearch only. The embedded stack registers its own ("embedded", DuckDB
+# in salon/embedded_index.py), so local-only code never enters the Lambda package.
+SEARCH_BACKENDS: dict[str, SearchFactory] = {"opensearch": _opensearch}
+
+
+def register_search_backend(name: str, factory: SearchFactory) -> None:
+    SEARCH_BACKENDS[name] = factory
+    search_index.cache_clear()
+
+
 @cache
 def search_index(backend: str, endpoint: str, region: str) -> SearchIndex:
     """One index adapter per configuration per process, shared by every handler in it.
 
-    backend: "opensearch" (endpoint: the domain endpoint) or "embedded" (endpoint: the index file).
+    backend: "opensearch" (endpoint: the domain endpoint), or one a host registered ("embedded": its file).
     """
-    if backend == "embedded":
-        from functions.adapters.embedded_index import EmbeddedIndex
-
-        return EmbeddedIndex(endpoint)
-    if backend == "opensearch":
-        from functions.adapters.opensearch_index import OpenSearchIndex
-
-        return OpenSearchIndex.connect(endpoint, region)
-    raise ValueError(f"unknown search backend {backend!r} (expected 'embedded' or 'opensearch')")
+    factory = SEARCH_BACKENDS.get(backend)
+    if factory is None:
+        raise ValueError(f"unknown search backend {backend!r} (known: {', '.join(sorted(SEARCH_BACKENDS))})")
+    return factory(endpoint, region)
 
 
 def reset() -> None:

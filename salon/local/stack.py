@@ -19,6 +19,7 @@ from moto import mock_aws
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from functions import adapters, config, wiring
+from salon.embedded_index import EmbeddedIndex
 from salon.local import ai_endpoint, http_api, lambda_endpoint, moto_quirks
 from salon.local.config import Endpoints, StackConfig
 from salon.local.console import make_view
@@ -134,6 +135,7 @@ class EmbeddedStack:
         self._setenv({**RUNTIME_ENVIRONMENT, **merged_environment(self.function_environments)})
         config.reset()  # this stack's settings and adapters, not a previous one's in the same process
         adapters.reset()
+        adapters.register_search_backend("embedded", lambda endpoint, region: EmbeddedIndex(endpoint))
 
         self.mappings = {  # each trigger's queue -> its function, as the Lambda event source mapping does
             trigger.rule: EventSourceMapping(res.queue_urls[trigger.rule], trigger.function, cfg.region)

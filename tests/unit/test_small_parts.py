@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from functions.adapters.embedded_index import EmbeddedIndex
 from functions.domain.identity import caller_from_claims
 from functions.domain.messages import one_line, quarantine_alert
 from salon.client import ClientError, content_type_for, summarise_history
+from salon.embedded_index import EmbeddedIndex
 from salon.local.lambda_endpoint import function_name_from
 from salon.local.moto_quirks import AWS_SDK_ERROR_PREFIXES
 from workflows import asl
