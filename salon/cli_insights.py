@@ -1,4 +1,4 @@
-"""`salon insights` and `salon seed` (issue 4): registered into the main parser by salon.cli.
+"""`salon insights` and `salon seed`: registered into the main parser by salon.cli.
 
 `salon insights` asks the running stack's API (GET /insights, as an owner) or, with --index, reads an embedded
 index file directly; prints tables, or one JSON object (--json), and writes the HTML report (--html FILE).

@@ -1,4 +1,4 @@
-"""Scenarios with a known story, for the insights tests and the demo (issue 4).
+"""Scenarios with a known story, for the insights tests and the demo.
 
 A scenario is a few weeks of a salon's life, drawn from a seeded random generator:
 - customers arrive over the weeks, more each week (each one's first comment is in the week they arrive);
