@@ -36,6 +36,11 @@ def settings() -> HttpApiSettings:
     return config.settings(HttpApiSettings)
 
 
+def port(service: str) -> Any:
+    """The injected stand-in for an AWS client, else the process's client."""
+    return app.context.get(service) or client(service)
+
+
 def authorize(route: wiring.Route) -> Caller | None:
     """The signed-in user from the JWT authorizer's claims (None on a public route); 403 unless the route's
     group is one of theirs. The authorizer has already refused requests without a valid token."""
@@ -76,7 +81,7 @@ def create_upload(who: Caller) -> Response:
     request = body("upload_request")
     try:
         grant = presign_upload(
-            client("s3"), settings().uploads_bucket, who, request["contentType"], settings().max_upload_bytes
+            port("s3"), settings().uploads_bucket, who, request["contentType"], settings().max_upload_bytes
         )
     except UploadRefused as exc:
         raise BadRequestError(str(exc)) from exc
@@ -86,14 +91,14 @@ def create_upload(who: Caller) -> Response:
 @tracer.capture_method
 def create_comment(who: Caller, design_id: str) -> Response:
     request = body("comment_request")
-    design = published_design(client("dynamodb"), settings().photos_table, design_id)
+    design = published_design(port("dynamodb"), settings().photos_table, design_id)
     if design is None:
         raise NotFoundError(f"Design {design_id!r} does not exist or is not published.")
     try:
         detail = submitted_detail(design, who, request["text"])
     except CommentRefused as exc:
         raise BadRequestError(str(exc)) from exc
-    publish(client("events"), settings().event_bus_name, names.EVENT_COMMENT_SUBMITTED, detail)
+    publish(port("events"), settings().event_bus_name, names.EVENT_COMMENT_SUBMITTED, detail)
     event = {"source": names.EVENT_SOURCE, "detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail}
     return Response(
         202,
@@ -119,7 +124,7 @@ def get_insights(who: Caller) -> Response:
         )
     except insights.InsightsRequestError as exc:
         raise BadRequestError(str(exc)) from exc
-    index = search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
+    index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
     return Response(200, content_types.APPLICATION_JSON, insights.answer(index, request).to_dict())
 
 
@@ -146,5 +151,7 @@ for _route in wiring.routes_of(names.FN_HTTP_API):  # the route table is the wir
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext, ports: dict[str, Any] | None = None) -> dict[str, Any]:
+    """ports: stand-ins for the AWS clients ("s3", "dynamodb", "events") and the "search_index" (tests)."""
+    app.append_context(**(ports or {}))  # cleared by the resolver after each request
     return app.resolve(event, context)

@@ -11,14 +11,14 @@ from functions import config, names
 from functions.adapters import client
 from functions.adapters.dynamodb_window import DynamoDbWindowStore
 from functions.config import AssessCommentSettings, comment_policy
-from functions.domain.bursts import epoch, record_negative
+from functions.domain.bursts import WindowStore, epoch, record_negative
 from functions.schemas import validate
 
 logger = Logger()
 
 
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext, window: WindowStore | None = None) -> dict[str, Any]:
     event = validate(event, "assess_comment_input")
     cfg = config.settings(AssessCommentSettings)
     rules = comment_policy(cfg.comment_policy)
@@ -33,7 +33,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "windowMinutes": rules.window_minutes,
     }
     if negative:
-        store = DynamoDbWindowStore(client("dynamodb"), cfg.counters_table)
+        store = window or DynamoDbWindowStore(client("dynamodb"), cfg.counters_table)
         check = record_negative(
             store,
             names.BURST_COUNTER,

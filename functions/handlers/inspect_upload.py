@@ -28,7 +28,7 @@ def _uploader(metadata: dict[str, str]) -> dict[str, Any]:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext, s3: Any = None) -> dict[str, Any]:
     event = validate(event, "inspect_upload_input")
     bucket, key = event["bucket"], event["key"]
     photo: dict[str, Any] = {
@@ -51,7 +51,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         }
     photo["designer"], photo["photoId"] = parsed
     max_bytes = config.settings(InspectUploadSettings).max_upload_bytes
-    obj = client("s3").get_object(Bucket=bucket, Key=key)
+    obj = (s3 or client("s3")).get_object(Bucket=bucket, Key=key)
     data = obj["Body"].read(max_bytes + 1)
     uploader = _uploader(obj.get("Metadata", {}))
     result = inspect_image(data, obj.get("ContentType"), Limits(max_bytes=max_bytes))

@@ -8,6 +8,7 @@ Failures are reported per message so SQS retries them and, after maxReceiveCount
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -36,12 +37,12 @@ def route(event: dict[str, Any]) -> tuple[wiring.Trigger, str]:
     return trigger, arn
 
 
-def start(record: SQSRecord) -> str:
+def start(record: SQSRecord, sfn: Any = None) -> str:
     event = json.loads(record.body)
     trigger, machine = route(event)
     event = validate(event, trigger.schema)
     name = execution_name(event, trigger.naming)
-    sfn = client("stepfunctions")
+    sfn = sfn or client("stepfunctions")
     try:
         sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(event))
         logger.info("started execution", extra={"execution": name})
@@ -51,5 +52,9 @@ def start(record: SQSRecord) -> str:
 
 
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(process_partial_response(event=event, record_handler=start, processor=processor, context=context))
+def handler(event: dict[str, Any], context: LambdaContext, sfn: Any = None) -> dict[str, Any]:
+    """sfn: a stand-in for the Step Functions client (tests)."""
+    record_handler = partial(start, sfn=sfn)
+    return dict(
+        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    )

@@ -79,6 +79,7 @@ def test_history_summary_counts_retries():
     assert json.dumps(summarise_history([]))
 
 
+@pytest.mark.ai  # loads the offline models (about 20 s): not in the fast tiers
 def test_salon_models_reports_a_tier_per_capability(capsys):
     from salon import cli
 
