@@ -189,4 +189,13 @@ def comment_policy(document: str) -> CommentPolicy:
     return CommentPolicy.load(document)
 
 
+def default_moderation_policy() -> Policy:
+    """The policy in config/ (what both targets deploy), for tools and tests outside a function."""
+    return moderation_policy(policy_document("moderation_policy"))
+
+
+def default_comment_policy() -> CommentPolicy:
+    return comment_policy(policy_document("comment_policy"))
+
+
 _CACHES = (moderation_policy, comment_policy)

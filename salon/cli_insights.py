@@ -57,8 +57,8 @@ def fetch_from_stack(client: StackClient, owner: str, params: dict[str, str]) ->
 
 
 def fetch_from_index(path: Path, params: dict[str, str]) -> dict[str, Any]:
+    from functions.config import default_comment_policy
     from functions.domain import insights
-    from functions.domain.comments import default_policy
     from functions.ports import IndexingError
     from salon.embedded_index import EmbeddedIndex
 
@@ -69,7 +69,9 @@ def fetch_from_index(path: Path, params: dict[str, str]) -> dict[str, Any]:
     except IndexingError as exc:
         raise ClientError(f"{exc} (a running stack holds its index: ask it with `salon insights` instead)") from exc
     try:
-        request = insights.InsightsRequest.from_query(params, insights.EscalationRule.from_policy(default_policy()))
+        request = insights.InsightsRequest.from_query(
+            params, insights.EscalationRule.from_policy(default_comment_policy())
+        )
     except insights.InsightsRequestError as exc:
         raise ClientError(str(exc)) from exc
     return insights.answer(index, request).to_dict()

@@ -1,7 +1,8 @@
 import pytest
 
+from functions.config import default_comment_policy
 from functions.domain.bursts import record_negative
-from functions.domain.comments import CommentPolicy, CommentRefused, excerpt, normalise
+from functions.domain.comments import CommentRefused, excerpt, normalise
 from tests.fakes import MemoryWindowStore
 
 
@@ -24,7 +25,7 @@ def test_excerpt():
 
 
 def test_policy_file_validates():
-    policy = CommentPolicy.load()
+    policy = default_comment_policy()
     assert 0 < policy.min_negative <= 1 and policy.burst_threshold >= 2
 
 
