@@ -18,6 +18,7 @@ from functions import config, names, wiring
 from functions.adapters import client, search_index
 from functions.adapters.dynamodb_photos import published_design
 from functions.adapters.eventbridge import publish
+from functions.adapters.s3_uploads import S3UploadSigner
 from functions.config import HttpApiSettings, comment_policy
 from functions.domain import insights
 from functions.domain.comments import CommentRefused, submitted_detail
@@ -80,9 +81,8 @@ def health(who: Caller | None) -> Response:
 def create_upload(who: Caller) -> Response:
     request = body("upload_request")
     try:
-        grant = presign_upload(
-            port("s3"), settings().uploads_bucket, who, request["contentType"], settings().max_upload_bytes
-        )
+        signer = S3UploadSigner(port("s3"), settings().uploads_bucket)
+        grant = presign_upload(signer, who, request["contentType"], settings().max_upload_bytes)
     except UploadRefused as exc:
         raise BadRequestError(str(exc)) from exc
     return Response(201, content_types.APPLICATION_JSON, grant)
