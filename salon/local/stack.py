@@ -3,6 +3,7 @@
 What survives a restart: the mailbox folder (delivered mail stays delivered). Nothing else: AWS state
 lives in moto's memory and the embedded index is cleared at start, so a restarted stack is empty and
 consistent (no index entry without its record, no record without its object). See docs/decisions.md.
+With `search="opensearch"` the index is osmem-server on loopback (in memory too), reached through opensearch-py.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import boto3
 from moto import mock_aws
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from functions import adapters, config, wiring
+from functions import adapters, config, names, wiring
 from salon.embedded_index import EmbeddedIndex
 from salon.local import ai_endpoint, http_api, lambda_endpoint, moto_quirks
 from salon.local.config import Endpoints, StackConfig
@@ -26,6 +27,7 @@ from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
 from salon.local.provision import RUNTIME_ENVIRONMENT, Resources, function_environments, provision
 from salon.local.pumps import EventSourceMapping, Mailbox, Pump
+from salon.local.search_server import SearchServer
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ class EmbeddedStack:
         self.resources: Resources | None = None
         self.function_environments: dict[str, dict[str, str]] = {}
         self.mappings: dict[str, EventSourceMapping] = {}
+        self._search: SearchServer | None = None
 
     def _setenv(self, values: dict[str, str]) -> None:
         for key, value in values.items():
@@ -132,6 +135,9 @@ class EmbeddedStack:
         # Handlers share this process, so each function's variables go into its environment; they never
         # disagree (a variable names one resource), which merged_environment checks.
         self.function_environments = function_environments(self.registry, res, str(cfg.index_path), api.url)
+        search = self._start_search()  # --search opensearch: the same variables, aimed at osmem-server
+        for environment in self.function_environments.values():
+            environment.update({k: v for k, v in search.items() if k in environment})
         self._setenv({**RUNTIME_ENVIRONMENT, **merged_environment(self.function_environments)})
         config.reset()  # this stack's settings and adapters, not a previous one's in the same process
         adapters.reset()
@@ -160,9 +166,21 @@ class EmbeddedStack:
             comment_state_machine_arn=res.comment_state_machine_arn,
             mailbox=str(cfg.mailbox),
             pid=os.getpid(),
+            opensearch=self._search.url if self._search else "",
         )
         self.endpoints.save(cfg.state_file)
         return self.endpoints
+
+    def _start_search(self) -> dict[str, str]:
+        """With --search opensearch: osmem-server on loopback, the templates from schemas/ put, and the functions
+        pointed at it through opensearch-py (the adapter AWS runs). The default is the embedded DuckDB file."""
+        if self.config.search != "opensearch":
+            return {}
+        self._search = SearchServer(self.config.host)
+        self._servers.append(self._search)
+        url = self._search.start()
+        self._search.index().apply_templates()
+        return {names.ENV_SEARCH_BACKEND: "opensearch", names.ENV_OPENSEARCH_ENDPOINT: url}
 
     def stop(self) -> None:
         for pump in self._pumps:
