@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 BOOT := scripts/bootstrap.sh
 
-.PHONY: demo up test lint bench chaos soak eval clean
+.PHONY: demo up test test-fast lint bench chaos soak eval clean
 
 demo:  ## the main job: start the embedded stack and play the scenario
 	@$(BOOT)
@@ -18,6 +18,10 @@ test:  ## lint, type-check and the whole test suite
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy functions salon infra
 	$(PY) -m pytest
+
+test-fast:  ## unit and functional tiers only: no stack, no synth (well under 30 s)
+	@$(BOOT)
+	$(PY) -m pytest -q -m "unit or functional" tests/unit tests/functional
 
 lint:
 	@$(BOOT)

@@ -28,8 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from functions import names
-from functions.adapters.embedded_index import EmbeddedIndex
 from functions.domain import insights
+from salon.embedded_index import EmbeddedIndex
 
 START = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
 WEEKS = 104

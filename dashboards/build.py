@@ -18,7 +18,7 @@ from typing import Any
 
 from functions import names
 from functions.adapters.opensearch_index import index_templates
-from functions.domain.comments import default_policy
+from functions.config import default_comment_policy
 
 OUT = Path(__file__).resolve().parent / "salon-insights.ndjson"
 INDEX_PATTERN = "salon-comments"
@@ -257,7 +257,7 @@ def escalation_query(min_negative: float) -> str:
 
 def build(min_negative: float | None = None) -> list[dict[str, Any]]:
     """The saved objects, dependencies first (index pattern, saved search, visualizations, dashboard)."""
-    threshold = default_policy().min_negative if min_negative is None else min_negative
+    threshold = default_comment_policy().min_negative if min_negative is None else min_negative
     escalated = escalation_query(threshold)
     searches = [
         {

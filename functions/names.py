@@ -45,6 +45,7 @@ EVENT_PHOTO_QUARANTINED = "PhotoQuarantined"
 EVENT_PHOTO_IN_REVIEW = "PhotoInReview"
 EVENT_PHOTO_TAKEN_DOWN = "PhotoTakenDown"
 EVENT_COMMENT_SUBMITTED = "CommentSubmitted"
+EVENT_COMMENT_ANALYZED = "CommentAnalyzed"
 
 # Lambda function logical names (also the local Lambda endpoint's function names).
 FN_INSPECT_UPLOAD = "salon-inspect-upload"
@@ -54,14 +55,14 @@ FN_RENDER_ALERT = "salon-render-alert"
 FN_REQUEST_REVIEW = "salon-request-review"
 FN_START_WORKFLOW = "salon-start-workflow"
 FN_ASSESS_COMMENT = "salon-assess-comment"
-FN_UPLOAD_API = "salon-upload-api"
+FN_HTTP_API = "salon-http-api"  # serves every HTTP API route
 FN_RECONCILE = "salon-reconcile"  # checks and repairs the workflows' invariants (scheduled on AWS)
 
 # Search index names.
 PHOTOS_INDEX = "photos"
 COMMENTS_INDEX = "comments"
 
-# Environment variables read once, at the edge, by functions/config.py.
+# Environment variables: each function's settings model (functions/config.py) says which it reads.
 ENV_UPLOADS_BUCKET = "UPLOADS_BUCKET"
 ENV_PHOTOS_TABLE = "PHOTOS_TABLE"
 ENV_COMMENTS_TABLE = "COMMENTS_TABLE"
@@ -75,36 +76,20 @@ ENV_IMAGE_STATE_MACHINE_ARN = "IMAGE_STATE_MACHINE_ARN"
 ENV_COMMENT_STATE_MACHINE_ARN = "COMMENT_STATE_MACHINE_ARN"
 ENV_COUNTERS_TABLE = "COUNTERS_TABLE"
 ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
-ENV_COMMENT_POLICY_JSON = "COMMENT_POLICY"  # optional override of config/comment_policy.json
+ENV_COMMENT_POLICY_JSON = "COMMENT_POLICY"  # the comment policy document (config/comment_policy.json)
 ENV_GALLERY_URL = "GALLERY_URL"  # base URL for design links in emails
-ENV_POLICY_JSON = "MODERATION_POLICY"  # optional override of the default policy document
+ENV_POLICY_JSON = "MODERATION_POLICY"  # the moderation policy document (config/moderation_policy.json)
 ENV_SEARCH_BACKEND = "SEARCH_BACKEND"  # "embedded" | "opensearch"
-ENV_SEARCH_PATH = "SEARCH_EMBEDDED_PATH"
-ENV_OPENSEARCH_ENDPOINT = "OPENSEARCH_ENDPOINT"
-ENV_USER_POOL_ID = "USER_POOL_ID"
-ENV_USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
-ENV_JWT_ISSUER = "JWT_ISSUER"
+ENV_SEARCH_ENDPOINT = "SEARCH_ENDPOINT"  # OpenSearch domain endpoint, or the embedded index's file
+ENV_OPENSEARCH_ENDPOINT = ENV_SEARCH_ENDPOINT
 ENV_CONSOLE_URL = "CONSOLE_URL"  # base URL for execution links in emails
 ENV_MAX_UPLOAD_BYTES = "MAX_UPLOAD_BYTES"
-
-# Function name -> handler (module.attribute). The CDK app and the local Lambda endpoint both read this.
-FUNCTIONS: dict[str, str] = {
-    FN_INSPECT_UPLOAD: "functions.handlers.inspect_upload.handler",
-    FN_EVALUATE_POLICY: "functions.handlers.evaluate_policy.handler",
-    FN_INDEX_DOCUMENT: "functions.handlers.index_document.handler",
-    FN_RENDER_ALERT: "functions.handlers.render_alert.handler",
-    FN_REQUEST_REVIEW: "functions.handlers.request_review.handler",
-    FN_START_WORKFLOW: "functions.handlers.start_workflow.handler",
-    FN_ASSESS_COMMENT: "functions.handlers.assess_comment.handler",
-    FN_UPLOAD_API: "functions.handlers.api.handler",
-    FN_RECONCILE: "functions.handlers.reconcile.handler",
-}
 
 # Human review: execution names of reopened reviews are <photoId>-<kind> (one appeal, one release).
 REOPEN_APPEAL = "appeal"
 REOPEN_RELEASE = "release"
 
-# Insights (issue 4).
+# Insights.
 ROUTE_INSIGHTS = "/insights"  # GET, owner group only
 INDEX_TEMPLATE_PREFIX = "salon-"  # OpenSearch composable index templates: salon-photos, salon-comments
 ENV_AWS_REGION = "AWS_REGION"  # set by the Lambda runtime; signs OpenSearch requests

@@ -19,6 +19,16 @@ from functions.domain.insights import (
 )
 
 
+class UploadSigner(ABC):
+    """Signs browser uploads: S3 presigned POSTs on AWS and on the embedded stack alike."""
+
+    @abstractmethod
+    def presigned_post(
+        self, key: str, fields: dict[str, str], conditions: list[Any], expires_in: int
+    ) -> dict[str, Any]:
+        """{"url", "fields"}: a form that may upload exactly `key`, under `conditions`, for `expires_in` s."""
+
+
 @dataclass
 class BulkResult:
     """Outcome of a bulk write: every document is either indexed or listed as failed, never dropped."""

@@ -1,42 +1,27 @@
-"""API and identity: the Cognito user pool (groups, CLI client) and the HTTP API with a JWT authorizer."""
+"""API and identity: the Cognito user pool (groups, CLI client) and the HTTP API with a JWT authorizer.
+
+The routes are functions/wiring.py ROUTES: the JWT authorizer on every route but the public ones (the
+handler enforces each route's group from the same entry).
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from functions import names
+from functions import names, wiring
 from infra.config import DeployConfig
-from infra.lambdas import log_retention, removal_policy
+from infra.lambdas import LambdaFunctions, log_retention, removal_policy
 from infra.nag import acknowledge
 
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    groups: tuple[str, ...]  # enforced by the handler from the verified token's cognito:groups claim
-
-
-ROUTES = (
-    Route("POST", "/uploads", (names.GROUP_DESIGNER,)),
-    Route("POST", "/designs/{design_id}/comments", (names.GROUP_CUSTOMER,)),
-    Route("GET", "/insights", (names.GROUP_OWNER,)),
-    Route("GET", "/reviews", (names.GROUP_OWNER,)),
-    Route("POST", "/reviews/{photo_id}", (names.GROUP_OWNER,)),
-    Route("POST", "/me/uploads/{photo_id}/appeal", (names.GROUP_DESIGNER,)),
-    Route("POST", "/quarantine/{photo_id}/release", (names.GROUP_OWNER,)),
-    Route("POST", "/designs/{design_id}/takedown", (names.GROUP_OWNER,)),
-)
+ROUTES = wiring.ROUTES
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
     "ip": "$context.identity.sourceIp",
@@ -53,7 +38,7 @@ ACCESS_LOG_FORMAT = {
 
 class Api(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, handler: lambda_.IFunction, config: DeployConfig
+        self, scope: Construct, construct_id: str, *, functions: LambdaFunctions, config: DeployConfig
     ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
@@ -123,14 +108,26 @@ class Api(Construct):
         self.http_api = apigwv2.HttpApi(
             self, "HttpApi", description="Salon Insights API", create_default_stage=False, default_authorizer=authorizer
         )
-        integration = integrations.HttpLambdaIntegration("Handler", handler)
+        integration_of: dict[str, integrations.HttpLambdaIntegration] = {}
         for route in ROUTES:
-            self.http_api.add_routes(
+            if route.function not in integration_of:  # one integration per function ("Handler": the first's id)
+                construct = "Handler" if not integration_of else wiring.construct_id_for(route.function) + "Handler"
+                integration_of[route.function] = integrations.HttpLambdaIntegration(
+                    construct, functions[route.function].function
+                )
+            [added] = self.http_api.add_routes(
                 path=route.path,
                 methods=[apigwv2.HttpMethod(route.method)],
-                integration=integration,
-                authorizer=authorizer,
+                integration=integration_of[route.function],
+                authorizer=apigwv2.HttpNoneAuthorizer() if route.public else authorizer,
             )
+            if route.public:
+                acknowledge(
+                    added,
+                    "APIG4",
+                    f"{route.key} is public by design (functions/wiring.py says so): it answers "
+                    "without a token and reads nothing.",
+                )
 
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=log_retention(config), removal_policy=removal_policy(config)

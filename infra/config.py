@@ -10,6 +10,7 @@ from typing import Any
 from constructs import Node
 
 PREFIX = "salon:"
+DEFAULT_GALLERY_URL = "https://gallery.example/designs/"  # until the gallery is deployed
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -95,7 +96,7 @@ class DeployConfig:
     search_instance_type: str = "t3.small.search"
     search_instance_count: int = 1
     search_volume_gib: int = 10
-    gallery_url: str = ""  # design page base URL for escalation emails (empty: the code's default)
+    gallery_url: str = ""  # design page base URL for escalation emails (empty: DEFAULT_GALLERY_URL)
     owner_phone: str = ""  # E.164 number: owner alerts by SMS too (an SNS SMS subscription); empty: none
 
     @classmethod

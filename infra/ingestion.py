@@ -44,7 +44,6 @@ class QueuedWorkflowStart(Construct):
         pattern: events.EventPattern,
         starter: SalonFunction,
         state_machine: sfn.IStateMachine,
-        arn_variable: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.rule_dlq = dead_letter_queue(self, "RuleDeadLetters")
@@ -85,5 +84,4 @@ class QueuedWorkflowStart(Construct):
                 self.queue, batch_size=10, report_batch_item_failures=True, max_concurrency=STARTER_CONCURRENCY
             )
         )
-        state_machine.grant_start_execution(starter.role)
-        starter.add_environment(arn_variable, state_machine.state_machine_arn)
+        state_machine.grant_start_execution(starter.role)  # its ARN: the starter's settings (functions/wiring.py)

@@ -1,4 +1,4 @@
-"""The Lambda functions of functions/names.py FUNCTIONS: one role and one log group each, shared assets."""
+"""The Lambda functions of functions/wiring.py FUNCTIONS: one role and one log group each, shared assets."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from functions import names
+from functions import names, wiring
 from infra.bundling import LambdaAssets
 from infra.config import RETENTION_DAYS, DeployConfig
 from infra.nag import acknowledge
@@ -37,7 +37,7 @@ SPECS: dict[str, FunctionSpec] = {
     names.FN_START_WORKFLOW: FunctionSpec("Starts the workflows from queued events, one name per event", 256, 30),
     names.FN_ASSESS_COMMENT: FunctionSpec("Escalation and burst decisions for an analysed comment", 256, 15),
     names.FN_RECONCILE: FunctionSpec("Checks the workflows' invariants and repairs what is stuck", 512, 300),
-    names.FN_UPLOAD_API: FunctionSpec("HTTP API: uploads, comments, insights and reviews", 512, 15),
+    names.FN_HTTP_API: FunctionSpec("HTTP API: every route (uploads, comments, insights, reviews, health)", 512, 15),
 }
 
 
@@ -126,11 +126,11 @@ class SalonFunction(Construct):
 
 
 class LambdaFunctions(Construct):
-    """Every function named in FUNCTIONS, from one code asset and one dependency layer."""
+    """Every function in the wiring, from one code asset and one dependency layer."""
 
     def __init__(self, scope: Construct, construct_id: str, *, assets: LambdaAssets, config: DeployConfig) -> None:
         super().__init__(scope, construct_id)
-        missing = set(names.FUNCTIONS) - SPECS.keys()
+        missing = {fn.name for fn in wiring.FUNCTIONS} - SPECS.keys()
         if missing:
             raise ValueError(f"functions without a FunctionSpec in infra/lambdas.py: {sorted(missing)}")
         self.layer = lambda_.LayerVersion(
@@ -147,13 +147,13 @@ class LambdaFunctions(Construct):
             str(assets.code_dir), asset_hash=assets.code_hash, asset_hash_type=AssetHashType.CUSTOM
         )
         self.by_name: dict[str, SalonFunction] = {}
-        for function_name, handler in names.FUNCTIONS.items():
-            self.by_name[function_name] = SalonFunction(
+        for fn in wiring.FUNCTIONS:
+            self.by_name[fn.name] = SalonFunction(
                 self,
-                construct_id_for(function_name),
-                function_name=function_name,
-                handler=handler,
-                spec=SPECS[function_name],
+                wiring.construct_id_for(fn.name),
+                function_name=fn.name,
+                handler=fn.handler,
+                spec=SPECS[fn.name],
                 code=code,
                 layers=[self.layer],
                 config=config,
@@ -161,13 +161,3 @@ class LambdaFunctions(Construct):
 
     def __getitem__(self, function_name: str) -> SalonFunction:
         return self.by_name[function_name]
-
-
-def construct_id_for(function_name: str) -> str:
-    """'salon-inspect-upload' -> 'InspectUpload'."""
-    return "".join(part.title() for part in function_name.removeprefix("salon-").split("-"))
-
-
-def arn_placeholder(function_name: str) -> str:
-    """The ASL placeholder naming a function: 'salon-inspect-upload' -> 'InspectUploadFunctionArn'."""
-    return construct_id_for(function_name) + "FunctionArn"

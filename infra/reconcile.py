@@ -46,18 +46,7 @@ class Reconciliation(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         bucket, tables = storage.uploads, storage.tables
-        for key, value in {
-            names.ENV_UPLOADS_BUCKET: bucket.bucket_name,
-            names.ENV_DECISIONS_TABLE: tables[names.DECISIONS_TABLE].table_name,
-            names.ENV_PHOTOS_TABLE: tables[names.PHOTOS_TABLE].table_name,
-            names.ENV_COMMENTS_TABLE: tables[names.COMMENTS_TABLE].table_name,
-            names.ENV_METERS_TABLE: tables[names.METERS_TABLE].table_name,
-            names.ENV_IMAGE_STATE_MACHINE_ARN: image.state_machine_arn,
-            names.ENV_COMMENT_STATE_MACHINE_ARN: comment.state_machine_arn,
-            names.ENV_SEARCH_BACKEND: "opensearch",
-            names.ENV_OPENSEARCH_ENDPOINT: search.endpoint,
-        }.items():
-            function.add_environment(key, value)
+        # Its variables are its settings model's (functions/config.py ReconcileSettings), set from the wiring.
 
         role = function.role
         role.add_to_policy(  # lists the uploads and their quarantined copies (current versions), nothing else

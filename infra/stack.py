@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import Aws, CfnElement, CfnMapping, CfnOutput, Fn, Stack
@@ -13,14 +11,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from functions import names
-from functions.domain.comments import CommentPolicy
-from functions.domain.policy import Policy
+from functions import config as function_config
+from functions import names, wiring
+from functions import resources as res
+from functions.resources import Resource
 from infra.api import Api
 from infra.bundling import LambdaAssets
-from infra.config import DeployConfig
+from infra.config import DEFAULT_GALLERY_URL, DeployConfig
 from infra.ingestion import QueuedWorkflowStart
-from infra.lambdas import LambdaFunctions, arn_placeholder
+from infra.lambdas import LambdaFunctions
 from infra.nag import acknowledge
 from infra.notifications import Notifications
 from infra.observability import Observability
@@ -28,18 +27,9 @@ from infra.reconcile import Reconciliation
 from infra.search import Search
 from infra.storage import Storage, check_review_retention
 from infra.workflows import AslStateMachine, Ref, event_bus_arn
-from salon import asl
-
-CONFIG_DIR = asl.WORKFLOWS_DIR.parent / "config"
 
 IMAGE_WORKFLOW = "image_moderation"
 COMMENT_WORKFLOW = "comment_sentiment"
-# Workflow file -> state machine type. Both Standard: the starter dedups events by execution name, which
-# only Standard honours (StartExecution is not idempotent for Express); trade-off in docs/deploy.md.
-WORKFLOW_TYPES = {
-    IMAGE_WORKFLOW: sfn.StateMachineType.STANDARD,
-    COMMENT_WORKFLOW: sfn.StateMachineType.STANDARD,
-}
 # Console domain per partition, for the execution links in the owner's emails.
 CONSOLE_DOMAINS = {
     "aws": "console.aws.amazon.com",
@@ -52,19 +42,12 @@ SEARCH_INDEX_PATHS = [
 ]
 
 
-def policy_json(path: Path, check: Callable[[dict[str, Any]], object]) -> str:
-    """A policy document from config/, validated at synth by the code that will read it, as compact JSON."""
-    document = json.loads(path.read_text(encoding="utf-8"))
-    check(document)  # raises on a document the function would refuse
-    return json.dumps(document, separators=(",", ":"), sort_keys=True)
-
-
 def moderation_policy_json() -> str:
-    return policy_json(CONFIG_DIR / "moderation_policy.json", Policy.from_document)
+    return function_config.policy_document("moderation_policy")
 
 
 def comment_policy_json() -> str:
-    return policy_json(CONFIG_DIR / "comment_policy.json", lambda doc: CommentPolicy.load(json.dumps(doc)))
+    return function_config.policy_document("comment_policy")
 
 
 class SalonStack(Stack):
@@ -79,20 +62,15 @@ class SalonStack(Stack):
         self.notifications = Notifications(self, "Notifications", config=config)
         self.search = Search(self, "Search", config=config)
         self.functions = LambdaFunctions(self, "Functions", assets=assets, config=config)
-        self._configure_functions()
-        self.api = Api(self, "Api", handler=self.functions[names.FN_UPLOAD_API].function, config=config)
-        self._configure_api_function()
+        self._grant_functions()
+        self.api = Api(self, "Api", functions=self.functions, config=config)
+        self._grant_api_function()
 
-        refs = self._refs()
         uploads = self.storage.uploads
-        self.image = AslStateMachine(
-            self,
-            "ImageModeration",
-            workflow=IMAGE_WORKFLOW,
-            refs=refs,
-            config=config,
-            state_machine_type=WORKFLOW_TYPES[IMAGE_WORKFLOW],
-            dynamic_resources={  # the bucket and key come from the S3 event (or a reopened review)
+        self.state_machines: dict[str, sfn.StateMachine] = {}
+        machines: dict[str, AslStateMachine] = {}
+        dynamic = {  # image workflow: the bucket and key come from the S3 event (or a reopened review)
+            IMAGE_WORKFLOW: {
                 action: [
                     uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*"),
                     uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*"),
@@ -104,9 +82,24 @@ class SalonStack(Stack):
                     "s3:PutObject",
                     "s3:PutObjectTagging",
                 )
-            },
-            log_execution_data=False,  # AskOwner's input carries the task token (trade-off: docs/decisions.md)
-        )
+            }
+        }
+        # AskOwner's input carries the task token: no execution data in the image workflow's logs
+        # (trade-off: docs/decisions.md).
+        log_execution_data = {IMAGE_WORKFLOW: False}
+        for workflow in wiring.WORKFLOWS:
+            machines[workflow.key] = AslStateMachine(
+                self,
+                workflow.construct_id,
+                workflow=workflow.key,
+                refs={placeholder: self._ref(r) for placeholder, r in workflow.placeholders.items()},
+                config=config,
+                state_machine_type=sfn.StateMachineType(workflow.kind),
+                dynamic_resources=dynamic.get(workflow.key),
+                log_execution_data=log_execution_data.get(workflow.key, True),
+            )
+            self.state_machines[workflow.key] = machines[workflow.key].state_machine
+        self.image, self.comment = machines[IMAGE_WORKFLOW], machines[COMMENT_WORKFLOW]
         acknowledge(
             self.image.role,
             "IAM5",
@@ -114,52 +107,30 @@ class SalonStack(Stack):
             "moderated upload, restore a released one after the owner's approval).",
             [self._objects_finding(names.UPLOAD_PREFIX), self._objects_finding(names.QUARANTINE_PREFIX)],
         )
-        starter = self.functions[names.FN_START_WORKFLOW]
-        self.image_start = QueuedWorkflowStart(
-            self,
-            "ImageIngestion",
-            description="S3 Object Created under uploads/ -> image workflow queue",
-            pattern=events.EventPattern(
-                source=["aws.s3"],
-                detail_type=["Object Created"],
-                detail={
-                    "bucket": {"name": [uploads.bucket_name]},
-                    "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]},
-                },
-            ),
-            starter=starter,
-            state_machine=self.image.state_machine,
-            arn_variable=names.ENV_IMAGE_STATE_MACHINE_ARN,
-        )
-        self.state_machines = {IMAGE_WORKFLOW: self.image.state_machine}
-        self._configure_reviews()
-        self.dead_letter_queues = {
-            "upload-rule-dlq": self.image_start.rule_dlq,
-            "upload-queue-dlq": self.image_start.queue_dlq,
-        }
-        self.rules = {"upload-created": self.image_start.rule}
 
-        self.comment = AslStateMachine(
-            self,
-            "CommentSentiment",
-            workflow=COMMENT_WORKFLOW,
-            refs=refs,
-            config=config,
-            state_machine_type=WORKFLOW_TYPES[COMMENT_WORKFLOW],
-        )
-        self.comment_start = QueuedWorkflowStart(
-            self,
-            "CommentIngestion",
-            description="CommentSubmitted -> comment workflow queue",
-            pattern=events.EventPattern(source=[names.EVENT_SOURCE], detail_type=[names.EVENT_COMMENT_SUBMITTED]),
-            starter=starter,
-            state_machine=self.comment.state_machine,
-            arn_variable=names.ENV_COMMENT_STATE_MACHINE_ARN,
-        )
-        self.state_machines[COMMENT_WORKFLOW] = self.comment.state_machine
-        self.dead_letter_queues["comment-rule-dlq"] = self.comment_start.rule_dlq
-        self.dead_letter_queues["comment-queue-dlq"] = self.comment_start.queue_dlq
-        self.rules["comment-submitted"] = self.comment_start.rule
+        self.dead_letter_queues: dict[str, Any] = {}
+        self.rules: dict[str, events.Rule] = {}
+        self.starts: dict[str, QueuedWorkflowStart] = {}
+        for trigger in wiring.TRIGGERS:
+            pattern = wiring.resolve_pattern(trigger.pattern, self._value)
+            start = QueuedWorkflowStart(
+                self,
+                trigger_construct_id(trigger),
+                description=trigger.description,
+                pattern=events.EventPattern(
+                    source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern.get("detail")
+                ),
+                starter=self.functions[trigger.function],
+                state_machine=self.state_machines[trigger.workflow],
+            )
+            short = trigger.rule.removeprefix("salon-")
+            self.starts[trigger.rule] = start
+            self.rules[short] = start.rule
+            self.dead_letter_queues[f"{short.split('-')[0]}-rule-dlq"] = start.rule_dlq
+            self.dead_letter_queues[f"{short.split('-')[0]}-queue-dlq"] = start.queue_dlq
+        self.image_start = self.starts[names.UPLOAD_RULE]
+        self.comment_start = self.starts[names.COMMENT_RULE]
+        self._grant_reviews()
         self.reconciliation = Reconciliation(
             self,
             "Reconciliation",
@@ -173,6 +144,7 @@ class SalonStack(Stack):
             execution_findings=[self._executions_finding(m) for m in self.state_machines.values()],
         )
         self.dead_letter_queues["reconcile-schedule-dlq"] = self.reconciliation.dead_letters
+        self._set_environments()
 
         self.observability = Observability(
             self,
@@ -186,34 +158,76 @@ class SalonStack(Stack):
         )
         self._outputs()
 
-    def _refs(self) -> dict[str, Ref]:
-        """Every value an ASL placeholder may stand for on AWS (the local stack has its own)."""
+    def _value(self, resource: Resource) -> str:
+        """What a wiring resource is on AWS (a CloudFormation value)."""
         tables = self.storage.tables
-        topic = self.notifications.alerts
-        refs = {
-            "Partition": Ref(Aws.PARTITION),
-            "PhotosTable": Ref(tables[names.PHOTOS_TABLE].table_name, tables[names.PHOTOS_TABLE].table_arn),
-            "CommentsTable": Ref(tables[names.COMMENTS_TABLE].table_name, tables[names.COMMENTS_TABLE].table_arn),
-            "MetersTable": Ref(tables[names.METERS_TABLE].table_name, tables[names.METERS_TABLE].table_arn),
-            "CountersTable": Ref(tables[names.COUNTERS_TABLE].table_name, tables[names.COUNTERS_TABLE].table_arn),
-            "DecisionsTable": Ref(tables[names.DECISIONS_TABLE].table_name, tables[names.DECISIONS_TABLE].table_arn),
-            "ReviewsTable": Ref(tables[names.REVIEWS_TABLE].table_name, tables[names.REVIEWS_TABLE].table_arn),
-            "AlertsTopicArn": Ref(topic.topic_arn, topic.topic_arn, self.notifications.key.key_arn),
-            "EventBusName": Ref(names.EVENT_BUS, event_bus_arn(self, names.EVENT_BUS)),
-            "EventSource": Ref(names.EVENT_SOURCE),
-            "QuarantinePrefix": Ref(names.QUARANTINE_PREFIX),
-            "UploadPrefix": Ref(names.UPLOAD_PREFIX),
-        }
-        for function_name, fn in self.functions.by_name.items():
-            refs[arn_placeholder(function_name)] = Ref(fn.function.function_arn, fn.function.function_arn)
-        return refs
+        kind, name = resource.kind, resource.name
+        if kind == "table":
+            return tables[name].table_name
+        if kind == "bucket" and name == names.UPLOADS_BUCKET:
+            return self.storage.uploads.bucket_name
+        if kind == "topic" and name == names.ALERTS_TOPIC:
+            return self.notifications.alerts.topic_arn
+        if kind == "event-bus":
+            return name  # the account's default bus, by name
+        if kind == "function":
+            return self.functions[name].function.function_arn
+        if kind == "state-machine":
+            [key] = [w.key for w in wiring.WORKFLOWS if w.state_machine == name]
+            return self.state_machines[key].state_machine_arn
+        if kind == "partition":
+            return Aws.PARTITION
+        if kind == "literal":
+            return name
+        deployment = self._deployment_value(resource)
+        if deployment is not None:
+            return deployment
+        if kind == "policy":
+            return function_config.policy_document(name)
+        raise ValueError(f"infra cannot resolve {resource}")
 
-    def _configure_functions(self) -> None:
+    def _deployment_value(self, resource: Resource) -> str | None:
+        """The deployment's own values (search engine, limits, URLs); None for any other resource."""
+        gallery = self.config.gallery_url or DEFAULT_GALLERY_URL
+        values: dict[Resource, Callable[[], str]] = {
+            res.SEARCH_BACKEND: lambda: "opensearch",
+            res.SEARCH_ENDPOINT: lambda: self.search.endpoint,
+            res.MAX_UPLOAD_BYTES: lambda: str(self.config.max_upload_bytes),
+            res.CONSOLE_URL: self._console_url,
+            res.GALLERY_URL: lambda: gallery,
+            # the owner's review page, beside the gallery's design pages
+            res.REVIEW_URL: lambda: gallery.rstrip("/").rsplit("/", 1)[0] + "/reviews/",
+            res.QUARANTINE_RETENTION_DAYS: lambda: str(self.config.quarantine_retention_days),
+        }
+        value = values.get(resource)
+        return None if value is None else value()
+
+    def _ref(self, resource: Resource) -> Ref:
+        """What an ASL placeholder stands for on AWS: the value, and the ARN IAM statements name."""
+        if resource.kind == "table":
+            table = self.storage.tables[resource.name]
+            return Ref(table.table_name, table.table_arn)
+        if resource.kind == "topic":
+            topic = self.notifications.alerts
+            return Ref(topic.topic_arn, topic.topic_arn, self.notifications.key.key_arn)
+        if resource.kind == "event-bus":
+            return Ref(resource.name, event_bus_arn(self, resource.name))
+        if resource.kind == "function":
+            arn = self.functions[resource.name].function.function_arn
+            return Ref(arn, arn)
+        return Ref(self._value(resource))
+
+    def _set_environments(self) -> None:
+        """Each function gets exactly the variables of its settings model (functions/wiring.py)."""
+        for fn in wiring.FUNCTIONS:
+            for variable, resource in fn.environment.items():
+                if resource.kind != "runtime":  # AWS_REGION: the Lambda runtime sets it
+                    self.functions[fn.name].add_environment(variable, self._value(resource))
+
+    def _grant_functions(self) -> None:
         fns, tables, bucket = self.functions, self.storage.tables, self.storage.uploads
 
         inspect = fns[names.FN_INSPECT_UPLOAD]
-        inspect.add_environment(names.ENV_UPLOADS_BUCKET, bucket.bucket_name)
-        inspect.add_environment(names.ENV_MAX_UPLOAD_BYTES, str(self.config.max_upload_bytes))
         inspect.role.add_to_policy(
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")])
         )
@@ -225,11 +239,7 @@ class SalonStack(Stack):
             [self._objects_finding(names.UPLOAD_PREFIX)],
         )
 
-        fns[names.FN_EVALUATE_POLICY].add_environment(names.ENV_POLICY_JSON, moderation_policy_json())
-
         index = fns[names.FN_INDEX_DOCUMENT]
-        index.add_environment(names.ENV_SEARCH_BACKEND, "opensearch")
-        index.add_environment(names.ENV_OPENSEARCH_ENDPOINT, self.search.endpoint)
         self.search.grant(
             index.role,
             ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"],
@@ -239,50 +249,16 @@ class SalonStack(Stack):
         )
 
         assess = fns[names.FN_ASSESS_COMMENT]
-        assess.add_environment(names.ENV_COUNTERS_TABLE, tables[names.COUNTERS_TABLE].table_name)
-        assess.add_environment(names.ENV_COMMENT_POLICY_JSON, comment_policy_json())
         assess.role.add_to_policy(
             iam.PolicyStatement(  # the rolling window: conditional updates only
                 actions=["dynamodb:UpdateItem"], resources=[tables[names.COUNTERS_TABLE].table_arn]
             )
         )
+        # FN_START_WORKFLOW: granted by QueuedWorkflowStart (queues, StartExecution).
 
-        render = fns[names.FN_RENDER_ALERT]
-        console = CfnMapping(self, "ConsoleDomain", mapping={p: {"domain": d} for p, d in CONSOLE_DOMAINS.items()})
-        render.add_environment(
-            names.ENV_CONSOLE_URL,
-            Fn.join(
-                "",
-                [
-                    "https://",
-                    console.find_in_map(Aws.PARTITION, "domain"),
-                    "/states/home?region=",
-                    Aws.REGION,
-                    "#/v2/executions/details/",
-                ],
-            ),
-        )
-        render.add_environment(names.ENV_COMMENT_POLICY_JSON, comment_policy_json())
-        if self.config.gallery_url:
-            render.add_environment(names.ENV_GALLERY_URL, self.config.gallery_url)
-        # FN_START_WORKFLOW: wired by QueuedWorkflowStart (queues, StartExecution, state machine ARNs).
-
-    def _configure_api_function(self) -> None:
-        api_fn, bucket = self.functions[names.FN_UPLOAD_API], self.storage.uploads
+    def _grant_api_function(self) -> None:
+        api_fn, bucket = self.functions[names.FN_HTTP_API], self.storage.uploads
         photos = self.storage.tables[names.PHOTOS_TABLE]
-        for key, value in {
-            names.ENV_UPLOADS_BUCKET: bucket.bucket_name,
-            names.ENV_MAX_UPLOAD_BYTES: str(self.config.max_upload_bytes),
-            names.ENV_PHOTOS_TABLE: photos.table_name,
-            names.ENV_EVENT_BUS_NAME: names.EVENT_BUS,
-            names.ENV_USER_POOL_ID: self.api.user_pool.user_pool_id,
-            names.ENV_USER_POOL_CLIENT_ID: self.api.client.user_pool_client_id,
-            names.ENV_JWT_ISSUER: self.api.issuer,
-            names.ENV_SEARCH_BACKEND: "opensearch",
-            names.ENV_OPENSEARCH_ENDPOINT: self.search.endpoint,
-            names.ENV_COMMENT_POLICY_JSON: comment_policy_json(),  # GET /insights lists what it escalates
-        }.items():
-            api_fn.add_environment(key, value)
         # Presigned POSTs are signed with this role: the upload itself is authorised as s3:PutObject.
         api_fn.role.add_to_policy(
             iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")])
@@ -324,22 +300,12 @@ class SalonStack(Stack):
             f"<{self.get_logical_id(resource)}.Name>:*"
         )
 
-    def _configure_reviews(self) -> None:
+    def _grant_reviews(self) -> None:
         """The review task (stores the token, asks the owner) and the API that answers it."""
         tables, bucket = self.storage.tables, self.storage.uploads
-        check_review_retention(
-            self.config, Policy.from_document(json.loads(moderation_policy_json())).review.timeout_seconds
-        )
+        check_review_retention(self.config, function_config.default_moderation_policy().review.timeout_seconds)
         reviews, decisions = tables[names.REVIEWS_TABLE], tables[names.DECISIONS_TABLE]
-        review_url = (
-            (self.config.gallery_url.rstrip("/").rsplit("/", 1)[0] + "/reviews/") if self.config.gallery_url else ""
-        )
         ask = self.functions[names.FN_REQUEST_REVIEW]
-        ask.add_environment(names.ENV_REVIEWS_TABLE, reviews.table_name)
-        ask.add_environment(names.ENV_ALERTS_TOPIC_ARN, self.notifications.alerts.topic_arn)
-        ask.add_environment(names.ENV_CONSOLE_URL, self._console_url())
-        if review_url:
-            ask.add_environment(names.ENV_REVIEW_URL, review_url)
         ask.role.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[reviews.table_arn])
         )
@@ -352,15 +318,7 @@ class SalonStack(Stack):
             )
         )
 
-        api_fn = self.functions[names.FN_UPLOAD_API]
-        for key, value in {
-            names.ENV_REVIEWS_TABLE: reviews.table_name,
-            names.ENV_DECISIONS_TABLE: decisions.table_name,
-            names.ENV_IMAGE_STATE_MACHINE_ARN: self.image.state_machine.state_machine_arn,
-            names.ENV_POLICY_JSON: moderation_policy_json(),
-            names.ENV_QUARANTINE_RETENTION_DAYS: str(self.config.quarantine_retention_days),
-        }.items():
-            api_fn.add_environment(key, value)
+        api_fn = self.functions[names.FN_HTTP_API]
         self.image.grant_task_response(api_fn.role)  # POST /reviews/{id}: SendTaskSuccess with the stored token
         api_fn.role.add_to_policy(
             iam.PolicyStatement(
@@ -460,3 +418,10 @@ class SalonStack(Stack):
             outputs[key] = (table.table_name, f"DynamoDB table {name}")
         for key, (value, description) in outputs.items():
             CfnOutput(self, key, value=value, description=description)
+
+
+def trigger_construct_id(trigger: wiring.Trigger) -> str:
+    """The construct id of a trigger's rule, queues and event source: 'ImageIngestion', 'CommentIngestion'."""
+    return {IMAGE_WORKFLOW: "ImageIngestion", COMMENT_WORKFLOW: "CommentIngestion"}.get(
+        trigger.workflow, wiring.construct_id_for(trigger.rule) + "Ingestion"
+    )

@@ -18,7 +18,7 @@ from infra.config import DeployConfig
 from infra.lambdas import log_retention, removal_policy
 from infra.nag import acknowledge
 from infra.permissions import DEFAULT_EVENT_BUS, DYNAMIC, WILDCARD, Need
-from salon import asl
+from workflows import asl
 
 
 @dataclass(frozen=True)
@@ -103,9 +103,9 @@ def _put_events_statement(
 class AslStateMachine(Construct):
     """One workflow file -> a state machine with logging (ALL; with data unless told not to), X-Ray and a role.
 
-    Every ${Placeholder} in the file must have a Ref. The file itself is the deployed definition: an S3
-    asset (byte for byte) that CloudFormation reads and substitutes (DefinitionS3Location +
-    DefinitionSubstitutions).
+    Every ${Placeholder} in the file must have a Ref, and every Ref a placeholder. The file itself is the
+    deployed definition: an S3 asset (byte for byte) that CloudFormation reads and substitutes
+    (DefinitionS3Location + DefinitionSubstitutions).
     """
 
     def __init__(
@@ -125,10 +125,10 @@ class AslStateMachine(Construct):
         self.workflow = workflow
         self.text = asl.definition_path(workflow).read_text(encoding="utf-8")
         used = asl.placeholders(self.text)
-        unknown = used - refs.keys()
-        if unknown:
+        if used != refs.keys():
             raise ValueError(
-                f"workflows/{workflow}.asl.json uses placeholders infra does not define: {sorted(unknown)}"
+                f"workflows/{workflow}.asl.json and its placeholders in functions/wiring.py differ: "
+                f"undefined {sorted(used - refs.keys())}, unused {sorted(refs.keys() - used)}"
             )
         self.substitutions = {name: refs[name].value for name in sorted(used)}
         self.needs = permissions.needs(json.loads(self.text))

@@ -1,4 +1,4 @@
-"""`salon insights` and `salon seed` (issue 4): registered into the main parser by salon.cli.
+"""`salon insights` and `salon seed`: registered into the main parser by salon.cli.
 
 `salon insights` asks the running stack's API (GET /insights, as an owner) or, with --index, reads an embedded
 index file directly; prints tables, or one JSON object (--json), and writes the HTML report (--html FILE).
@@ -57,10 +57,10 @@ def fetch_from_stack(client: StackClient, owner: str, params: dict[str, str]) ->
 
 
 def fetch_from_index(path: Path, params: dict[str, str]) -> dict[str, Any]:
-    from functions.adapters.embedded_index import EmbeddedIndex
+    from functions.config import default_comment_policy
     from functions.domain import insights
-    from functions.domain.comments import default_policy
     from functions.ports import IndexingError
+    from salon.embedded_index import EmbeddedIndex
 
     if not path.exists():
         raise ClientError(f"no index file at {path}")
@@ -69,7 +69,9 @@ def fetch_from_index(path: Path, params: dict[str, str]) -> dict[str, Any]:
     except IndexingError as exc:
         raise ClientError(f"{exc} (a running stack holds its index: ask it with `salon insights` instead)") from exc
     try:
-        request = insights.InsightsRequest.from_query(params, insights.EscalationRule.from_policy(default_policy()))
+        request = insights.InsightsRequest.from_query(
+            params, insights.EscalationRule.from_policy(default_comment_policy())
+        )
     except insights.InsightsRequestError as exc:
         raise ClientError(str(exc)) from exc
     return insights.answer(index, request).to_dict()
@@ -194,7 +196,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     plan = scenarios.generate(weeks=args.weeks, seed=args.seed, scale=args.scale)
     if args.index:
-        from functions.adapters.embedded_index import EmbeddedIndex
+        from salon.embedded_index import EmbeddedIndex
 
         loaded = scenarios.load(EmbeddedIndex(Path(args.index)), plan)
         result: dict[str, Any] = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
-import hashlib
 import json
 import os
 import socket
@@ -21,6 +20,7 @@ import boto3
 import requests
 
 from functions import names
+from functions.domain.executions import OBJECT_VERSION, execution_name
 from functions.domain.identity import is_safe_username
 from salon.local.config import Endpoints, StackConfig
 from salon.local.passwords import LocalPasswords
@@ -184,7 +184,13 @@ class StackClient:
         posted = requests.post(grant["url"], data=grant["fields"], files={"file": (path.name, data)}, timeout=60)
         if posted.status_code not in (200, 201, 204):
             raise ClientError(f"S3 refused the upload ({posted.status_code}): {posted.text[:300]}")
-        name = f"{grant['photoId']}-{hashlib.md5(data).hexdigest()[:8]}"
+        # The execution is named from the object version S3 reports (the Object Created event's eTag).
+        etag = (
+            posted.headers.get("ETag")
+            or self.aws("s3").head_object(Bucket=names.UPLOADS_BUCKET, Key=grant["key"])["ETag"]
+        )
+        event = {"detail": {"object": {"key": grant["key"], "eTag": etag.strip('"')}}}
+        name = execution_name(event, OBJECT_VERSION)
         result: dict[str, Any] = {"photoId": grant["photoId"], "key": grant["key"], "execution": name}
         if wait:
             result.update(self.wait_for_upload(name))

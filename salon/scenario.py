@@ -1,4 +1,4 @@
-"""Scenarios with a known story, for the insights tests and the demo (issue 4).
+"""Scenarios with a known story, for the insights tests and the demo.
 
 A scenario is a few weeks of a salon's life, drawn from a seeded random generator:
 - customers arrive over the weeks, more each week (each one's first comment is in the week they arrive);
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from functions import names
-from functions.adapters.records import publish
+from functions.adapters.eventbridge import publish
 from functions.domain.comments import normalise
 from functions.domain.executions import execution_name
 from functions.domain.insights import WEEK, parse_instant, week_of

@@ -18,6 +18,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
+TIERS = ("unit", "functional", "api", "workflow", "infra", "insights", "ai", "demo")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks each test with its tier: the folder it lives in (tests/test_asl.py: asl), unless it names one."""
+    for item in items:
+        if any(item.get_closest_marker(tier) for tier in TIERS):
+            continue
+        parts = item.path.relative_to(REPO_ROOT / "tests").parts
+        tier = parts[0] if len(parts) > 1 and parts[0] in TIERS else "asl"
+        item.add_marker(getattr(pytest.mark, tier))
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from salon.local.config import StackConfig

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from salon import asl
+from workflows import asl
 
 WORKFLOWS = sorted(p.name.removesuffix(".asl.json") for p in asl.WORKFLOWS_DIR.glob("*.asl.json"))
 EXAMPLE = {"Partition": "aws", "EventBusName": "default", "QuarantinePrefix": "quarantine/"}

@@ -1,4 +1,4 @@
-"""Adapters beneath the ports, chosen at the edge from Settings."""
+"""Adapters beneath the ports, chosen at the edge from a function's settings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from functions.config import Settings
 from functions.ports import SearchIndex
 
 
@@ -20,6 +19,25 @@ def client(service: str) -> Any:
     S3 signs with SigV4, so presigned POST policies use the algorithm S3 requires in every region.
     """
     return boto3.client(service, config=Config(signature_version="s3v4") if service == "s3" else None)
+
+
+SearchFactory = Callable[[str, str], SearchIndex]  # (endpoint, region) -> an index adapter
+
+
+def _opensearch(endpoint: str, region: str) -> SearchIndex:
+    from functions.adapters.opensearch_index import OpenSearchIndex
+
+    return OpenSearchIndex.connect(endpoint, region)
+
+
+# The backends this package ships: OpenSearch only. The embedded stack registers its own ("embedded", DuckDB
+# in salon/embedded_index.py), so local-only code never enters the Lambda package.
+SEARCH_BACKENDS: dict[str, SearchFactory] = {"opensearch": _opensearch}
+
+
+def register_search_backend(name: str, factory: SearchFactory) -> None:
+    SEARCH_BACKENDS[name] = factory
+    search_index.cache_clear()
 
 
 IndexWrapper = Callable[[SearchIndex], SearchIndex]
@@ -33,19 +51,18 @@ def wrap_search_index(wrapper: IndexWrapper | None) -> None:
 
 
 @cache
-def search_index(settings: Settings) -> SearchIndex:
-    """One index adapter per configuration per process, shared by every handler in it."""
-    adapter = _search_index(settings)
+def search_index(backend: str, endpoint: str, region: str) -> SearchIndex:
+    """One index adapter per configuration per process, shared by every handler in it.
+
+    backend: "opensearch" (endpoint: the domain endpoint), or one a host registered ("embedded": its file).
+    """
+    factory = SEARCH_BACKENDS.get(backend)
+    if factory is None:
+        raise ValueError(f"unknown search backend {backend!r} (known: {', '.join(sorted(SEARCH_BACKENDS))})")
+    adapter = factory(endpoint, region)
     return _index_wrapper[0](adapter) if _index_wrapper else adapter
 
 
-def _search_index(settings: Settings) -> SearchIndex:
-    if settings.search_backend == "embedded":
-        from functions.adapters.embedded_index import EmbeddedIndex
-
-        return EmbeddedIndex(settings.search_path)
-    if settings.search_backend == "opensearch":
-        from functions.adapters.opensearch_index import OpenSearchIndex
-
-        return OpenSearchIndex.connect(settings.opensearch_endpoint, settings.aws_region)
-    raise ValueError(f"unknown search backend {settings.search_backend!r} (expected 'embedded' or 'opensearch')")
+def reset() -> None:
+    """Forget the adapters made so far (an embedded stack started again in the same process)."""
+    search_index.cache_clear()

@@ -339,7 +339,7 @@ class OpenSearchIndex(SearchIndex):
         from opensearchpy import OpenSearch, RequestsAWSV4SignerAuth, RequestsHttpConnection
 
         if not endpoint:
-            raise IndexingError("OPENSEARCH_ENDPOINT is not set")
+            raise IndexingError("SEARCH_ENDPOINT (the OpenSearch endpoint) is not set")
         if endpoint.startswith("http://"):
             if urlsplit(endpoint).hostname not in LOOPBACK:
                 raise IndexingError(f"plain http is for a server on this machine only, not {endpoint!r}")

@@ -5,6 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from functions import names
+from functions.domain.comments import CommentPolicy
 
 
 @dataclass(frozen=True)
@@ -55,3 +59,28 @@ def record_negative(
     count = sum(1 for t in state.negatives.values() if start < t <= at)
     alert = count >= threshold and store.claim_alert(counter, at, not_alerted_since=start)
     return BurstCheck(count, alert)
+
+
+def assess(policy: CommentPolicy, store: WindowStore, comment: dict[str, Any]) -> dict[str, Any]:
+    """The comment policy on one analysed comment: escalate it (strongly negative)? is a burst under way?
+    `comment`: commentId, sentiment, scores, submittedAt (the AssessComment task's input)."""
+    negative = comment["sentiment"] == "NEGATIVE"
+    result: dict[str, Any] = {
+        "escalate": negative and float(comment["scores"].get("Negative", 0)) >= policy.min_negative,
+        "negative": negative,
+        "burstAlert": False,
+        "negativesInWindow": None,
+        "burstThreshold": policy.burst_threshold,
+        "windowMinutes": policy.window_minutes,
+    }
+    if negative:
+        check = record_negative(
+            store,
+            names.BURST_COUNTER,
+            comment["commentId"],
+            epoch(comment["submittedAt"]),
+            policy.window_minutes * 60,
+            policy.burst_threshold,
+        )
+        result.update(burstAlert=check.alert, negativesInWindow=check.negatives_in_window)
+    return result

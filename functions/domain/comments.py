@@ -8,15 +8,12 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from functions.domain.identity import Caller
 from functions.schemas import validate
 
 MAX_TEXT_BYTES = 5000  # Comprehend's limit for DetectSentiment, in UTF-8 bytes
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parents[2] / "config" / "comment_policy.json"
 # Every control character except tab and newline (C0, DEL, C1), plus bidi overrides and zero-width joiners
 # that can disguise text in an email.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -35,19 +32,15 @@ class CommentPolicy:
     excerpt_chars: int = 280
 
     @classmethod
-    def load(cls, text: str | None = None) -> CommentPolicy:
-        doc = validate(json.loads(text if text else DEFAULT_POLICY_PATH.read_text(encoding="utf-8")), "comment_policy")
+    def load(cls, text: str) -> CommentPolicy:
+        """From the policy document's JSON text (functions/config.py loads config/comment_policy.json)."""
+        doc = validate(json.loads(text), "comment_policy")
         return cls(
             float(doc["escalation"]["minNegativeScore"]),
             int(doc["burst"]["threshold"]),
             int(doc["burst"]["windowMinutes"]),
             int(doc.get("excerptChars", 280)),
         )
-
-
-@cache
-def default_policy() -> CommentPolicy:
-    return CommentPolicy.load()
 
 
 def normalise(text: str) -> str:

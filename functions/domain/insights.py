@@ -1,4 +1,4 @@
-"""The owner's six questions (issue 4), engine-neutral.
+"""The owner's six questions, engine-neutral.
 
 Each question is one query on the SearchIndex port (OpenSearch aggregations on AWS, DuckDB in the embedded
 stack). This module says what the questions mean, so both engines answer the same thing:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -109,3 +111,19 @@ def inspect_image(
     if max(width, height) > limits.max_side:
         reasons.append(f"The image is {width}x{height}; no side may exceed {limits.max_side} pixels.")
     return Inspection(reasons, fmt, width, height)
+
+
+def uploader_of(metadata: dict[str, str]) -> dict[str, Any]:
+    """The uploader identity the API pinned into the object's metadata ({} when absent or not an object)."""
+    try:
+        value = json.loads(metadata.get(names.UPLOADER_METADATA, "{}"))
+    except json.JSONDecodeError:
+        value = {}
+    return value if isinstance(value, dict) else {}
+
+
+def uploader_reasons(uploader: dict[str, Any], designer: str) -> list[str]:
+    """Why the upload's identity does not fit its key (one designer uploads under their own prefix only)."""
+    if uploader.get("username") != designer:
+        return ["The upload's uploader identity does not match the designer prefix of its key."]
+    return []

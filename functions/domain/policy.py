@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from functions.errors import InvalidEventError
 from functions.schemas import validate
 
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parents[2] / "config" / "moderation_policy.json"
 APPROVED, REJECTED, QUARANTINED, REVIEW = "approved", "rejected", "quarantined", "review"
 TIMEOUT_OUTCOMES = {"reject": REJECTED, "approve": APPROVED}
 NOT_REVIEWED_IN_TIME = "Not reviewed in time"
@@ -89,8 +87,9 @@ class Policy:
         )
 
     @classmethod
-    def load(cls, text: str | None = None) -> Policy:
-        return cls.from_document(json.loads(text if text else DEFAULT_POLICY_PATH.read_text(encoding="utf-8")))
+    def load(cls, text: str) -> Policy:
+        """From the policy document's JSON text (functions/config.py loads config/moderation_policy.json)."""
+        return cls.from_document(json.loads(text))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from functions import names
 from functions.domain.identity import Caller, is_safe_username
 from functions.domain.inspection import KEY_PATTERN
+from functions.ports import UploadSigner
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 EXPIRES_SECONDS = 300
@@ -18,7 +19,7 @@ class UploadRefused(Exception):
     pass
 
 
-def presign_upload(s3: Any, bucket: str, who: Caller, content_type: str, max_bytes: int) -> dict[str, Any]:
+def presign_upload(signer: UploadSigner, who: Caller, content_type: str, max_bytes: int) -> dict[str, Any]:
     ext = EXTENSIONS.get(content_type)
     if ext is None:
         raise UploadRefused(f"Content type {content_type!r} is not accepted; use image/jpeg or image/png.")
@@ -32,12 +33,11 @@ def presign_upload(s3: Any, bucket: str, who: Caller, content_type: str, max_byt
         raise UploadRefused("No upload key can be made for this request.")
     uploader = json.dumps(who.identity(), sort_keys=True)  # ASCII JSON: S3 metadata must be ASCII
     meta_field = f"x-amz-meta-{names.UPLOADER_METADATA}"
-    post = s3.generate_presigned_post(
-        Bucket=bucket,
-        Key=key,
-        Fields={"Content-Type": content_type, meta_field: uploader},
-        Conditions=[{"Content-Type": content_type}, {meta_field: uploader}, ["content-length-range", 1, max_bytes]],
-        ExpiresIn=EXPIRES_SECONDS,
+    post = signer.presigned_post(
+        key,
+        {"Content-Type": content_type, meta_field: uploader},
+        [{"Content-Type": content_type}, {meta_field: uploader}, ["content-length-range", 1, max_bytes]],
+        EXPIRES_SECONDS,
     )
     return {
         "photoId": photo_id,

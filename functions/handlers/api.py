@@ -1,8 +1,12 @@
-"""The HTTP API (API Gateway HTTP API, payload 2.0, JWT authorizer in front): thin routes over the domain."""
+"""The HTTP API (API Gateway HTTP API, payload 2.0, JWT authorizer in front): thin views over the domain.
+
+Routes, and the group each needs, come from functions/wiring.py ROUTES; VIEWS maps each to its function.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,17 +16,19 @@ from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotF
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import names
+from functions import config, names, wiring
 from functions.adapters import client, search_index
-from functions.adapters.records import publish, published_design, record_decision, take_down_photo
+from functions.adapters.dynamodb_photos import published_design, record_decision, take_down_photo
+from functions.adapters.eventbridge import publish
 from functions.adapters.reviews import ReviewStore, decision_history
-from functions.config import moderation_policy, settings
+from functions.adapters.s3_uploads import S3UploadSigner
+from functions.config import HttpApiSettings, comment_policy, moderation_policy
+from functions.domain import insights
 from functions.domain.bodies import BodyRefused
 from functions.domain.bodies import parse as parse_body
 from functions.domain.comments import CommentRefused, submitted_detail
 from functions.domain.executions import execution_name
 from functions.domain.identity import Caller, caller_from_claims
-from functions.domain.insights import InsightsRequestError
 from functions.domain.inspection import parse_key
 from functions.domain.reviews import (
     ReviewConflict,
@@ -36,7 +42,6 @@ from functions.domain.reviews import (
 )
 from functions.domain.uploads import UploadRefused, presign_upload
 from functions.errors import InvalidEventError
-from functions.handlers import insights_api
 from functions.schemas import validate
 
 logger = Logger()
@@ -45,13 +50,27 @@ app = APIGatewayHttpResolver()
 IMAGE_URL_SECONDS = 300  # review images: short-lived presigned GETs
 
 
-def caller(*groups: str) -> Caller:
-    """The signed-in user from the JWT authorizer's claims; 403 unless in one of the groups."""
+def settings() -> HttpApiSettings:
+    return config.settings(HttpApiSettings)
+
+
+def port(service: str) -> Any:
+    """The injected stand-in for an AWS client, else the process's client."""
+    return app.context.get(service) or client(service)
+
+
+def authorize(route: wiring.Route) -> Caller | None:
+    """The signed-in user from the JWT authorizer's claims (None on a public route); 403 unless the route's
+    group is one of theirs. The authorizer has already refused requests without a valid token."""
+    if route.public:
+        return None
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     who = caller_from_claims(claims)
-    if not who.in_any(groups):
+    if route.groups and not who.in_any(route.groups):
         raise ServiceError(
-            403, f"This needs one of the groups {', '.join(groups)}; you are in {', '.join(who.groups) or 'no group'}."
+            403,
+            f"This needs one of the groups {', '.join(route.groups)}; "
+            f"you are in {', '.join(who.groups) or 'no group'}.",
         )
     return who
 
@@ -70,33 +89,34 @@ def body(schema: str) -> dict[str, Any]:
     return result
 
 
-@app.post("/uploads")
+def health(who: Caller | None) -> Response:
+    """Liveness for load balancers and `salon status`: answers without a token, touches nothing."""
+    return Response(200, content_types.APPLICATION_JSON, {"status": "ok"})
+
+
 @tracer.capture_method
-def create_upload() -> Response:
-    who = caller(names.GROUP_DESIGNER)
+def create_upload(who: Caller) -> Response:
     request = body("upload_request")
     try:
-        grant = presign_upload(
-            client("s3"), settings().uploads_bucket, who, request["contentType"], settings().max_upload_bytes
-        )
+        signer = S3UploadSigner(port("s3"), settings().uploads_bucket)
+        grant = presign_upload(signer, who, request["contentType"], settings().max_upload_bytes)
     except UploadRefused as exc:
         raise BadRequestError(str(exc)) from exc
     return Response(201, content_types.APPLICATION_JSON, grant)
 
 
-@app.post("/designs/<design_id>/comments")
 @tracer.capture_method
-def create_comment(design_id: str) -> Response:
-    who = caller(names.GROUP_CUSTOMER)
+def create_comment(who: Caller, design_id: str) -> Response:
     request = body("comment_request")
-    design = published_design(client("dynamodb"), settings().photos_table, design_id)
+    design = published_design(port("dynamodb"), settings().photos_table, design_id)
     if design is None:
         raise NotFoundError(f"Design {design_id!r} does not exist or is not published.")
     try:
         detail = submitted_detail(design, who, request["text"])
     except CommentRefused as exc:
         raise BadRequestError(str(exc)) from exc
-    publish(client("events"), settings().event_bus_name, names.EVENT_COMMENT_SUBMITTED, detail)
+    publish(port("events"), settings().event_bus_name, names.EVENT_COMMENT_SUBMITTED, detail)
+    event = {"source": names.EVENT_SOURCE, "detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail}
     return Response(
         202,
         content_types.APPLICATION_JSON,
@@ -104,20 +124,25 @@ def create_comment(design_id: str) -> Response:
             "commentId": detail["commentId"],
             "designId": design_id,
             "status": "received",
-            "execution": execution_name({"detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": detail}),
+            "execution": execution_name(event),
         },
     )
 
 
-@app.get(names.ROUTE_INSIGHTS)
 @tracer.capture_method
-def get_insights() -> Response:
-    caller(names.GROUP_OWNER)
+def get_insights(who: Caller) -> Response:
+    """The owner's six questions from the search index. Query parameters: since, until (dates, inclusive),
+    minComments, top, recent. Escalations follow the comment policy in force, as AssessComment's do."""
+    cfg = settings()
+    rule = insights.EscalationRule.from_policy(comment_policy(cfg.comment_policy))
     try:
-        answers = insights_api.answers(app.current_event.query_string_parameters or {})
-    except InsightsRequestError as exc:
+        request = insights.InsightsRequest.from_query(
+            app.current_event.query_string_parameters or {}, rule, cfg.insights_min_comments
+        )
+    except insights.InsightsRequestError as exc:
         raise BadRequestError(str(exc)) from exc
-    return Response(200, content_types.APPLICATION_JSON, answers)
+    index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
+    return Response(200, content_types.APPLICATION_JSON, insights.answer(index, request).to_dict())
 
 
 def _now() -> datetime:
@@ -132,27 +157,23 @@ def _image_url(review: dict[str, Any]) -> str:
     key = review["objectKey"]
     if review.get("kind") == names.REOPEN_RELEASE:
         key = names.QUARANTINE_PREFIX + key
-    url: str = client("s3").generate_presigned_url(
+    url: str = port("s3").generate_presigned_url(
         "get_object", Params={"Bucket": settings().uploads_bucket, "Key": key}, ExpiresIn=IMAGE_URL_SECONDS
     )
     return url
 
 
-@app.get("/reviews")
 @tracer.capture_method
-def list_reviews() -> Response:
-    caller(names.GROUP_OWNER)
-    reviews = ReviewStore(client("dynamodb"), settings().reviews_table).pending()
+def list_reviews(who: Caller) -> Response:
+    reviews = ReviewStore(port("dynamodb"), settings().reviews_table).pending()
     rows = [{**public_view(r), "imageUrl": _image_url(r), "imageUrlExpiresIn": IMAGE_URL_SECONDS} for r in reviews]
     return Response(200, content_types.APPLICATION_JSON, {"reviews": rows})
 
 
-@app.post("/reviews/<photo_id>")
 @tracer.capture_method
-def decide_review(photo_id: str) -> Response:
-    who = caller(names.GROUP_OWNER)
+def decide_review(who: Caller, photo_id: str) -> Response:
     decision = owner_decision(body("review_decision_request"), who.username, _now())
-    store, sfn = ReviewStore(client("dynamodb"), settings().reviews_table), client("stepfunctions")
+    store, sfn = ReviewStore(port("dynamodb"), settings().reviews_table), port("stepfunctions")
     for _attempt in range(3):  # a reminder may replace the token between our read and our send
         review = store.get(photo_id)
         try:
@@ -179,11 +200,18 @@ def decide_review(photo_id: str) -> Response:
 
 def _start_reopened(kind: str, object_key: str, history: list[dict[str, Any]], who: str, note: str) -> Response:
     document = reopen_input(
-        kind, settings().uploads_bucket, object_key, history, who, note, moderation_policy().review.to_dict(), _now()
+        kind,
+        settings().uploads_bucket,
+        object_key,
+        history,
+        who,
+        note,
+        moderation_policy(settings().moderation_policy).review.to_dict(),
+        _now(),
     )
     photo_id = document["reopen"]["photo"]["photoId"]
     name = f"{photo_id}-{kind}"
-    sfn = client("stepfunctions")
+    sfn = port("stepfunctions")
     try:
         sfn.start_execution(stateMachineArn=settings().image_state_machine_arn, name=name, input=json.dumps(document))
     except sfn.exceptions.ExecutionAlreadyExists:
@@ -197,21 +225,19 @@ def _own_upload_key(username: str, photo_id: str) -> tuple[str, list[dict[str, A
         key = f"{names.UPLOAD_PREFIX}{username}/{photo_id}.{ext}"
         if parse_key(key) is None:
             break
-        history = decision_history(client("dynamodb"), settings().decisions_table, key)
+        history = decision_history(port("dynamodb"), settings().decisions_table, key)
         if history:
             return key, history
     raise NotFoundError("You have no upload with this id.")
 
 
-@app.post("/me/uploads/<photo_id>/appeal")
 @tracer.capture_method
-def appeal(photo_id: str) -> Response:
-    who = caller(names.GROUP_DESIGNER)
+def appeal(who: Caller, photo_id: str) -> Response:
     note = body("review_note_request")["note"].strip()
     key, history = _own_upload_key(who.username, photo_id)
     try:
-        client("s3").head_object(Bucket=settings().uploads_bucket, Key=key)
-    except client("s3").exceptions.ClientError:
+        port("s3").head_object(Bucket=settings().uploads_bucket, Key=key)
+    except port("s3").exceptions.ClientError:
         raise ServiceError(410, "The rejected upload has already expired; upload it again.") from None
     try:
         return _start_reopened(names.REOPEN_APPEAL, key, history, who.username, note)
@@ -221,7 +247,7 @@ def appeal(photo_id: str) -> Response:
 
 def _quarantined_key(photo_id: str) -> tuple[str, datetime]:
     """(upload key, when quarantined) of the quarantined object for a photo id."""
-    s3 = client("s3")
+    s3 = port("s3")
     prefix = names.QUARANTINE_PREFIX + names.UPLOAD_PREFIX
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings().uploads_bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
@@ -232,49 +258,74 @@ def _quarantined_key(photo_id: str) -> tuple[str, datetime]:
     raise NotFoundError("No quarantined upload has this id.")
 
 
-@app.post("/quarantine/<photo_id>/release")
 @tracer.capture_method
-def release(photo_id: str) -> Response:
-    who = caller(names.GROUP_OWNER)
+def release(who: Caller, photo_id: str) -> Response:
     note = body("review_note_request")["note"].strip()
     key, since = _quarantined_key(photo_id)
-    timeout = moderation_policy().review.timeout_seconds
+    timeout = moderation_policy(settings().moderation_policy).review.timeout_seconds
     if not release_fits_retention(since, settings().quarantine_retention_days, timeout, _now()):
         raise ServiceError(409, "The quarantined copy expires before a review could end; it cannot be released.")
-    history = decision_history(client("dynamodb"), settings().decisions_table, key)
+    history = decision_history(port("dynamodb"), settings().decisions_table, key)
     try:
         return _start_reopened(names.REOPEN_RELEASE, key, history, who.username, note)
     except ReviewError as exc:
         raise _error(exc) from exc
 
 
-@app.post("/designs/<design_id>/takedown")
 @tracer.capture_method
-def take_down(design_id: str) -> Response:
-    who = caller(names.GROUP_OWNER)
+def take_down(who: Caller, design_id: str) -> Response:
     note = body("review_note_request")["note"].strip()
-    config, ddb = settings(), client("dynamodb")
+    cfg, ddb = settings(), port("dynamodb")
     try:
-        record, changed = take_down_photo(ddb, config.photos_table, design_id, who.username, note, _now())
+        record, changed = take_down_photo(ddb, cfg.photos_table, design_id, who.username, note, _now())
     except ReviewConflict as exc:
         raise _error(exc) from exc
     if record is None:
         raise NotFoundError(f"Design {design_id!r} does not exist.")
     if changed:
-        search_index(config).delete(names.PHOTOS_INDEX, design_id)
+        index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
+        index.delete(names.PHOTOS_INDEX, design_id)
         record_decision(
-            ddb, config.decisions_table, record["objectKey"], "taken-down", [note], who.username, record["takenDownAt"]
+            ddb, cfg.decisions_table, record["objectKey"], "taken-down", [note], who.username, record["takenDownAt"]
         )
         publish(
-            client("events"),
-            config.event_bus_name,
+            port("events"),
+            cfg.event_bus_name,
             names.EVENT_PHOTO_TAKEN_DOWN,
             {"photoId": design_id, "designer": record["designer"], "verdict": "taken-down", "reasons": [note]},
         )
     return Response(200, content_types.APPLICATION_JSON, {**record, "repeated": not changed})
 
 
+VIEWS: dict[str, Callable[..., Response]] = {
+    "health": health,
+    "create_upload": create_upload,
+    "create_comment": create_comment,
+    "get_insights": get_insights,
+    "list_reviews": list_reviews,
+    "decide_review": decide_review,
+    "appeal": appeal,
+    "release": release,
+    "take_down": take_down,
+}
+
+
+def _endpoint(route: wiring.Route) -> Callable[..., Response]:
+    view = VIEWS[route.view]
+
+    def endpoint(**params: str) -> Response:
+        return view(authorize(route), **params)
+
+    return endpoint
+
+
+for _route in wiring.routes_of(names.FN_HTTP_API):  # the route table is the wiring's, paths stated there only
+    app.route(_route.path.replace("{", "<").replace("}", ">"), method=_route.method)(_endpoint(_route))
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext, ports: dict[str, Any] | None = None) -> dict[str, Any]:
+    """ports: stand-ins for the AWS clients ("s3", "dynamodb", "events") and the "search_index" (tests)."""
+    app.append_context(**(ports or {}))  # cleared by the resolver after each request
     return app.resolve(event, context)

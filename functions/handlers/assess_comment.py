@@ -7,40 +7,21 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import names
+from functions import config
 from functions.adapters import client
 from functions.adapters.dynamodb_window import DynamoDbWindowStore
-from functions.config import comment_policy, settings
-from functions.domain.bursts import epoch, record_negative
+from functions.config import AssessCommentSettings, comment_policy
+from functions.domain.bursts import WindowStore, assess
 from functions.schemas import validate
 
 logger = Logger()
 
 
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext, window: WindowStore | None = None) -> dict[str, Any]:
     event = validate(event, "assess_comment_input")
-    rules = comment_policy()
-    negative = event["sentiment"] == "NEGATIVE"
-    escalate = negative and float(event["scores"].get("Negative", 0)) >= rules.min_negative
-    result = {
-        "escalate": escalate,
-        "negative": negative,
-        "burstAlert": False,
-        "negativesInWindow": None,
-        "burstThreshold": rules.burst_threshold,
-        "windowMinutes": rules.window_minutes,
-    }
-    if negative:
-        store = DynamoDbWindowStore(client("dynamodb"), settings().counters_table)
-        check = record_negative(
-            store,
-            names.BURST_COUNTER,
-            event["commentId"],
-            epoch(event["submittedAt"]),
-            rules.window_minutes * 60,
-            rules.burst_threshold,
-        )
-        result.update(burstAlert=check.alert, negativesInWindow=check.negatives_in_window)
+    cfg = config.settings(AssessCommentSettings)
+    store = window or DynamoDbWindowStore(client("dynamodb"), cfg.counters_table)
+    result = assess(comment_policy(cfg.comment_policy), store, event)
     logger.info("assessed comment", extra=result)
     return result

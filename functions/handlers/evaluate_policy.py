@@ -7,7 +7,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.config import moderation_policy
+from functions import config
+from functions.config import EvaluatePolicySettings, moderation_policy
 from functions.domain.policy import evaluate
 from functions.schemas import validate
 
@@ -17,6 +18,7 @@ logger = Logger()
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event, "evaluate_policy_input")
-    decision = evaluate(moderation_policy(), event["moderation"], event["labels"])
+    policy = moderation_policy(config.settings(EvaluatePolicySettings).moderation_policy)
+    decision = evaluate(policy, event["moderation"], event["labels"])
     logger.info("policy decision", extra={"verdict": decision.verdict, "reasons": decision.reasons})
     return decision.to_dict()

@@ -10,9 +10,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import config as function_config
 from functions.adapters import client, search_index
 from functions.adapters.reconcile_records import AwsRecords, StepFunctionsWorkflows
-from functions.config import settings
+from functions.config import ReconcileSettings
 from functions.domain.reconcile import Deadlines, reconcile
 from functions.schemas import validate
 
@@ -26,7 +27,7 @@ UNREPAIRED_METRIC = "ReconcileUnrepaired"
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event or {}, "reconcile_input")
-    config = settings()
+    config = function_config.settings(ReconcileSettings)
     defaults = Deadlines()
     deadline = timedelta(seconds=event["deadlineSeconds"]) if "deadlineSeconds" in event else None
     limits = Deadlines(
@@ -48,7 +49,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     workflows = StepFunctionsWorkflows(
         client("stepfunctions"), config.uploads_bucket, config.image_state_machine_arn, config.comment_state_machine_arn
     )
-    report = reconcile(records, workflows, search_index(config), repair=event["repair"], limits=limits)
+    report = reconcile(
+        records,
+        workflows,
+        search_index(config.search_backend, config.search_endpoint, config.aws_region),
+        repair=event["repair"],
+        limits=limits,
+    )
     metrics.add_metric(name=FINDINGS_METRIC, unit=MetricUnit.Count, value=len(report.findings))
     metrics.add_metric(name=UNREPAIRED_METRIC, unit=MetricUnit.Count, value=len(report.findings) - report.repaired)
     result = report.to_dict()

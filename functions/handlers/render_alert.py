@@ -7,7 +7,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.config import comment_policy, settings
+from functions import config
+from functions.config import RenderAlertSettings, comment_policy
 from functions.domain import messages
 from functions.domain.comments import excerpt
 from functions.schemas import validate
@@ -18,7 +19,8 @@ logger = Logger()
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     event = validate(event, "render_alert_input")
-    link = settings().console_url + event["execution"]
+    cfg = config.settings(RenderAlertSettings)
+    link = cfg.console_url + event["execution"]
     if event["kind"] == "quarantine":
         email = messages.quarantine_alert(event["photo"], event["decision"], link)
     elif event["kind"] == "escalation":
@@ -26,8 +28,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
         email = messages.escalation_alert(
             comment,
             event["analysis"],
-            excerpt(comment["text"], comment_policy().excerpt_chars),
-            settings().gallery_url + comment["designId"],
+            excerpt(comment["text"], comment_policy(cfg.comment_policy).excerpt_chars),
+            cfg.gallery_url + comment["designId"],
             link,
         )
     else:

@@ -9,9 +9,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import config
 from functions.adapters import client
 from functions.adapters.reviews import ReviewStore
-from functions.config import settings
+from functions.config import RequestReviewSettings
 from functions.domain import messages
 from functions.domain.reviews import pending_review
 from functions.schemas import validate
@@ -22,20 +23,19 @@ logger = Logger()
 @logger.inject_lambda_context  # never log_event: the event carries the task token
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     event = validate(event, "request_review_input")
+    cfg = config.settings(RequestReviewSettings)
     review = pending_review(event)
-    ReviewStore(client("dynamodb"), settings().reviews_table).put_pending(review, event["taskToken"])
+    ReviewStore(client("dynamodb"), cfg.reviews_table).put_pending(review, event["taskToken"])
     email = messages.review_request(
         review,
-        settings().review_url + review["photoId"],
-        settings().console_url + event["execution"],
+        cfg.review_url + review["photoId"],
+        cfg.console_url + event["execution"],
         event["stage"] == "remind",
     )
-    email = messages.Email(
-        email.subject, email.text, email.html, messages.sms_text(email.subject, settings().review_url)
-    )
+    email = messages.Email(email.subject, email.text, email.html, messages.sms_text(email.subject, cfg.review_url))
     sns = email.sns()
     client("sns").publish(
-        TopicArn=settings().alerts_topic_arn,
+        TopicArn=cfg.alerts_topic_arn,
         Subject=sns["subject"],
         Message=sns["message"],
         MessageStructure="json",

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from functions.config import default_moderation_policy
 from functions.domain.policy import APPROVED, QUARANTINED, REJECTED, REVIEW, Policy, evaluate
 from salon.ai.evaluate import aws_client, default_data_dir
 
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     from salon.local.httpserver import BackgroundServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    policy = Policy.load(args.policy.read_text(encoding="utf-8") if args.policy else None)
+    policy = Policy.load(args.policy.read_text(encoding="utf-8")) if args.policy else default_moderation_policy()
     server = BackgroundServer(make_app(AiService(lambda: None)), "127.0.0.1", 0).start()
     try:
         result = measure(args.data_dir, aws_client("rekognition", server.url), policy)

@@ -1,6 +1,7 @@
 """Local HTTP API: API Gateway (HTTP API, payload 2.0) with a JWT authorizer, in front of the same handler.
 
-Every route requires a valid Cognito token, checked as the HTTP API JWT authorizer does: RS256 signature
+Every route but the public ones (functions/wiring.py) requires a valid Cognito token, checked as the HTTP
+API JWT authorizer does: RS256 signature
 from the pool's JWKS, issuer, expiry, and `aud` (ID token) or `client_id` (access token) matching the app
 client. The handler gets the claims in requestContext.authorizer.jwt.claims, stringified as on AWS.
 """
@@ -29,6 +30,7 @@ class Route:
     method: str
     path: str  # API Gateway style: /designs/{design_id}/comments
     function: str
+    public: bool = False  # no authorizer: anyone may call it
 
     @property
     def rule(self) -> str:
@@ -64,14 +66,14 @@ def _stringify(claims: dict[str, Any]) -> dict[str, str]:
 
 
 def apigw_event(
-    request: Request, route: Route, params: Any, claims: dict[str, Any], raw: bytes | None = None
+    request: Request, route: Route, params: Any, claims: dict[str, Any] | None, raw: bytes | None = None
 ) -> dict[str, Any]:
     raw = request.get_data() if raw is None else raw
     try:  # like API Gateway: text bodies as they are, anything else base64-encoded
         body, encoded = (raw.decode("utf-8") if raw else None), False
     except UnicodeDecodeError:
         body, encoded = base64.b64encode(raw).decode(), True
-    return {
+    event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": f"{route.method} {route.path}",
         "rawPath": request.path,
@@ -83,7 +85,7 @@ def apigw_event(
             "accountId": "123456789012",
             "apiId": "local",
             "domainName": request.host,
-            "authorizer": {"jwt": {"claims": _stringify(claims), "scopes": None}},
+            "authorizer": {"jwt": {"claims": _stringify(claims or {}), "scopes": None}},
             "http": {
                 "method": request.method,
                 "path": request.path,
@@ -100,6 +102,9 @@ def apigw_event(
         "body": body,
         "isBase64Encoded": encoded,
     }
+    if claims is None:  # a route without an authorizer: API Gateway sends no authorizer context
+        del event["requestContext"]["authorizer"]
+    return event
 
 
 def make_app(
@@ -128,10 +133,12 @@ def make_app(
         except Exception:
             return message(404, "Not Found")
         route = routes[index]
-        try:
-            claims = authorizer.claims(request.headers.get("Authorization"))
-        except (jwt.InvalidTokenError, jwt.PyJWKClientError):
-            return message(401, "Unauthorized", {"www-authenticate": 'Bearer error="invalid_token"'})
+        claims = None
+        if not route.public:
+            try:
+                claims = authorizer.claims(request.headers.get("Authorization"))
+            except (jwt.InvalidTokenError, jwt.PyJWKClientError):
+                return message(401, "Unauthorized", {"www-authenticate": 'Bearer error="invalid_token"'})
         event = apigw_event(request, route, params, claims, raw)
         try:
             result = registry.invoke(route.function, event)

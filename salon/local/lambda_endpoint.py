@@ -22,7 +22,7 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from functions.names import FUNCTIONS
+from functions.wiring import FUNCTIONS
 from salon.local import faults as fault_injection
 from salon.local.httpserver import json_response
 
@@ -52,7 +52,7 @@ class FunctionRegistry:
     def __init__(
         self, specs: dict[str, str] | None = None, region: str = "us-east-1", account: str = "123456789012"
     ) -> None:
-        self._specs = dict(FUNCTIONS if specs is None else specs)
+        self._specs = {fn.name: fn.handler for fn in FUNCTIONS} if specs is None else dict(specs)
         self._loaded: dict[str, Handler] = {}
         self._lock = threading.Lock()
         self.region = region
@@ -61,6 +61,10 @@ class FunctionRegistry:
 
     def names(self) -> list[str]:
         return sorted(self._specs)
+
+    def handler_path(self, name: str) -> str:
+        """'module.attribute' of the function's handler."""
+        return self._specs[name]
 
     def handler(self, name: str) -> Handler:
         with self._lock:

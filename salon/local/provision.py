@@ -1,4 +1,7 @@
-"""Creates the stack's resources through the AWS APIs: the local counterpart of the CDK app in infra/."""
+"""Creates the stack's resources through the AWS APIs: the local counterpart of the CDK app in infra/.
+
+Both build from functions/wiring.py: the same rules and patterns, placeholders and function environments.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ from typing import Any
 
 import boto3
 
-from functions import names
-from salon import asl
+from functions import config, names, wiring
+from functions import resources as res
+from functions.resources import Resource
 from salon.local.config import ACCOUNT
 from salon.local.lambda_endpoint import FunctionRegistry
+from workflows import asl
 
 MAX_RECEIVE_COUNT = 5
 MAILBOX_QUEUE = "salon-local-mailbox"
@@ -29,6 +34,9 @@ class Resources:
     mailbox_queue_url: str
     user_pool_id: str
     user_pool_client_id: str
+    state_machine_arns: dict[str, str]  # by state machine name
+    queue_urls: dict[str, str]  # by rule name
+    substitutions: dict[str, dict[str, str]]  # by state machine name: what each ASL placeholder became
 
 
 def _table(ddb: Any, name: str, key: str, sort_key: str | None = None) -> None:
@@ -47,25 +55,52 @@ def _queue(sqs: Any, name: str, attributes: dict[str, str] | None = None) -> tup
     return url, arn
 
 
-def substitutions(registry: FunctionRegistry, alerts_topic_arn: str) -> dict[str, str]:
-    """Local values for the ASL placeholders; infra/ supplies the AWS ones."""
-    return {
-        "Partition": "aws",
-        "InspectUploadFunctionArn": registry.arn(names.FN_INSPECT_UPLOAD),
-        "EvaluatePolicyFunctionArn": registry.arn(names.FN_EVALUATE_POLICY),
-        "IndexDocumentFunctionArn": registry.arn(names.FN_INDEX_DOCUMENT),
-        "RenderAlertFunctionArn": registry.arn(names.FN_RENDER_ALERT),
-        "RequestReviewFunctionArn": registry.arn(names.FN_REQUEST_REVIEW),
-        "AssessCommentFunctionArn": registry.arn(names.FN_ASSESS_COMMENT),
-        "PhotosTable": names.PHOTOS_TABLE,
-        "CommentsTable": names.COMMENTS_TABLE,
-        "MetersTable": names.METERS_TABLE,
-        "DecisionsTable": names.DECISIONS_TABLE,
-        "ReviewsTable": names.REVIEWS_TABLE,
-        "AlertsTopicArn": alerts_topic_arn,
-        "EventBusName": names.EVENT_BUS,
-        "QuarantinePrefix": names.QUARANTINE_PREFIX,
-    }
+@dataclass(frozen=True)
+class LocalValues:
+    """What the wiring's resources are on the embedded stack."""
+
+    registry: FunctionRegistry
+    alerts_topic_arn: str = ""
+    state_machine_arns: dict[str, str] | None = None
+    index_path: str = ""
+    api_url: str = ""
+    max_upload_bytes: int = 10 * 1024 * 1024
+    quarantine_retention_days: int = 90
+
+    def __call__(self, resource: Resource) -> str:
+        kind, name = resource.kind, resource.name
+        if kind in ("table", "bucket", "event-bus", "literal"):
+            return name  # created under their logical names
+        if kind == "partition":
+            return "aws"
+        if kind == "function":
+            return self.registry.arn(name)
+        if kind == "topic" and name == names.ALERTS_TOPIC:
+            return self.alerts_topic_arn
+        if kind == "state-machine" and self.state_machine_arns is not None:
+            return self.state_machine_arns[name]
+        if resource == res.SEARCH_BACKEND:
+            return "embedded"
+        if resource == res.SEARCH_ENDPOINT:
+            return self.index_path
+        if resource == res.MAX_UPLOAD_BYTES:
+            return str(self.max_upload_bytes)
+        if resource == res.CONSOLE_URL:
+            return f"{self.api_url}/console/executions/"
+        if resource == res.GALLERY_URL:
+            return f"{self.api_url}/gallery/designs/"
+        if resource == res.REVIEW_URL:
+            return f"{self.api_url}/gallery/reviews/"
+        if resource == res.QUARANTINE_RETENTION_DAYS:
+            return str(self.quarantine_retention_days)
+        if kind == "policy":
+            return config.policy_document(name)
+        raise ValueError(f"the embedded stack cannot resolve {resource}")
+
+
+def substitutions(workflow: wiring.Workflow, values: LocalValues) -> dict[str, str]:
+    """Local values for the workflow's ASL placeholders; infra/ supplies the AWS ones from the same wiring."""
+    return {placeholder: values(resource) for placeholder, resource in workflow.placeholders.items()}
 
 
 def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_phone: str = "") -> Resources:
@@ -91,29 +126,18 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
     mailbox_url, mailbox_arn = _queue(sqs, MAILBOX_QUEUE)
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=mailbox_arn)
 
-    queue_url, dlq_url = _routed_queue(
-        sqs,
-        events,
-        names.UPLOAD_EVENTS_QUEUE,
-        names.UPLOAD_EVENTS_DLQ,
-        names.UPLOAD_RULE,
-        {
-            "source": ["aws.s3"],
-            "detail-type": ["Object Created"],
-            "detail": {
-                "bucket": {"name": [names.UPLOADS_BUCKET]},
-                "object": {"key": [{"prefix": names.UPLOAD_PREFIX}]},
-            },
-        },
-    )
-    comment_url, comment_dlq_url = _routed_queue(
-        sqs,
-        events,
-        names.COMMENT_EVENTS_QUEUE,
-        names.COMMENT_EVENTS_DLQ,
-        names.COMMENT_RULE,
-        {"source": [names.EVENT_SOURCE], "detail-type": [names.EVENT_COMMENT_SUBMITTED]},
-    )
+    values = LocalValues(registry, topic_arn)
+    queues = {
+        trigger.rule: _routed_queue(
+            sqs,
+            events,
+            trigger.queue,
+            trigger.dead_letter_queue,
+            trigger.rule,
+            wiring.resolve_pattern(trigger.pattern, values),
+        )
+        for trigger in wiring.TRIGGERS
+    }
 
     pool_id = idp.create_user_pool(
         PoolName=names.USER_POOL, AutoVerifiedAttributes=["email"], UsernameConfiguration={"CaseSensitive": False}
@@ -128,18 +152,17 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
         ReadAttributes=["email", "name"],
     )["UserPoolClient"]["ClientId"]
 
-    values = substitutions(registry, topic_arn)
-    machines = {}
-    for machine, workflow in (
-        (names.IMAGE_STATE_MACHINE, "image_moderation"),
-        (names.COMMENT_STATE_MACHINE, "comment_sentiment"),
-    ):
-        machines[machine] = sfn.create_state_machine(
-            name=machine,
-            definition=asl.render(workflow, values),
-            type="STANDARD",
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{machine}",
+    machines, substituted = {}, {}
+    for workflow in wiring.WORKFLOWS:
+        substituted[workflow.state_machine] = substitutions(workflow, values)
+        machines[workflow.state_machine] = sfn.create_state_machine(
+            name=workflow.state_machine,
+            definition=asl.render(workflow.key, substituted[workflow.state_machine]),
+            type=workflow.kind,
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{workflow.state_machine}",
         )["stateMachineArn"]
+    queue_url, dlq_url = queues[names.UPLOAD_RULE]
+    comment_url, comment_dlq_url = queues[names.COMMENT_RULE]
     return Resources(
         machines[names.IMAGE_STATE_MACHINE],
         machines[names.COMMENT_STATE_MACHINE],
@@ -151,6 +174,9 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
         mailbox_url,
         pool_id,
         client_id,
+        machines,
+        {rule: url for rule, (url, _) in queues.items()},
+        substituted,
     )
 
 
@@ -166,29 +192,21 @@ def _routed_queue(
     return url, dlq_url
 
 
-def function_environment(index_path: str, resources: Resources, api_url: str) -> dict[str, str]:
-    """The environment every local function sees (on AWS, CDK sets the same variables per function)."""
+def function_environments(
+    registry: FunctionRegistry, resources: Resources, index_path: str, api_url: str
+) -> dict[str, dict[str, str]]:
+    """Function name -> the variables of its settings model (on AWS, CDK sets the same ones per function)."""
+    values = LocalValues(registry, resources.alerts_topic_arn, resources.state_machine_arns, index_path, api_url)
     return {
-        names.ENV_UPLOADS_BUCKET: names.UPLOADS_BUCKET,
-        names.ENV_PHOTOS_TABLE: names.PHOTOS_TABLE,
-        names.ENV_DECISIONS_TABLE: names.DECISIONS_TABLE,
-        names.ENV_REVIEWS_TABLE: names.REVIEWS_TABLE,
-        names.ENV_REVIEW_URL: f"{api_url}/gallery/reviews/",
-        names.ENV_COMMENTS_TABLE: names.COMMENTS_TABLE,
-        names.ENV_METERS_TABLE: names.METERS_TABLE,
-        names.ENV_COUNTERS_TABLE: names.COUNTERS_TABLE,
-        names.ENV_COMMENT_STATE_MACHINE_ARN: resources.comment_state_machine_arn,
-        names.ENV_EVENT_BUS_NAME: names.EVENT_BUS,
-        names.ENV_GALLERY_URL: f"{api_url}/gallery/designs/",
-        names.ENV_ALERTS_TOPIC_ARN: resources.alerts_topic_arn,
-        names.ENV_IMAGE_STATE_MACHINE_ARN: resources.image_state_machine_arn,
-        names.ENV_SEARCH_BACKEND: "embedded",
-        names.ENV_SEARCH_PATH: index_path,
-        names.ENV_USER_POOL_ID: resources.user_pool_id,
-        names.ENV_CONSOLE_URL: f"{api_url}/console/executions/",
-        "POWERTOOLS_SERVICE_NAME": "salon",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "SalonInsights",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "POWERTOOLS_METRICS_DISABLED": "true",  # no CloudWatch here: metrics would only print to stdout
+        fn.name: {var: values(r) for var, r in fn.environment.items() if r.kind != "runtime"} for fn in wiring.FUNCTIONS
     }
+
+
+# Runtime configuration the embedded stack's process gives every handler (Lambda's own settings on AWS).
+RUNTIME_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": "salon",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "SalonInsights",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_METRICS_DISABLED": "true",  # no CloudWatch here: metrics would only print to stdout
+}

@@ -19,27 +19,28 @@ import boto3
 from moto import mock_aws
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from functions import names
+from functions import adapters, config, names, wiring
+from salon.embedded_index import EmbeddedIndex
 from salon.local import ai_endpoint, faults, http_api, lambda_endpoint, moto_quirks
 from salon.local.config import Endpoints, StackConfig
 from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
-from salon.local.provision import Resources, function_environment, provision
+from salon.local.provision import RUNTIME_ENVIRONMENT, Resources, function_environments, provision
 from salon.local.pumps import EventSourceMapping, Mailbox, Pump
 from salon.local.search_server import SearchServer
 
 log = logging.getLogger(__name__)
 
-ROUTES = [
-    http_api.Route("POST", "/uploads", names.FN_UPLOAD_API),
-    http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API),
-    http_api.Route("GET", names.ROUTE_INSIGHTS, names.FN_UPLOAD_API),
-    http_api.Route("GET", "/reviews", names.FN_UPLOAD_API),
-    http_api.Route("POST", "/reviews/{photo_id}", names.FN_UPLOAD_API),
-    http_api.Route("POST", "/me/uploads/{photo_id}/appeal", names.FN_UPLOAD_API),
-    http_api.Route("POST", "/quarantine/{photo_id}/release", names.FN_UPLOAD_API),
-    http_api.Route("POST", "/designs/{design_id}/takedown", names.FN_UPLOAD_API),
-]
+ROUTES = [http_api.Route(r.method, r.path, r.function, r.public) for r in wiring.ROUTES]
+
+
+def merged_environment(environments: dict[str, dict[str, str]]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for function_name, environment in environments.items():
+        for variable, value in environment.items():
+            if merged.setdefault(variable, value) != value:
+                raise ValueError(f"{variable} differs between functions ({function_name}): one process cannot run both")
+    return merged
 
 
 WARMUP_JOIN_SECONDS = 180
@@ -84,6 +85,8 @@ class EmbeddedStack:
         self._saved_env: dict[str, str | None] = {}
         self.endpoints: Endpoints | None = None
         self.resources: Resources | None = None
+        self.function_environments: dict[str, dict[str, str]] = {}
+        self.mappings: dict[str, EventSourceMapping] = {}
         self._search: SearchServer | None = None
 
     def _setenv(self, values: dict[str, str]) -> None:
@@ -138,22 +141,25 @@ class EmbeddedStack:
             http_api.make_app(ROUTES, self.registry, authorizer, {"/console": console}), cfg.host, cfg.api_port
         )
         self._servers.append(api.start())
-        self._setenv({**function_environment(str(cfg.index_path), res, api.url), **self._start_search()})
-        from functions.adapters import search_index, wrap_search_index
-        from functions.config import comment_policy, moderation_policy, settings
+        # Handlers share this process, so each function's variables go into its environment; they never
+        # disagree (a variable names one resource), which merged_environment checks.
+        self.function_environments = function_environments(self.registry, res, str(cfg.index_path), api.url)
+        search = self._start_search()  # --search opensearch: the same variables, aimed at osmem-server
+        for environment in self.function_environments.values():
+            environment.update({k: v for k, v in search.items() if k in environment})
+        self._setenv({**RUNTIME_ENVIRONMENT, **merged_environment(self.function_environments)})
+        config.reset()  # this stack's settings and adapters, not a previous one's in the same process
+        adapters.reset()
+        adapters.register_search_backend("embedded", lambda endpoint, region: EmbeddedIndex(endpoint))
+        adapters.wrap_search_index(lambda index: faults.FaultyIndex(index, self.faults))
 
-        for cached in (settings, search_index, comment_policy, moderation_policy):  # this stack's config, not a
-            cached.cache_clear()  # previous one's in the same process
-        wrap_search_index(lambda index: faults.FaultyIndex(index, self.faults))
-
-        uploads = EventSourceMapping(res.upload_queue_url, names.FN_START_WORKFLOW, cfg.region)
-        comments = EventSourceMapping(res.comment_queue_url, names.FN_START_WORKFLOW, cfg.region)
+        self.mappings = {  # each trigger's queue -> its function, as the Lambda event source mapping does
+            trigger.rule: EventSourceMapping(res.queue_urls[trigger.rule], trigger.function, cfg.region)
+            for trigger in wiring.TRIGGERS
+        }
         mailbox = Mailbox(cfg.mailbox, res.mailbox_queue_url, cfg.region)
-        self._pumps = [
-            Pump("upload-events", uploads.step),
-            Pump("comment-events", comments.step),
-            Pump("mailbox", mailbox.step),
-        ]
+        self._pumps = [Pump(rule.removeprefix("salon-"), m.step) for rule, m in self.mappings.items()]
+        self._pumps.append(Pump("mailbox", mailbox.step))
         for pump in self._pumps:
             pump.start()
         # Load the offline models in the background so the first upload and comment do not wait for them.
@@ -186,7 +192,7 @@ class EmbeddedStack:
         self._servers.append(self._search)
         url = self._search.start()
         self._search.index().apply_templates()
-        return {names.ENV_SEARCH_BACKEND: "opensearch", names.ENV_OPENSEARCH_ENDPOINT: url}
+        return {names.ENV_SEARCH_BACKEND: "opensearch", names.ENV_SEARCH_ENDPOINT: url}
 
     def stop(self) -> None:
         from functions.adapters import wrap_search_index

@@ -9,7 +9,8 @@ import random
 import numpy as np
 import pytest
 
-from functions.domain.policy import QUARANTINED, Policy, evaluate
+from functions.config import default_moderation_policy
+from functions.domain.policy import QUARANTINED, evaluate
 from salon.ai import VisionModels, gestures, moderation, taxonomy
 from salon.ai import hands as hand_model
 from salon.demo.images import HandPose, manicure, off_topic, rude_gesture, skeleton
@@ -108,10 +109,12 @@ def test_moderation_labels_follow_the_v7_taxonomy() -> None:
 
 def test_the_policy_quarantines_a_middle_finger() -> None:
     moderation_answer = taxonomy.moderation_labels({"Explicit Nudity": 0.2, "Middle Finger": 95.0}, 50.0)
-    decision = evaluate(Policy.load(), moderation_answer, [{"Name": "Manicure", "Confidence": 99.0, "Parents": []}])
+    decision = evaluate(
+        default_moderation_policy(), moderation_answer, [{"Name": "Manicure", "Confidence": 99.0, "Parents": []}]
+    )
     assert decision.verdict == QUARANTINED and any("Middle Finger" in r for r in decision.reasons)
     below = taxonomy.moderation_labels({"Explicit Nudity": 0.2, "Middle Finger": 85.0}, 50.0)
-    assert evaluate(Policy.load(), below, []).verdict != QUARANTINED  # the policy's limit is 90
+    assert evaluate(default_moderation_policy(), below, []).verdict != QUARANTINED  # the policy's limit is 90
 
 
 def test_moderation_without_the_hand_model_reports_explicit_only(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -140,7 +143,7 @@ def test_drawn_middle_finger_is_flagged(vision: VisionModels) -> None:
         labels = vision.detect_moderation_labels(rude_gesture(seed))
         assert _conf(labels, "Middle Finger") >= 90, (seed, labels)
         assert _conf(labels, "Rude Gestures") == _conf(labels, "Middle Finger")
-        assert evaluate(Policy.load(), labels, []).verdict == QUARANTINED
+        assert evaluate(default_moderation_policy(), labels, []).verdict == QUARANTINED
 
 
 @requires_model

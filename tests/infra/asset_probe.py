@@ -1,7 +1,7 @@
 """Runs inside a clean virtualenv (python -I): imports every handler from the built Lambda assets and invokes
 each on an event it can answer without AWS. Standard library only; prints one JSON report.
 
-Usage: python -I asset_probe.py CODE_DIR LAYER_DIR WORK_DIR
+Usage: python -I asset_probe.py CODE_DIR LAYER_DIR WORK_DIR ENVIRONMENTS_JSON
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import sys
 import traceback
 from typing import Any
 
-code_dir, layer_dir, work_dir = sys.argv[1:4]
+code_dir, layer_dir, work_dir, environments_json = sys.argv[1:5]
+environments: dict[str, dict[str, str]] = json.loads(environments_json)  # per function, from the template
 sys.path[:0] = [code_dir, os.path.join(layer_dir, "python")]  # Lambda: /var/task, then /opt/python
-# As on AWS, but with nothing listening: the indexer must get as far as connecting to OpenSearch.
+# As on AWS (the runtime's region), but with nothing listening: the indexer must get as far as connecting.
 os.environ.update(
     AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
     POWERTOOLS_TRACE_DISABLED="true",
-    SEARCH_BACKEND="opensearch",
-    OPENSEARCH_ENDPOINT="127.0.0.1",
     AWS_ACCESS_KEY_ID="AKIDPROBE",
     AWS_SECRET_ACCESS_KEY="probe",
 )
@@ -104,13 +104,14 @@ EVENTS: dict[str, dict[str, Any]] = {
             }
         ]
     },
-    "salon-upload-api": http_event("POST", "/uploads", "[customer]", {"contentType": "image/jpeg"}),
+    "salon-http-api": http_event("POST", "/uploads", "[customer]", {"contentType": "image/jpeg"}),
 }
 
 report: dict[str, Any] = {"modules": {}, "results": {}, "errors": {}}
-names = importlib.import_module("functions.names")
-for function_name, handler_path in names.FUNCTIONS.items():
-    module_name, attribute = handler_path.rsplit(".", 1)
+wiring = importlib.import_module("functions.wiring")
+for fn in wiring.FUNCTIONS:
+    function_name, (module_name, attribute) = fn.name, fn.handler.rsplit(".", 1)
+    os.environ.update(environments[function_name])
     try:
         module = importlib.import_module(module_name)
         handler = getattr(module, attribute)

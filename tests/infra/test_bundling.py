@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from functions import names
+from functions import names, wiring
 from infra import bundling
 from tests.infra.conftest import Synth, resource_at
 
@@ -31,7 +31,7 @@ def staged(cli: Synth) -> tuple[Path, Path]:
     """The code and layer directories the CLI staged for the handlers (one code asset shared by all)."""
     code_dirs = set()
     for resource in cli.resources("AWS::Lambda::Function").values():
-        if resource["Properties"]["Handler"] in names.FUNCTIONS.values():
+        if resource["Properties"]["Handler"] in {fn.handler for fn in wiring.FUNCTIONS}:
             code_dirs.add(cli.asset_path(resource["Properties"]["Code"]["S3Key"]))
     _, layer = resource_at(cli.template, "Functions/Dependencies/Resource")
     [code_dir] = code_dirs
@@ -44,14 +44,11 @@ def probe(staged: tuple[Path, Path], cli: Synth, tmp_path_factory: pytest.TempPa
     work = tmp_path_factory.mktemp("probe")
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", "--without-pip", str(work / "venv")], check=True, timeout=120)
-    _, evaluate = resource_at(cli.template, "Functions/EvaluatePolicy/Function/Resource")
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(work),  # nothing from this environment leaks in
-        names.ENV_POLICY_JSON: evaluate["Properties"]["Environment"]["Variables"][names.ENV_POLICY_JSON],
-    }
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(work)}  # nothing from this environment leaks in
+    environments = json.dumps({fn.name: probe_environment(cli, fn) for fn in wiring.FUNCTIONS})
+    python = str(work / "venv" / "bin" / "python")
     done = subprocess.run(
-        [str(work / "venv" / "bin" / "python"), "-I", str(PROBE), str(code_dir), str(layer_dir), str(work)],
+        [python, "-I", str(PROBE), str(code_dir), str(layer_dir), str(work), environments],
         cwd=work,
         env=env,
         capture_output=True,
@@ -64,11 +61,20 @@ def probe(staged: tuple[Path, Path], cli: Synth, tmp_path_factory: pytest.TempPa
     return report
 
 
+def probe_environment(cli: Synth, fn: wiring.Function) -> dict[str, str]:
+    """The function's variables from the template: literal values as deployed, stand-ins for the intrinsics
+    CloudFormation would resolve (the search endpoint: loopback, where nothing listens)."""
+    _, function = resource_at(cli.template, f"Functions/{wiring.construct_id_for(fn.name)}/Function/Resource")
+    variables = function["Properties"]["Environment"]["Variables"]
+    stand_ins = {names.ENV_SEARCH_ENDPOINT: "127.0.0.1", names.ENV_CONSOLE_URL: "https://console.example/"}
+    return {k: v if isinstance(v, str) else stand_ins.get(k, f"probe-{k.lower()}") for k, v in variables.items()}
+
+
 def test_every_handler_imports_from_the_code_asset(probe: dict[str, Any], staged: tuple[Path, Path]) -> None:
     code_dir, layer_dir = staged
-    assert set(names.FUNCTIONS) <= set(probe["modules"])
-    for function_name in names.FUNCTIONS:
-        assert probe["modules"][function_name].startswith(str(code_dir)), function_name
+    assert {fn.name for fn in wiring.FUNCTIONS} <= set(probe["modules"])
+    for fn in wiring.FUNCTIONS:
+        assert probe["modules"][fn.name].startswith(str(code_dir)), fn.name
     for package in ("PIL", "boto3", "botocore", "aws_lambda_powertools", "opensearchpy", "fastjsonschema"):
         assert probe["modules"][package].startswith(str(layer_dir / "python")), package
     assert probe["versions"]["PIL"] == "12.2.0"  # see functions/requirements.txt
@@ -85,7 +91,7 @@ def test_every_handler_runs_from_the_assets(probe: dict[str, Any]) -> None:
     assert results[names.FN_INSPECT_UPLOAD]["valid"] is False
     assert {"subject", "message"} <= set(results[names.FN_RENDER_ALERT])
     assert results[names.FN_ASSESS_COMMENT]["escalate"] is False
-    assert results[names.FN_UPLOAD_API]["statusCode"] == 403  # a customer may not upload
+    assert results[names.FN_HTTP_API]["statusCode"] == 403  # a customer may not upload
 
 
 def test_indexer_reaches_for_opensearch_from_the_assets(probe: dict[str, Any]) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from infra import permissions
-from salon import asl
 from tests.infra.conftest import REPO, Synth, resource_at
+from workflows import asl
 
 pytestmark = pytest.mark.infra
 WORKFLOWS = {"ImageModeration": "image_moderation", "CommentSentiment": "comment_sentiment"}

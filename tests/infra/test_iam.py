@@ -11,8 +11,8 @@ import pytest
 from functions import names
 from infra import permissions
 from infra.permissions import DYNAMIC, WILDCARD, WILDCARD_RESOURCE_ACTIONS
-from salon import asl
 from tests.infra.conftest import logical_id, resource_at
+from workflows import asl
 
 pytestmark = pytest.mark.infra
 
@@ -189,7 +189,7 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
     }
-    assert actions("UploadApi") == base | {
+    assert actions("HttpApi") == base | {
         "s3:PutObject",
         "s3:GetObject",  # presigned review images
         "s3:ListBucket",  # find a quarantined upload (prefix-conditioned)

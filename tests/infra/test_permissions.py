@@ -8,7 +8,7 @@ import pytest
 
 from infra import permissions
 from infra.permissions import DEFAULT_EVENT_BUS, DYNAMIC, WILDCARD, Need, UnsupportedIntegration
-from salon import asl
+from workflows import asl
 
 pytestmark = pytest.mark.infra
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from functions import names
+from functions import config, names, wiring
 from infra import index_templates
-from infra.api import ROUTES
 from infra.ingestion import MAX_RECEIVE_COUNT, RETRY_ATTEMPTS
 from infra.storage import SORT_KEYS, TABLE_KEYS
 from tests.infra.conftest import OWNER, logical_id, resource_at
@@ -248,11 +246,16 @@ def test_every_route_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) 
         for r in template["Resources"].values()
         if r["Type"] == "AWS::ApiGatewayV2::Route"
     }
-    assert set(routes) == {f"{route.method} {route.path}" for route in ROUTES}
-    for route in routes.values():
-        assert route["AuthorizationType"] == "JWT"
-        assert route["AuthorizerId"] == {"Ref": authorizer_id}
-    assert {route.path: route.groups for route in ROUTES}["/insights"] == (names.GROUP_OWNER,)
+    assert set(routes) == {route.key for route in wiring.ROUTES}
+    for route in wiring.ROUTES:
+        if route.public:  # no authorizer, by the wiring's say-so
+            assert routes[route.key]["AuthorizationType"] == "NONE"
+            assert "AuthorizerId" not in routes[route.key]
+        else:
+            assert routes[route.key]["AuthorizationType"] == "JWT"
+            assert routes[route.key]["AuthorizerId"] == {"Ref": authorizer_id}
+    assert {route.path: route.groups for route in wiring.ROUTES}["/insights"] == (names.GROUP_OWNER,)
+    assert [r.key for r in wiring.ROUTES if r.public] == ["GET /health"]
 
 
 def test_api_stage_logs_and_throttles(t: Template, template: dict[str, Any]) -> None:
@@ -265,19 +268,17 @@ def test_api_stage_logs_and_throttles(t: Template, template: dict[str, Any]) -> 
 
 
 def test_api_function_configuration(template: dict[str, Any]) -> None:
-    _, function = resource_at(template, "Functions/UploadApi/Function/Resource")
+    _, function = resource_at(template, "Functions/HttpApi/Function/Resource")
     env = function["Properties"]["Environment"]["Variables"]
     assert env[names.ENV_UPLOADS_BUCKET] == _ref(template, "Storage/Uploads/Resource")
     assert env[names.ENV_PHOTOS_TABLE] == _ref(template, "Storage/PhotosTable/Resource")
-    assert env[names.ENV_USER_POOL_ID] == _ref(template, "Api/Users/Resource")
-    assert env[names.ENV_USER_POOL_CLIENT_ID] == _ref(template, "Api/Users/CliClient/Resource")
     assert env[names.ENV_EVENT_BUS_NAME] == names.EVENT_BUS
 
 
 def test_functions_are_the_handlers_in_names(t: Template, template: dict[str, Any]) -> None:
     lambdas = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     functions = {p["Handler"]: p for p in lambdas if p["Handler"].startswith("functions.")}
-    assert set(functions) == set(names.FUNCTIONS.values())
+    assert set(functions) == {fn.handler for fn in wiring.FUNCTIONS}
     layer = logical_id(template, "Functions/Dependencies/Resource")
     for props in functions.values():
         assert props["Runtime"] == "python3.11"
@@ -314,7 +315,7 @@ def test_opensearch_domain_is_encrypted_and_iam_only(template: dict[str, Any]) -
         logical_id(template, f"{path}/Role/Resource")
         for path in (
             "Functions/IndexDocument",
-            "Functions/UploadApi",
+            "Functions/HttpApi",
             "Functions/Reconcile",
             "Search/ApplyIndexTemplates",
         )
@@ -337,7 +338,7 @@ def test_indexer_is_configured_for_opensearch(template: dict[str, Any]) -> None:
     _, function = resource_at(template, "Functions/IndexDocument/Function/Resource")
     env = function["Properties"]["Environment"]["Variables"]
     assert env[names.ENV_SEARCH_BACKEND] == "opensearch"
-    assert env[names.ENV_OPENSEARCH_ENDPOINT] == {
+    assert env[names.ENV_SEARCH_ENDPOINT] == {
         "Fn::GetAtt": [logical_id(template, "Search/Domain/Resource"), "DomainEndpoint"]
     }
 
@@ -365,8 +366,8 @@ def test_alarms_cover_failures_timeouts_throttles_and_dead_letters(template: dic
         "ExecutionsFailed": 2,
         "ExecutionsTimedOut": 2,
         "ExecutionThrottled": 2,
-        "Throttles": len(names.FUNCTIONS),
-        "Errors": len(names.FUNCTIONS),
+        "Throttles": len(wiring.FUNCTIONS),
+        "Errors": len(wiring.FUNCTIONS),
         "ApproximateNumberOfMessagesVisible": 5,
         "FailedInvocations": 2,
         "5xx": 1,
@@ -391,21 +392,14 @@ def test_dashboard_and_outputs(t: Template, template: dict[str, Any]) -> None:
     } <= set(template["Outputs"])
 
 
-def test_each_function_gets_the_settings_its_handler_reads(template: dict[str, Any]) -> None:
-    """Handlers read Settings fields (settings().field); on AWS each comes from the function environment."""
-    repo = index_templates.DIR.parents[1]
-    env_of = dict(
-        re.findall(r"(\w+)=\s*(?:int\()?env\.get\(\s*names\.(ENV_\w+)", (repo / "functions" / "config.py").read_text())
-    )
-    # Optional (salon:galleryUrl, a default of 5), or set by the Lambda runtime itself (AWS_REGION).
-    defaults_fine = {"gallery_url", "review_url", "insights_min_comments", "aws_region"}
-    lambdas = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    for function_name, handler in names.FUNCTIONS.items():
-        source = (repo / (handler.rsplit(".", 1)[0].replace(".", "/") + ".py")).read_text()
-        for helper in re.findall(r"from functions\.handlers import (\w+)", source):  # e.g. insights_api
-            source += (repo / "functions" / "handlers" / f"{helper}.py").read_text()
-        fields = set(re.findall(r"settings\(\)\.(\w+)", source)) - defaults_fine
-        [props] = [p for p in lambdas if p["Handler"] == handler]
-        variables = props["Environment"]["Variables"]
-        missing = {f for f in fields if getattr(names, env_of[f]) not in variables}
-        assert missing == set(), (function_name, missing)
+def test_each_function_gets_exactly_the_fields_of_its_settings_model(template: dict[str, Any]) -> None:
+    """The function environment on AWS is its settings model's variables: none missing, none extra."""
+    lambdas = {
+        r["Properties"]["Handler"]: r["Properties"]["Environment"]["Variables"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+    }
+    for fn in wiring.FUNCTIONS:
+        variables = {v for v in lambdas[fn.handler] if not v.startswith("POWERTOOLS_")}
+        settable = {s.variable for s in config.fields_of(fn.settings) if s.source and s.source.kind != "runtime"}
+        assert variables == settable, fn.name

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from dashboards import build
-from functions.domain.comments import default_policy
+from functions.config import default_comment_policy
 
 LEGACY_TYPES = {"line", "histogram", "horizontal_bar", "pie", "table", "metric"}
 
@@ -73,7 +73,7 @@ def test_the_dashboard_places_every_panel_on_the_grid(objects):
 
 
 def test_escalations_use_the_comment_policy(objects):
-    expected = build.escalation_query(default_policy().min_negative)
+    expected = build.escalation_query(default_comment_policy().min_negative)
     search = next(o for o in objects if o["id"] == "salon-escalated-comments")
     assert json.loads(search["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])["query"]["query"] == expected
     assert "sentiment:NEGATIVE and scores.Negative >= 0.9" in build.ndjson(build.build(min_negative=0.9))

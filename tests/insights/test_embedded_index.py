@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from functions import names
-from functions.adapters.embedded_index import EmbeddedIndex
 from functions.domain import insights
 from functions.ports import IndexingError
-from salon import asl
 from salon import scenario as scenarios
+from salon.embedded_index import EmbeddedIndex
+from workflows import asl
 
 REPO = Path(__file__).resolve().parents[2]
 RULE = insights.EscalationRule(min_negative=0.75)
@@ -108,7 +108,7 @@ def test_a_second_handle_in_the_same_process_sees_the_same_data(tmp_path):
 
 CRASH = """
 import os, sys
-from functions.adapters.embedded_index import EmbeddedIndex
+from salon.embedded_index import EmbeddedIndex
 index = EmbeddedIndex(sys.argv[1])
 index._db().execute("SET checkpoint_threshold = '1GB'")
 index.bulk("comments", [("c1", {"submittedAt": "2025-03-01T10:00:00.000Z", "authorSub": "s"})])
@@ -127,7 +127,7 @@ def test_a_restarted_stack_starts_empty_even_after_a_crash(tmp_path):
 
 HOLD = """
 import sys, time
-from functions.adapters.embedded_index import EmbeddedIndex
+from salon.embedded_index import EmbeddedIndex
 held = EmbeddedIndex(sys.argv[1])
 print("ready", flush=True)
 time.sleep(30)

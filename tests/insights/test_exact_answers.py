@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from functions import names
-from functions.adapters.embedded_index import EmbeddedIndex
 from functions.domain import insights
 from functions.schemas import validate
 from salon import scenario as scenarios
+from salon.embedded_index import EmbeddedIndex
 from tests.insights.truth import assert_same, truth, without_summaries
 
 START = date(2025, 1, 6)

@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 
-from functions.adapters.embedded_index import EmbeddedIndex
 from functions.domain import insights
 from functions.schemas import validate
 from salon import report
 from salon import scenario as scenarios
 from salon.cli import main
+from salon.embedded_index import EmbeddedIndex
 
 
 @pytest.fixture(scope="module")

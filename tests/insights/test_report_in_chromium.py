@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from functions.adapters.embedded_index import EmbeddedIndex
 from functions.domain import insights
 from salon import report
 from salon import scenario as scenarios
+from salon.embedded_index import EmbeddedIndex
 
 CHROMIUM = os.environ.get("SALON_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]

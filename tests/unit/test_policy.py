@@ -2,13 +2,14 @@ import json
 
 import pytest
 
+from functions.config import default_moderation_policy
 from functions.domain.policy import Policy, evaluate
 from functions.errors import InvalidEventError
 
 
 @pytest.fixture(scope="module")
 def policy():
-    return Policy.load()
+    return default_moderation_policy()
 
 
 def label(name, confidence, parents=()):

@@ -2,13 +2,13 @@ import json
 
 import pytest
 
-from functions.adapters.embedded_index import EmbeddedIndex
 from functions.domain.identity import caller_from_claims
 from functions.domain.messages import one_line, quarantine_alert
-from salon import asl
 from salon.client import ClientError, content_type_for, summarise_history
+from salon.embedded_index import EmbeddedIndex
 from salon.local.lambda_endpoint import function_name_from
 from salon.local.moto_quirks import AWS_SDK_ERROR_PREFIXES
+from workflows import asl
 
 
 def test_groups_from_token_list_and_from_api_gateway_string():
@@ -79,6 +79,7 @@ def test_history_summary_counts_retries():
     assert json.dumps(summarise_history([]))
 
 
+@pytest.mark.ai  # loads the offline models (about 20 s): not in the fast tiers
 def test_salon_models_reports_a_tier_per_capability(capsys):
     from salon import cli
 

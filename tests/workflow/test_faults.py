@@ -91,10 +91,11 @@ def test_lambda_service_error_is_retried_by_the_workflow(client, stack, inject, 
 
 
 def test_index_outage_fails_index_calls_until_it_ends(stack, inject):
+    from functions import config
     from functions.adapters import search_index
-    from functions.config import settings
 
-    index = search_index(settings())
+    cfg = config.settings(config.IndexDocumentSettings)
+    index = search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
     assert isinstance(index, faults.FaultyIndex)
     before = index.count(names.PHOTOS_INDEX)
     inject({"kind": "index-outage", "seconds": 30})

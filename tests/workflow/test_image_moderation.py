@@ -66,7 +66,7 @@ def test_approved_manicure_is_persisted_indexed_and_announced(client, stack, ai_
     ]
     assert photo["designer"]["S"] == "approver" and photo["status"]["S"] == "published"
     assert json.loads(photo["uploader"]["S"])["username"] == "approver"
-    from functions.adapters.embedded_index import EmbeddedIndex
+    from salon.embedded_index import EmbeddedIndex
 
     doc = EmbeddedIndex(stack.config.index_path).get(names.PHOTOS_INDEX, result["photoId"])
     assert doc is not None and doc["designer"] == "approver"

@@ -12,9 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
-from functions import names
+from functions import config, names
 from functions.adapters import search_index
-from functions.config import settings
 from salon import cli_ops
 from tests.conftest import jpeg, wait_until
 
@@ -93,7 +92,8 @@ def test_meter_counted_twice_is_rewritten(client, design):
 
 
 def test_index_extra_and_missing_documents_are_repaired(client, stack, design):
-    index = search_index(settings())
+    cfg = config.settings(config.ReconcileSettings)
+    index = search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
     ghost = str(uuid.uuid4())
     photo_doc = index.get(names.PHOTOS_INDEX, design)
     assert photo_doc is not None

@@ -85,21 +85,19 @@ def tokens() -> Iterator[list[str]]:
 @pytest.fixture
 def tiny_timeout(stack: Any) -> Iterator[None]:
     """A test policy: reviews time out after 2 seconds (a reminder after 1)."""
-    from functions.config import moderation_policy, settings
+    from functions import config
 
     document = json.loads((Path(__file__).parents[2] / "config" / "moderation_policy.json").read_text())
     document["review"] = {"timeoutSeconds": 2, "reminderSecondsBefore": 1, "onTimeout": "reject"}
     saved = os.environ.get(names.ENV_POLICY_JSON)
     os.environ[names.ENV_POLICY_JSON] = json.dumps(document)
-    settings.cache_clear()
-    moderation_policy.cache_clear()
+    config.reset()
     yield
     if saved is None:
         os.environ.pop(names.ENV_POLICY_JSON, None)
     else:
         os.environ[names.ENV_POLICY_JSON] = saved
-    settings.cache_clear()
-    moderation_policy.cache_clear()
+    config.reset()
 
 
 def assert_no_token(tokens: list[str], *texts: str) -> None:
@@ -147,7 +145,7 @@ def test_review_then_approve_publishes_and_repeats_are_idempotent(client, stack,
     ]
     photo = boto3.client("dynamodb").get_item(TableName=names.PHOTOS_TABLE, Key={"photoId": {"S": photo_id}})["Item"]
     assert photo["status"]["S"] == "published"
-    from functions.adapters.embedded_index import EmbeddedIndex
+    from salon.embedded_index import EmbeddedIndex
 
     assert EmbeddedIndex(stack.config.index_path).get(names.PHOTOS_INDEX, photo_id) is not None
     steps = decisions(result["key"])
@@ -301,7 +299,7 @@ def test_owner_takes_a_published_design_down(client, stack, ai_script, tmp_path)
     down = owner(client, "POST", f"/designs/{photo_id}/takedown", {"note": "Copied from another salon"})
     assert down.status_code == 200, down.text
     assert down.json()["status"] == "taken-down" and down.json()["takenDownReason"] == "Copied from another salon"
-    from functions.adapters.embedded_index import EmbeddedIndex
+    from salon.embedded_index import EmbeddedIndex
 
     assert EmbeddedIndex(stack.config.index_path).get(names.PHOTOS_INDEX, photo_id) is None
     again = owner(client, "POST", f"/designs/{photo_id}/takedown", {"note": "again"})

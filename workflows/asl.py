@@ -1,4 +1,4 @@
-"""Loading the ASL files in workflows/ and applying definition substitutions (as CDK does on AWS)."""
+"""Loading the ASL files beside this module and applying definition substitutions (as CloudFormation does on AWS)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "workflows"
+WORKFLOWS_DIR = Path(__file__).resolve().parent
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 

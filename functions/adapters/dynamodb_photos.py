@@ -1,4 +1,4 @@
-"""Small DynamoDB and EventBridge adapters used by the API."""
+"""Photo records and their decision history in DynamoDB, as the API reads and changes them."""
 
 from __future__ import annotations
 
@@ -17,27 +17,6 @@ def published_design(dynamodb: Any, table: str, design_id: str) -> dict[str, str
     if not item or item.get("status", {}).get("S") != "published":
         return None
     return {k: v["S"] for k, v in item.items() if "S" in v}
-
-
-class EventNotAccepted(Exception):
-    """EventBridge refused the event; the caller should retry (the API answers 5xx)."""
-
-
-def publish(events: Any, bus: str, detail_type: str, detail: dict[str, Any], source: str = "salon.insights") -> str:
-    response = events.put_events(
-        Entries=[
-            {
-                "EventBusName": bus,
-                "Source": source,
-                "DetailType": detail_type,
-                "Detail": json.dumps(detail, ensure_ascii=False),
-            }
-        ]
-    )
-    entry = response["Entries"][0]
-    if response.get("FailedEntryCount") or "EventId" not in entry:
-        raise EventNotAccepted(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
-    return str(entry["EventId"])
 
 
 def record_decision(

@@ -1,0 +1,111 @@
+"""The shared fakes: in-memory stand-ins for the AWS clients and ports the handlers use, with the semantics the
+code relies on (conditional claims, refused entries, existing executions). No network, no mocks."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import uuid
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from functions.domain.bursts import WindowState, WindowStore
+
+
+def _client_error(code: str, operation: str, message: str = "") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message or code}}, operation)
+
+
+class FakeS3:
+    """Objects by (bucket, key); presigned POSTs recorded and returned with their policy, as boto3 shapes them."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], dict[str, Any]] = {}
+        self.presigned: list[dict[str, Any]] = []
+
+    def put(self, bucket: str, key: str, data: bytes, content_type: str, metadata: dict[str, str]) -> None:
+        self.objects[(bucket, key)] = {"data": data, "ContentType": content_type, "Metadata": metadata}
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        if (Bucket, Key) not in self.objects:
+            raise _client_error("NoSuchKey", "GetObject")
+        obj = self.objects[(Bucket, Key)]
+        return {"Body": io.BytesIO(obj["data"]), "ContentType": obj["ContentType"], "Metadata": obj["Metadata"]}
+
+    def generate_presigned_post(
+        self, Bucket: str, Key: str, Fields: dict[str, str], Conditions: list[Any], ExpiresIn: int
+    ) -> dict[str, Any]:
+        self.presigned.append({"Bucket": Bucket, "Key": Key, "Conditions": Conditions, "ExpiresIn": ExpiresIn})
+        policy = {"expiration": "2026-12-01T09:05:00Z", "conditions": [{"bucket": Bucket}, {"key": Key}, *Conditions]}
+        fields = {**Fields, "key": Key, "policy": base64.b64encode(json.dumps(policy).encode()).decode()}
+        return {"url": f"https://{Bucket}.s3.amazonaws.com/", "fields": fields}
+
+
+class FakeDynamoDB:
+    """Items by table and hash key value, in DynamoDB's attribute-value shape."""
+
+    def __init__(self, keys: dict[str, str]) -> None:
+        self.keys = keys  # table -> hash key attribute
+        self.items: dict[str, dict[str, dict[str, Any]]] = {table: {} for table in keys}
+
+    def put(self, table: str, item: dict[str, str]) -> None:
+        self.items[table][item[self.keys[table]]] = {k: {"S": v} for k, v in item.items()}
+
+    def get_item(self, TableName: str, Key: dict[str, Any], ConsistentRead: bool = False) -> dict[str, Any]:
+        [(attribute, value)] = Key.items()
+        assert attribute == self.keys[TableName], f"{TableName} is keyed by {self.keys[TableName]}"
+        item = self.items[TableName].get(value["S"])
+        return {"Item": item} if item else {}
+
+
+class FakeEventBridge:
+    def __init__(self, refuse: bool = False) -> None:
+        self.entries: list[dict[str, Any]] = []
+        self.refuse = refuse
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        if self.refuse:
+            return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}]}
+        self.entries.extend(Entries)
+        return {"FailedEntryCount": 0, "Entries": [{"EventId": str(uuid.uuid4())} for _ in Entries]}
+
+
+class FakeStepFunctions:
+    """StartExecution refuses a name already used on the machine, as a Standard state machine does."""
+
+    class exceptions:
+        class ExecutionAlreadyExists(Exception):
+            pass
+
+    def __init__(self) -> None:
+        self.executions: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def start_execution(self, stateMachineArn: str, name: str, input: str) -> dict[str, Any]:
+        if (stateMachineArn, name) in self.executions:
+            raise self.exceptions.ExecutionAlreadyExists(name)
+        self.executions[(stateMachineArn, name)] = json.loads(input)
+        return {"executionArn": f"{stateMachineArn.replace(':stateMachine:', ':execution:')}:{name}"}
+
+
+class MemoryWindowStore(WindowStore):
+    """The counters table's rolling window, with the same idempotency and atomic-claim semantics."""
+
+    def __init__(self) -> None:
+        self.negatives: dict[str, int] = {}
+        self.alerted_at: int | None = None
+
+    def add(self, counter: str, comment_id: str, at: int, expires_at: int) -> WindowState:
+        self.negatives.setdefault(comment_id, at)
+        return WindowState(dict(self.negatives), self.alerted_at)
+
+    def prune(self, counter: str, comment_ids: list[str]) -> None:
+        for cid in comment_ids:
+            self.negatives.pop(cid, None)
+
+    def claim_alert(self, counter: str, at: int, not_alerted_since: int) -> bool:
+        if self.alerted_at is None or self.alerted_at <= not_alerted_since:
+            self.alerted_at = at
+            return True
+        return False

@@ -1,0 +1,1 @@
+"""The workflow definitions (*.asl.json) and their loader (asl.py)."""
