@@ -251,6 +251,35 @@ def resolve_pattern(pattern: Any, value_of: Any) -> Any:
     return pattern
 
 
+# -- schedules: a function invoked at a fixed rate (EventBridge Scheduler on AWS; `salon` commands locally) --
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    description: str
+    every_minutes: int
+    function: str
+    payload: Mapping[str, Any]  # the invocation's event
+    schema: str  # what the function validates it against (schemas/<schema>.schema.json)
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule(
+        "salon-reconcile",
+        "Hourly reconcile: every upload decided, every comment analysed, meters and index exact",
+        60,
+        names.FN_RECONCILE,
+        {"repair": True},
+        "reconcile_input",
+    ),
+)
+
+
+def schedules_of(function_name: str) -> list[Schedule]:
+    return [s for s in SCHEDULES if s.function == function_name]
+
+
 # -- events the system emits ------------------------------------------------------------------------
 
 

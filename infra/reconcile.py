@@ -16,7 +16,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from functions import names
+from functions import names, wiring
 from functions.handlers.reconcile import FINDINGS_METRIC
 from infra.ingestion import dead_letter_queue
 from infra.lambdas import POWERTOOLS_NAMESPACE, SalonFunction
@@ -24,7 +24,6 @@ from infra.nag import acknowledge
 from infra.search import Search
 from infra.storage import Storage
 
-SCHEDULE = scheduler.ScheduleExpression.rate(Duration.hours(1))
 RECONCILED_TABLES = (names.DECISIONS_TABLE, names.PHOTOS_TABLE, names.COMMENTS_TABLE, names.METERS_TABLE)
 REPAIRED_TABLES = (names.COMMENTS_TABLE, names.METERS_TABLE)  # stuck comments marked failed, meters rewritten
 
@@ -112,14 +111,15 @@ class Reconciliation(Construct):
             ),
             description="EventBridge Scheduler: invokes the reconcile function, nothing else",
         )
+        [schedule] = wiring.schedules_of(names.FN_RECONCILE)
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
-            schedule=SCHEDULE,
-            description="Hourly reconcile: every upload decided, every comment analysed, meters and index exact",
+            schedule=scheduler.ScheduleExpression.rate(Duration.minutes(schedule.every_minutes)),
+            description=schedule.description,
             target=targets.LambdaInvoke(
                 function.function,
-                input=scheduler.ScheduleTargetInput.from_object({"repair": True}),
+                input=scheduler.ScheduleTargetInput.from_object(dict(schedule.payload)),
                 dead_letter_queue=dead_letters,
                 max_event_age=Duration.hours(1),
                 retry_attempts=2,

@@ -8,6 +8,7 @@ naming the same resources, the same environment variables per function.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import boto3
@@ -120,7 +121,8 @@ def local_identity(stack: Any, placeholder: str, value: str) -> tuple[str, ...]:
         return ("topic", "OwnerAlerts" if value.endswith(":" + names.ALERTS_TOPIC) else value)
     ddb = boto3.client("dynamodb")
     if value in ddb.list_tables()["TableNames"]:
-        [key] = [k["AttributeName"] for k in ddb.describe_table(TableName=value)["Table"]["KeySchema"]]
+        schema = ddb.describe_table(TableName=value)["Table"]["KeySchema"]
+        [key] = [k["AttributeName"] for k in schema if k["KeyType"] == "HASH"]
         return ("table", key)
     return ("literal", value)
 
@@ -131,7 +133,7 @@ def local_routes(stack: Any) -> dict[str, str]:
 
     result = {}
     for route in ROUTES:
-        path = route.path.replace("{design_id}", "d1")
+        path = re.sub(r"\{\w+\}", "d1", route.path)
         status = requests.request(route.method, stack.endpoints.api + path, timeout=30).status_code
         result[f"{route.method} {route.path}"] = "JWT" if status == 401 else "NONE"
     return result

@@ -56,6 +56,16 @@ def test_triggers_route_events_to_their_workflow_schema_and_naming() -> None:
         wiring.workflow(trigger.workflow)
 
 
+def test_schedules_invoke_a_wired_function_with_a_valid_payload() -> None:
+    from functions.schemas import validate
+
+    assert [s.function for s in wiring.SCHEDULES] == [names.FN_RECONCILE]
+    for schedule in wiring.SCHEDULES:
+        wiring.function(schedule.function)
+        assert validate(dict(schedule.payload), schedule.schema) == {"repair": True}
+        assert schedule.every_minutes > 0
+
+
 def test_emitted_events_include_what_the_workflows_put() -> None:
     emitted = {(e.source, e.detail_type) for e in wiring.EVENTS}
     for workflow in wiring.WORKFLOWS:
