@@ -53,11 +53,24 @@ class FakeDynamoDB:
     def put(self, table: str, item: dict[str, str]) -> None:
         self.items[table][item[self.keys[table]]] = {k: {"S": v} for k, v in item.items()}
 
+    def put_item(self, TableName: str, Item: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        self.items[TableName][Item[self.keys[TableName]]["S"]] = dict(Item)
+        return {}
+
     def get_item(self, TableName: str, Key: dict[str, Any], ConsistentRead: bool = False) -> dict[str, Any]:
         [(attribute, value)] = Key.items()
         assert attribute == self.keys[TableName], f"{TableName} is keyed by {self.keys[TableName]}"
         item = self.items[TableName].get(value["S"])
         return {"Item": item} if item else {}
+
+
+class FakeSNS:
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, **kwargs: Any) -> dict[str, Any]:
+        self.published.append(kwargs)
+        return {"MessageId": str(uuid.uuid4())}
 
 
 class FakeEventBridge:

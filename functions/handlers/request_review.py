@@ -21,11 +21,12 @@ logger = Logger()
 
 
 @logger.inject_lambda_context  # never log_event: the event carries the task token
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+def handler(event: dict[str, Any], context: LambdaContext, dynamodb: Any = None, sns: Any = None) -> dict[str, str]:
+    """dynamodb, sns: stand-ins for the AWS clients (tests); the process's clients otherwise."""
     event = validate(event, "request_review_input")
     cfg = config.settings(RequestReviewSettings)
     review = pending_review(event)
-    ReviewStore(client("dynamodb"), cfg.reviews_table).put_pending(review, event["taskToken"])
+    ReviewStore(dynamodb or client("dynamodb"), cfg.reviews_table).put_pending(review, event["taskToken"])
     email = messages.review_request(
         review,
         cfg.review_url + review["photoId"],
@@ -33,11 +34,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
         event["stage"] == "remind",
     )
     email = messages.Email(email.subject, email.text, email.html, messages.sms_text(email.subject, cfg.review_url))
-    sns = email.sns()
-    client("sns").publish(
+    message = email.sns()
+    (sns or client("sns")).publish(
         TopicArn=cfg.alerts_topic_arn,
-        Subject=sns["subject"],
-        Message=sns["message"],
+        Subject=message["subject"],
+        Message=message["message"],
         MessageStructure="json",
         MessageAttributes={"kind": {"DataType": "String", "StringValue": "review"}},
     )

@@ -17,13 +17,14 @@ from functions.handlers import (
     index_document,
     inspect_upload,
     render_alert,
+    request_review,
     start_workflow,
 )
 from functions.schemas import validate
 from salon.embedded_index import EmbeddedIndex
 from tests.conftest import jpeg
 from tests.events import load
-from tests.fakes import FakeDynamoDB, FakeEventBridge, FakeS3, FakeStepFunctions, MemoryWindowStore
+from tests.fakes import FakeDynamoDB, FakeEventBridge, FakeS3, FakeSNS, FakeStepFunctions, MemoryWindowStore
 from workflows import asl
 
 pytestmark = pytest.mark.functional
@@ -258,3 +259,20 @@ def test_every_sample_event_is_used_here() -> None:
 
     source = Path(__file__).read_text(encoding="utf-8")
     assert [n for n in samples() if f'"{n}"' not in source] == []
+
+
+def test_request_review_stores_the_token_and_asks_the_owner_without_it(function_env, context):
+    env = function_env(names.FN_REQUEST_REVIEW)
+    event = load("task_request_review")
+    ddb, sns = FakeDynamoDB({env[names.ENV_REVIEWS_TABLE]: "photoId"}), FakeSNS()
+    result = request_review.handler(event, context(names.FN_REQUEST_REVIEW), dynamodb=ddb, sns=sns)
+    assert result == {"photoId": PHOTO_ID, "status": "pending"}
+    stored = ddb.items[env[names.ENV_REVIEWS_TABLE]][PHOTO_ID]
+    assert stored["taskToken"] == {"S": event["taskToken"]} and stored["status"] == {"S": "pending"}
+    [published] = sns.published
+    assert published["TopicArn"] == env[names.ENV_ALERTS_TOPIC_ARN]
+    assert event["taskToken"] not in json.dumps(published)
+    assert env[names.ENV_REVIEW_URL] + PHOTO_ID in published["Message"]
+    with pytest.raises(Exception, match="taskToken"):
+        request_review.handler({**event, "taskToken": ""}, context(names.FN_REQUEST_REVIEW), dynamodb=ddb, sns=sns)
+    assert len(sns.published) == 1
