@@ -12,12 +12,14 @@ from functions.adapters import client
 from functions.adapters.dynamodb_window import DynamoDbWindowStore
 from functions.config import comment_policy, settings
 from functions.domain.bursts import epoch, record_negative
+from functions.errors import retryable
 from functions.schemas import validate
 
 logger = Logger()
 
 
 @logger.inject_lambda_context
+@retryable
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event, "assess_comment_input")
     rules = comment_policy()

@@ -9,12 +9,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.config import moderation_policy
 from functions.domain.policy import evaluate
+from functions.errors import retryable
 from functions.schemas import validate
 
 logger = Logger()
 
 
 @logger.inject_lambda_context
+@retryable
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event, "evaluate_policy_input")
     decision = evaluate(moderation_policy(), event["moderation"], event["labels"])

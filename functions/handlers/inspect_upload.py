@@ -12,6 +12,7 @@ from functions import names
 from functions.adapters import client
 from functions.config import settings
 from functions.domain.inspection import Limits, inspect_image, parse_key
+from functions.errors import retryable
 from functions.schemas import validate
 
 logger = Logger()
@@ -28,6 +29,7 @@ def _uploader(metadata: dict[str, str]) -> dict[str, Any]:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
+@retryable
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event, "inspect_upload_input")
     bucket, key = event["bucket"], event["key"]

@@ -10,12 +10,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.config import comment_policy, settings
 from functions.domain import messages
 from functions.domain.comments import excerpt
+from functions.errors import retryable
 from functions.schemas import validate
 
 logger = Logger()
 
 
 @logger.inject_lambda_context
+@retryable
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     event = validate(event, "render_alert_input")
     link = settings().console_url + event["execution"]
