@@ -34,6 +34,8 @@ STATUS = {
     "InternalServerError": 500,
     "InternalServerException": 500,
     "AccessDeniedException": 400,
+    "ServiceUnavailableException": 503,
+    "ServiceUnavailable": 503,
 }
 
 
@@ -48,7 +50,8 @@ class AiService:
 
     def __init__(self, s3_client_factory: Callable[[], Any]) -> None:
         self._s3_factory = s3_client_factory
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # model loading (seconds)
+        self._script_lock = threading.Lock()  # scripted answers: never waits for a model to load
         self._vision: Any = None
         self._text: Any = None
         self.scripts: list[dict[str, Any]] = []
@@ -82,12 +85,12 @@ class AiService:
 
     # -- scripting (test hook) ---------------------------------------------------------------
     def script(self, operation: str, responses: list[dict[str, Any]], match: str | None = None) -> None:
-        with self._lock:
+        with self._script_lock:
             self.scripts.append({"operation": operation, "responses": list(responses), "match": match})
 
     def _scripted(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
         key = str(((body.get("Image") or {}).get("S3Object") or {}).get("Name", ""))
-        with self._lock:
+        with self._script_lock:
             for entry in self.scripts:
                 if (
                     entry["operation"] == operation
