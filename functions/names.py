@@ -27,7 +27,8 @@ BURST_COUNTER = "negatives#salon"  # one salon-wide rolling window of negative c
 # Key layout in the uploads bucket.
 UPLOAD_PREFIX = "uploads/"
 QUARANTINE_PREFIX = "quarantine/"
-PUBLISHED_PREFIX = "published/"
+PUBLISHED_PREFIX = "published/"  # what the gallery serves: renditions the workflow approved
+RENDITION_PREFIX = "renditions/"  # re-encoded renditions of uploads, judged by the workflow (never served)
 UPLOADER_METADATA = "uploader"  # x-amz-meta-uploader
 
 # Cognito groups.

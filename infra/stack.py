@@ -91,23 +91,23 @@ class SalonStack(Stack):
             refs=refs,
             config=config,
             state_machine_type=WORKFLOW_TYPES[IMAGE_WORKFLOW],
-            dynamic_resources={  # the bucket and key come from the S3 event
-                "s3:GetObject": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
-                "s3:GetObjectTagging": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
-                "s3:DeleteObject": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
-                "s3:PutObject": [uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*")],
-                "s3:PutObjectTagging": [
-                    uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*"),
-                    uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*"),
-                ],
-            },
+            dynamic_resources=self._image_object_access(uploads),
         )
         acknowledge(
             self.image.role,
             "IAM5",
-            "Object-level S3 access is scoped to key prefixes: uploads/* "
-            "(read, tag, delete) and quarantine/* (write the copy).",
-            [self._objects_finding(names.UPLOAD_PREFIX), self._objects_finding(names.QUARANTINE_PREFIX)],
+            "Object-level S3 access is scoped to key prefixes: uploads/* (read and tag the judged version, "
+            "hide it, delete a duplicate version), renditions/* (Rekognition reads the judged rendition, "
+            "copied from there), quarantine/* and published/* (write the copies).",
+            [
+                self._objects_finding(prefix)
+                for prefix in (
+                    names.UPLOAD_PREFIX,
+                    names.RENDITION_PREFIX,
+                    names.QUARANTINE_PREFIX,
+                    names.PUBLISHED_PREFIX,
+                )
+            ],
         )
         starter = self.functions[names.FN_START_WORKFLOW]
         self.image_start = QueuedWorkflowStart(
@@ -167,6 +167,23 @@ class SalonStack(Stack):
         )
         self._outputs()
 
+    @staticmethod
+    def _image_object_access(uploads: Any) -> dict[str, list[str]]:
+        """Which objects the image workflow's S3 actions may touch (the bucket and keys come from the event)."""
+        upload, rendition, quarantine, published = (
+            uploads.arn_for_objects(f"{prefix}*")
+            for prefix in (names.UPLOAD_PREFIX, names.RENDITION_PREFIX, names.QUARANTINE_PREFIX, names.PUBLISHED_PREFIX)
+        )
+        return {
+            "s3:GetObjectVersion": [upload, rendition],
+            "s3:GetObjectVersionTagging": [upload, rendition],
+            "s3:DeleteObject": [upload],
+            "s3:DeleteObjectVersion": [upload],
+            "s3:PutObjectVersionTagging": [upload],
+            "s3:PutObject": [quarantine, published],
+            "s3:PutObjectTagging": [quarantine, published],
+        }
+
     def _refs(self) -> dict[str, Ref]:
         """Every value an ASL placeholder may stand for on AWS (the local stack has its own)."""
         tables = self.storage.tables
@@ -195,14 +212,29 @@ class SalonStack(Stack):
         inspect.add_environment(names.ENV_UPLOADS_BUCKET, bucket.bucket_name)
         inspect.add_environment(names.ENV_MAX_UPLOAD_BYTES, str(self.config.max_upload_bytes))
         inspect.role.add_to_policy(
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")])
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
+            )
+        )
+        inspect.role.add_to_policy(  # is this version the first object under its key?
+            iam.PolicyStatement(
+                actions=["s3:ListBucketVersions"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{names.UPLOAD_PREFIX}*"]}},
+            )
+        )
+        inspect.role.add_to_policy(  # the re-encoded rendition the workflow judges
+            iam.PolicyStatement(
+                actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{names.RENDITION_PREFIX}*")]
+            )
         )
         acknowledge(
             inspect.role,
             "IAM5",
-            "Reads objects under the uploads/ prefix only: the keys are "
-            "generated per upload, so the grant is a key prefix.",
-            [self._objects_finding(names.UPLOAD_PREFIX)],
+            "Reads object versions under uploads/ and writes renditions under renditions/ only: the keys are "
+            "generated per upload, so the grants are key prefixes.",
+            [self._objects_finding(names.UPLOAD_PREFIX), self._objects_finding(names.RENDITION_PREFIX)],
         )
 
         fns[names.FN_EVALUATE_POLICY].add_environment(names.ENV_POLICY_JSON, moderation_policy_json())

@@ -127,7 +127,7 @@ class StackClient:
         posted = requests.post(grant["url"], data=grant["fields"], files={"file": (path.name, data)}, timeout=60)
         if posted.status_code not in (200, 201, 204):
             raise ClientError(f"S3 refused the upload ({posted.status_code}): {posted.text[:300]}")
-        name = f"{grant['photoId']}-{hashlib.md5(data).hexdigest()[:8]}"
+        name = upload_execution_name(grant["photoId"], posted.headers.get("x-amz-version-id"), data)
         result: dict[str, Any] = {"photoId": grant["photoId"], "key": grant["key"], "execution": name}
         if wait:
             result.update(self.wait_for_upload(name))
@@ -309,6 +309,13 @@ class StackClient:
 
     def mail(self) -> list[dict[str, Any]]:
         return read_mailbox(Path(self.endpoints.mailbox))
+
+
+def upload_execution_name(photo_id: str, version: str | None, data: bytes) -> str:
+    """The image workflow's execution for this upload (functions.domain.executions names it the same way)."""
+    from functions.domain.executions import object_suffix
+
+    return f"{photo_id}-{object_suffix({'version-id': version, 'eTag': hashlib.md5(data).hexdigest()})}"[:80]
 
 
 def summarise_history(events: list[dict[str, Any]]) -> dict[str, Any]:

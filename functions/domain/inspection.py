@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from functions import names
+from functions.domain.renditions import DECODE_BUDGET
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 KEY_PATTERN = re.compile(
@@ -64,7 +65,8 @@ def inspect_image(data: bytes, declared_type: str | None, limits: Limits = Limit
                     width,
                     height,
                 )
-            image.load()  # full decode: truncated or corrupt files fail here
+            with DECODE_BUDGET.claim(width * height):
+                image.load()  # full decode: truncated or corrupt files fail here
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         return Inspection(["The upload is not a JPEG or PNG image."])
     except (OSError, SyntaxError, ValueError) as exc:

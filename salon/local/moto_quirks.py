@@ -54,7 +54,8 @@ def _unique_s3_event_ids() -> None:
 
 
 def _enforce_post_policies() -> None:
-    """S3 enforces the signed policy of a browser-form (presigned POST) upload; moto accepts anything."""
+    """S3 enforces the signed policy of a browser-form (presigned POST) upload; moto accepts anything.
+    S3 also names the stored version in the answer (x-amz-version-id); moto does not."""
     import os
 
     from moto.s3.responses import S3Response
@@ -74,6 +75,11 @@ def _enforce_post_policies() -> None:
                 s3_post_policy.check(form, len(body), bucket_name, secret_for)
             except s3_post_policy.PolicyViolation as exc:
                 return s3_post_policy.access_denied(str(exc))
+            response = original(self, request, bucket_name)
+            stored = self.backend.get_object(bucket_name, self.querystring["key"][0])
+            if isinstance(response, tuple) and stored is not None and stored.version_id not in (None, "null"):
+                response[1]["x-amz-version-id"] = stored.version_id  # as S3 answers a POST to a versioned bucket
+            return response
         return original(self, request, bucket_name)
 
     S3Response._bucket_response_post = checked  # type: ignore[method-assign]

@@ -1,0 +1,26 @@
+"""UploadStore on S3: object versions of one key, a version's bytes, renditions written beside the uploads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.domain.upload_check import StoredObject, UploadStore
+
+
+class S3Uploads(UploadStore):
+    def __init__(self, client: Any, bucket: str) -> None:
+        self.client, self.bucket = client, bucket
+
+    def versions(self, key: str) -> list[str]:
+        found: list[str] = []
+        for page in self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=key):
+            found += [v["VersionId"] for v in page.get("Versions", []) if v["Key"] == key]
+        return found[::-1]  # S3 lists a key's versions newest first
+
+    def read(self, key: str, version: str, limit: int) -> StoredObject:
+        obj = self.client.get_object(Bucket=self.bucket, Key=key, VersionId=version)
+        return StoredObject(obj["Body"].read(limit), obj.get("ContentType", ""), dict(obj.get("Metadata", {})))
+
+    def put_rendition(self, key: str, data: bytes, content_type: str) -> str:
+        response = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        return str(response.get("VersionId") or "")
