@@ -20,6 +20,8 @@ pytestmark = pytest.mark.infra
 RECORDED_SUFFIXES = {
     f"/{names.UPLOAD_PREFIX}*",
     f"/{names.QUARANTINE_PREFIX}*",
+    f"/{names.RENDITION_PREFIX}*",
+    f"/{names.PUBLISHED_PREFIX}*",
     f"/{names.PHOTOS_INDEX}/*",
     f"/{names.COMMENTS_INDEX}/*",
 }
@@ -139,13 +141,23 @@ def test_put_events_is_limited_to_the_asl_event_types(template: dict[str, Any]) 
     }
 
 
-def test_rekognition_can_read_only_uploads(template: dict[str, Any]) -> None:
+def test_the_image_workflow_reads_only_named_versions_of_uploads_and_renditions(template: dict[str, Any]) -> None:
     statements = _role_statements(template, "ImageModeration/Role/Resource")
-    readable = {
-        _flat(r) for s in statements if "s3:GetObject" in _listify(s["Action"]) for r in _listify(s["Resource"])
-    }
+
+    def resources(action: str) -> set[str]:
+        return {_flat(r) for s in statements if action in _listify(s["Action"]) for r in _listify(s["Resource"])}
+
     uploads = logical_id(template, "Storage/Uploads/Resource")
-    assert readable == {f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*"}
+    assert resources("s3:GetObject") == set()
+    assert resources("s3:GetObjectVersion") == {
+        f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*",
+        f"<{uploads}.Arn>/{names.RENDITION_PREFIX}*",
+    }
+    assert resources("s3:DeleteObjectVersion") == {f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*"}
+    assert resources("s3:PutObject") == {
+        f"<{uploads}.Arn>/{names.QUARANTINE_PREFIX}*",
+        f"<{uploads}.Arn>/{names.PUBLISHED_PREFIX}*",
+    }
 
 
 def test_trust_policies(template: dict[str, Any]) -> None:
@@ -168,7 +180,12 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
     base = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     assert actions("EvaluatePolicy") == base
     assert actions("RenderAlert") == base
-    assert actions("InspectUpload") == base | {"s3:GetObject"}
+    assert actions("InspectUpload") == base | {
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:ListBucketVersions",
+        "s3:PutObject",
+    }
     assert actions("AssessComment") == base | {"dynamodb:UpdateItem"}
     assert actions("StartWorkflow") == base | {
         "states:StartExecution",

@@ -19,7 +19,11 @@ def failures(arn: str) -> list[str]:
     [
         ("DetectModerationLabels", "ThrottlingException", "Rekognition.ThrottlingException"),
         ("DetectModerationLabels", "InternalServerError", "Rekognition.InternalServerErrorException"),
-        ("DetectLabels", "ProvisionedThroughputExceededException", "Rekognition.ProvisionedThroughputExceededException"),
+        (
+            "DetectLabels",
+            "ProvisionedThroughputExceededException",
+            "Rekognition." + "ProvisionedThroughputExceededException",
+        ),
         ("DetectLabels", "ServiceUnavailableException", "Rekognition.RekognitionException"),
     ],
 )
