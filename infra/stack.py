@@ -254,8 +254,9 @@ class SalonStack(Stack):
         assess.add_environment(names.ENV_COUNTERS_TABLE, tables[names.COUNTERS_TABLE].table_name)
         assess.add_environment(names.ENV_COMMENT_POLICY_JSON, comment_policy_json())
         assess.role.add_to_policy(
-            iam.PolicyStatement(  # the rolling window: conditional updates only
-                actions=["dynamodb:UpdateItem"], resources=[tables[names.COUNTERS_TABLE].table_arn]
+            iam.PolicyStatement(  # the rolling window: a transaction (Put marker + Update bucket), one BatchGet
+                actions=["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                resources=[tables[names.COUNTERS_TABLE].table_arn],
             )
         )
 

@@ -186,7 +186,7 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "s3:ListBucketVersions",
         "s3:PutObject",
     }
-    assert actions("AssessComment") == base | {"dynamodb:UpdateItem"}
+    assert actions("AssessComment") == base | {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
     assert actions("StartWorkflow") == base | {
         "states:StartExecution",
         "sqs:ReceiveMessage",

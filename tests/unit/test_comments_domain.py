@@ -1,6 +1,6 @@
 import pytest
 
-from functions.domain.bursts import WindowState, WindowStore, record_negative
+from functions.domain.bursts import BUCKETS_PER_WINDOW, WindowCount, WindowStore, record_negative, window_buckets
 from functions.domain.comments import CommentPolicy, CommentRefused, excerpt, normalise
 
 
@@ -31,15 +31,15 @@ class MemoryStore(WindowStore):
     """In-memory fake of the counters table with the same idempotency and atomic-claim semantics."""
 
     def __init__(self):
-        self.negatives, self.alerted_at = {}, None
+        self.seen, self.buckets, self.alerted_at = set(), {}, None
 
-    def add(self, counter, comment_id, at, expires_at):
-        self.negatives.setdefault(comment_id, at)
-        return WindowState(dict(self.negatives), self.alerted_at)
+    def add(self, counter, comment_id, bucket, expires_at):
+        if comment_id not in self.seen:
+            self.seen.add(comment_id)
+            self.buckets[bucket] = self.buckets.get(bucket, 0) + 1
 
-    def prune(self, counter, comment_ids):
-        for cid in comment_ids:
-            self.negatives.pop(cid, None)
+    def count(self, counter, buckets):
+        return WindowCount(sum(self.buckets.get(b, 0) for b in buckets), self.alerted_at)
 
     def claim_alert(self, counter, at, not_alerted_since):
         if self.alerted_at is None or self.alerted_at <= not_alerted_since:
@@ -61,4 +61,13 @@ def test_rolling_window_forgets_old_negatives():
     store = MemoryStore()
     record_negative(store, "c", "old", 0, 60, 2)
     check = record_negative(store, "c", "new", 100, 60, 2)
-    assert check.negatives_in_window == 1 and not check.alert and "old" not in store.negatives
+    assert check.negatives_in_window == 1 and not check.alert
+
+
+def test_the_window_is_a_fixed_number_of_buckets_whatever_the_rate():
+    buckets = window_buckets(7205, 3600)
+    assert len(buckets) == BUCKETS_PER_WINDOW and buckets[0] == 7200 and buckets[-1] == 7200 - 11 * 300
+    store = MemoryStore()
+    for i in range(5000):  # 5,000 negatives in 50 seconds: the state is still one counter per bucket
+        record_negative(store, "c", f"x{i}", 100_000 + i // 100, 3600, 10**6)
+    assert len(store.buckets) <= 2 and sum(store.buckets.values()) == 5000
