@@ -11,20 +11,25 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
+import requests
 from rich.console import Console
 from rich.table import Table
 
 from salon import cli_insights
-from salon.client import ClientError, StackClient
-from salon.local.config import Endpoints, StackConfig
+from salon.client import ClientError, StackClient, running_endpoints
+from salon.local.config import SEARCH_ENGINES, StackConfig
 
 console = Console()
 VERDICT_STYLE = {"approved": "green", "rejected": "yellow", "quarantined": "red", "failed": "bold red"}
 
 
 def _config(args: argparse.Namespace) -> StackConfig:
-    config = StackConfig.from_env()
-    for field in ("moto_port", "lambda_port", "ai_port", "api_port"):
+    try:
+        config = StackConfig.from_env()
+    except ValueError as exc:  # e.g. SALON_SEARCH names no engine
+        raise ClientError(str(exc)) from exc
+    for field in ("moto_port", "lambda_port", "ai_port", "api_port", "search"):
         if getattr(args, field, None) is not None:
             setattr(config, field, getattr(args, field))
     if getattr(args, "home", None):
@@ -33,27 +38,38 @@ def _config(args: argparse.Namespace) -> StackConfig:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from salon.local.search_server import SearchServerError
     from salon.local.stack import EmbeddedStack, PortInUseError
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     config = _config(args)
-    if config.state_file.exists():
-        console.print(f"[yellow]{config.state_file} exists: another stack may be running; replacing it[/]")
+    try:  # a second stack on this home would clear the running one's index under it
+        running = running_endpoints(config)
+    except ClientError:
+        if config.state_file.exists():
+            console.print(f"[yellow]{config.state_file} is left from a stopped stack; replacing it[/]", soft_wrap=True)
+    else:
+        raise ClientError(
+            f"a stack is already running from {config.home} (process {running.pid}, API {running.api}); "
+            "stop it first, or start another with --home"
+        )
     stack = EmbeddedStack(config)
+    stopped = threading.Event()
+    # SIGINT as well as SIGTERM, installed before the stack starts: a shell starts a background job
+    # (`salon up &`) with SIGINT ignored, so no KeyboardInterrupt would ever come.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
     try:
         endpoints = stack.start()
-    except PortInUseError as exc:
+    except (PortInUseError, SearchServerError) as exc:
+        stack.stop()
         raise ClientError(str(exc)) from exc
     console.print("[bold green]Salon Insights embedded stack is up[/] (Ctrl-C to stop)")
     for key, value in endpoints.exports().items():
         console.print(f"  {key}={value}")
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         stack.stop()
         console.print("stopped; AWS state was in memory and is gone, the mailbox stays in " + str(config.mailbox))
@@ -61,10 +77,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_env(args: argparse.Namespace) -> int:
-    config = _config(args)
-    if not config.state_file.exists():
-        raise ClientError("no embedded stack is running; start one with `salon up`")
-    exports = Endpoints.load(config.state_file).exports()
+    exports = running_endpoints(_config(args)).exports()
     if args.json:
         print(json.dumps(exports, indent=2))
     else:
@@ -229,6 +242,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         weeks=args.weeks,
         images=Path(args.images) if args.images else None,
         report_path=Path(args.report) if args.report else None,
+        search=_config(args).search,
+    )
+
+
+def _search_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--search",
+        choices=SEARCH_ENGINES,
+        help="the search index: duckdb (embedded file, the default) or opensearch (osmem-server on loopback, "
+        "through the OpenSearch adapter AWS runs); or SALON_SEARCH",
     )
 
 
@@ -245,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
             dest=f"{name}_port",
             help=f"port on 127.0.0.1 (default {default}, or SALON_{name.upper()}_PORT)",
         )
+    _search_option(up)
     up.set_defaults(func=cmd_up)
 
     env = sub.add_parser("env", help="print shell exports (or --json) for boto3 / the AWS CLI")
@@ -281,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--images", help="a folder of your own photos to upload instead of the drawn ones")
     demo.add_argument("--weeks", type=int, default=6, help="how many weeks of comments to play (default 6)")
     demo.add_argument("--report", help="where to write the insights report (default ./demo-report.html)")
+    _search_option(demo)
     demo.set_defaults(func=cmd_demo)
 
     execution = sub.add_parser("execution", help="one execution's path through the states, like the console")
@@ -310,7 +335,10 @@ def main(argv: list[str] | None = None) -> int:
         result: Any = args.func(args)
         return int(result)
     except ClientError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except (requests.ConnectionError, botocore.exceptions.EndpointConnectionError) as exc:  # it stopped meanwhile
+        console.print(f"[red]error:[/] no stack running: {exc}", highlight=False, soft_wrap=True)
         return 2
 
 

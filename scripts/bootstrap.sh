@@ -7,6 +7,7 @@ want=$(cat pyproject.toml package.json package-lock.json scripts/bootstrap.sh 2>
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules ]; then
   exit 0
 fi
+[ -x /usr/bin/chromium ] || { s=$([ "$(id -u)" = 0 ] || echo sudo); $s apt-get update -q && DEBIAN_FRONTEND=noninteractive $s apt-get install -y -q --no-install-recommends chromium; } >/dev/null || echo "bootstrap: no chromium: the headless-Chromium tests will fail" >&2
 if [ ! -x .venv/bin/python ]; then
   python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
 fi

@@ -19,7 +19,9 @@ class S3Uploads(UploadStore):
 
     def read(self, key: str, version: str, limit: int) -> StoredObject:
         obj = self.client.get_object(Bucket=self.bucket, Key=key, VersionId=version)
-        return StoredObject(obj["Body"].read(limit), obj.get("ContentType", ""), dict(obj.get("Metadata", {})))
+        data = obj["Body"].read(limit)
+        size = int(obj.get("ContentLength", len(data)))
+        return StoredObject(data, obj.get("ContentType", ""), dict(obj.get("Metadata", {})), size)
 
     def put_rendition(self, key: str, data: bytes, content_type: str) -> str:
         response = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)

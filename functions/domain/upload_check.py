@@ -20,6 +20,7 @@ class StoredObject:
     data: bytes
     content_type: str
     metadata: dict[str, str]
+    size: int  # the object's real size: `data` stops one byte past the limit
 
 
 class UploadStore(ABC):
@@ -93,7 +94,7 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
 
     obj = store.read(key, version, limits.max_bytes + 1)
     uploader = _uploader(obj.metadata)
-    inspection = inspect_image(obj.data, obj.content_type or None, limits)
+    inspection = inspect_image(obj.data, obj.content_type or None, limits, obj.size)
     reasons = list(inspection.reasons)
     if uploader.get("username") != photo["designer"]:
         reasons.append("The upload's uploader identity does not match the designer prefix of its key.")
@@ -102,7 +103,7 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
         contentType=obj.content_type,
         width=inspection.width,
         height=inspection.height,
-        size=len(obj.data),
+        size=obj.size,
     )
     if not reasons:
         try:

@@ -50,8 +50,8 @@ class AiService:
 
     def __init__(self, s3_client_factory: Callable[[], Any]) -> None:
         self._s3_factory = s3_client_factory
-        self._lock = threading.Lock()  # model loading (seconds)
-        self._script_lock = threading.Lock()  # scripted answers: never waits for a model to load
+        self._lock = threading.Lock()  # the scripts; never held while a model loads
+        self._models_lock = threading.Lock()  # held for a whole load (seconds, longer under load)
         self._vision: Any = None
         self._text: Any = None
         self.scripts: list[dict[str, Any]] = []
@@ -67,7 +67,7 @@ class AiService:
     # -- models ------------------------------------------------------------------------------
     @property
     def vision(self) -> Any:
-        with self._lock:
+        with self._models_lock:
             if self._vision is None:
                 from salon.ai import VisionModels
 
@@ -76,7 +76,7 @@ class AiService:
 
     @property
     def text(self) -> Any:
-        with self._lock:
+        with self._models_lock:
             if self._text is None:
                 from salon.ai import TextModels
 
@@ -85,12 +85,12 @@ class AiService:
 
     # -- scripting (test hook) ---------------------------------------------------------------
     def script(self, operation: str, responses: list[dict[str, Any]], match: str | None = None) -> None:
-        with self._script_lock:
+        with self._lock:
             self.scripts.append({"operation": operation, "responses": list(responses), "match": match})
 
     def _scripted(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
         key = str(((body.get("Image") or {}).get("S3Object") or {}).get("Name", ""))
-        with self._script_lock:
+        with self._lock:
             for entry in self.scripts:
                 if (
                     entry["operation"] == operation

@@ -10,6 +10,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
+SEARCH_ENGINES = ("duckdb", "opensearch")  # the embedded index (default) or osmem-server through opensearch-py
 
 
 def _port(env: dict[str, str], name: str, default: int) -> int:
@@ -26,6 +27,11 @@ class StackConfig:
     api_port: int = 4569
     region: str = "us-east-1"
     owner_email: str = "owner@salon.example"
+    search: str = "duckdb"
+
+    def __post_init__(self) -> None:
+        if self.search not in SEARCH_ENGINES:
+            raise ValueError(f"unknown search engine {self.search!r}: expected one of {', '.join(SEARCH_ENGINES)}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> StackConfig:
@@ -39,6 +45,7 @@ class StackConfig:
             api_port=_port(env, "SALON_API_PORT", 4569),
             region=env.get("SALON_REGION", "us-east-1"),
             owner_email=env.get("SALON_OWNER_EMAIL", "owner@salon.example"),
+            search=env.get("SALON_SEARCH", "duckdb"),
         )
 
     @property
@@ -69,6 +76,8 @@ class Endpoints:
     comment_state_machine_arn: str
     mailbox: str
     pid: int
+    opensearch: str = ""  # the OpenSearch-compatible server's URL when the stack runs with --search opensearch
+    home: str = ""  # the stack's state folder (local users' passwords live there)
 
     def exports(self) -> dict[str, str]:
         return {
@@ -86,6 +95,7 @@ class Endpoints:
             "SALON_IMAGE_STATE_MACHINE_ARN": self.image_state_machine_arn,
             "SALON_COMMENT_STATE_MACHINE_ARN": self.comment_state_machine_arn,
             "SALON_MAILBOX": self.mailbox,
+            **({"SALON_OPENSEARCH_URL": self.opensearch} if self.opensearch else {}),
         }
 
     def save(self, path: Path) -> None:

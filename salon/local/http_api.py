@@ -21,6 +21,8 @@ from werkzeug.wrappers import Request, Response
 
 from salon.local.lambda_endpoint import FunctionRegistry
 
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # an HTTP API refuses larger requests with 413
+
 
 @dataclass(frozen=True)
 class Route:
@@ -61,8 +63,10 @@ def _stringify(claims: dict[str, Any]) -> dict[str, str]:
     return {k: (f"[{' '.join(map(str, v))}]" if isinstance(v, list) else str(v)) for k, v in claims.items()}
 
 
-def apigw_event(request: Request, route: Route, params: Any, claims: dict[str, Any]) -> dict[str, Any]:
-    raw = request.get_data()
+def apigw_event(
+    request: Request, route: Route, params: Any, claims: dict[str, Any], raw: bytes | None = None
+) -> dict[str, Any]:
+    raw = request.get_data() if raw is None else raw
     try:  # like API Gateway: text bodies as they are, anything else base64-encoded
         body, encoded = (raw.decode("utf-8") if raw else None), False
     except UnicodeDecodeError:
@@ -113,6 +117,12 @@ def make_app(
         for prefix, view in (extra or {}).items():
             if request.path.startswith(prefix):
                 return view(request)
+        # API Gateway's hard payload limit, before any work; a body without a length is read one byte past it
+        if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+            return message(413, "Request Entity Too Large")
+        raw = request.get_data() if request.content_length is not None else request.stream.read(MAX_PAYLOAD_BYTES + 1)
+        if len(raw) > MAX_PAYLOAD_BYTES:
+            return message(413, "Request Entity Too Large")
         try:
             index, params = url_map.bind_to_environ(request.environ).match()
         except Exception:
@@ -122,7 +132,7 @@ def make_app(
             claims = authorizer.claims(request.headers.get("Authorization"))
         except (jwt.InvalidTokenError, jwt.PyJWKClientError):
             return message(401, "Unauthorized", {"www-authenticate": 'Bearer error="invalid_token"'})
-        event = apigw_event(request, route, params, claims)
+        event = apigw_event(request, route, params, claims, raw)
         try:
             result = registry.invoke(route.function, event)
         except Exception:  # an unhandled function error is a 500 Internal Server Error on API Gateway

@@ -28,7 +28,9 @@ AWS_SDK_ERROR_PREFIXES = {
     "sns": "Sns",
     "eventbridge": "EventBridge",
 }
+MOTO_TOKEN_KID = "dummy"  # the key id moto writes into every token header
 _applied = False
+_signing_key: Any = None
 # DynamoDB transactions on AWS are atomic, and one that touches an item another transaction is writing is
 # cancelled with reason TransactionConflict. moto runs a transaction as steps on a table copy and restores
 # the copy on failure, so concurrent writers can interleave (lost updates, or a crash whose error response
@@ -55,7 +57,7 @@ def _unique_s3_event_ids() -> None:
 
 def _enforce_post_policies() -> None:
     """S3 enforces the signed policy of a browser-form (presigned POST) upload; moto accepts anything.
-    S3 also names the stored version in the answer (x-amz-version-id); moto does not."""
+    S3 also names the stored version in its answer (x-amz-version-id); moto does not."""
     import os
 
     from moto.s3.responses import S3Response
@@ -69,20 +71,55 @@ def _enforce_post_policies() -> None:
 
     def checked(self: Any, request: Any, bucket_name: str) -> Any:
         form = getattr(self, "form_data", None)
-        if form and "key" in form and not self.is_delete_keys():
+        if form and not self.is_delete_keys():
             body = self.body if isinstance(self.body, bytes) else str(self.body or "").encode()
+            files = self.normalized_request.files
             try:
-                s3_post_policy.check(form, len(body), bucket_name, secret_for)
+                key = s3_post_policy.check(
+                    list(form.items(multi=True)),
+                    len(body),
+                    bucket_name,
+                    secret_for,
+                    files=len(list(files.items(multi=True))),
+                )
             except s3_post_policy.PolicyViolation as exc:
-                return s3_post_policy.access_denied(str(exc))
+                return s3_post_policy.error_response(exc)
+            # moto reads the exact-case `key`; S3 reads names without regard to case: store the checked key.
+            self.querystring = {n: v for n, v in self.querystring.items() if n.lower() != "key"} | {"key": [key]}
             response = original(self, request, bucket_name)
-            stored = self.backend.get_object(bucket_name, self.querystring["key"][0])
+            stored = self.backend.get_object(bucket_name, key)
             if isinstance(response, tuple) and stored is not None and stored.version_id not in (None, "null"):
                 response[1]["x-amz-version-id"] = stored.version_id  # as S3 answers a POST to a versioned bucket
             return response
         return original(self, request, bucket_name)
 
     S3Response._bucket_response_post = checked  # type: ignore[method-assign]
+
+
+def use_own_signing_key() -> None:
+    """Cognito tokens signed with a key made for this start, and that key's public half served as the JWKS.
+
+    moto signs every pool's tokens with one private key that ships inside its package (anyone can read it and
+    sign any claims with it); on AWS each pool's keys are its own secret. The key lives in memory only. moto
+    writes the key id `dummy` into every token header, so the served key keeps that id.
+    """
+    from joserfc import jwk
+    from moto.cognitoidp import models, responses
+
+    global _signing_key
+    _signing_key = jwk.RSAKey.generate_key(2048, parameters={"kid": MOTO_TOKEN_KID, "alg": "RS256", "use": "sig"})
+    public = {"keys": [_signing_key.as_dict(private=False)]}
+    responses.CognitoIdpJsonWebKeyResponse.json_web_key = json.dumps(public).encode("utf-8")
+    if getattr(models.CognitoIdpUserPool.__init__, "_own_key", False):
+        return
+    original = models.CognitoIdpUserPool.__init__
+
+    def with_own_key(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.json_web_key = _signing_key
+
+    with_own_key._own_key = True  # type: ignore[attr-defined]
+    models.CognitoIdpUserPool.__init__ = with_own_key  # type: ignore[method-assign]
 
 
 def _item_id(table: str, key: dict[str, Any]) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 What survives a restart: the mailbox folder (delivered mail stays delivered). Nothing else: AWS state
 lives in moto's memory and the embedded index is cleared at start, so a restarted stack is empty and
 consistent (no index entry without its record, no record without its object). See docs/decisions.md.
+With `search="opensearch"` the index is osmem-server on loopback (in memory too), reached through opensearch-py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
 from salon.local.provision import Resources, function_environment, provision
 from salon.local.pumps import EventSourceMapping, Mailbox, Pump
+from salon.local.search_server import SearchServer
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,9 @@ ROUTES = [
     http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API),
     http_api.Route("GET", names.ROUTE_INSIGHTS, names.FN_UPLOAD_API),
 ]
+
+
+WARMUP_JOIN_SECONDS = 180
 
 
 class PortInUseError(RuntimeError):
@@ -50,6 +55,8 @@ def check_ports(config: StackConfig) -> None:
         if not port:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the servers themselves bind: a port whose last connections are in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((config.host, port))
             except OSError as exc:
@@ -67,9 +74,11 @@ class EmbeddedStack:
         self._servers: list[Any] = []
         self._pumps: list[Pump] = []
         self._mock: Any = None
+        self._warmup: threading.Thread | None = None
         self._saved_env: dict[str, str | None] = {}
         self.endpoints: Endpoints | None = None
         self.resources: Resources | None = None
+        self._search: SearchServer | None = None
 
     def _setenv(self, values: dict[str, str]) -> None:
         for key, value in values.items():
@@ -93,6 +102,7 @@ class EmbeddedStack:
             }
         )
         moto_quirks.apply()
+        moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
@@ -121,7 +131,7 @@ class EmbeddedStack:
             http_api.make_app(ROUTES, self.registry, authorizer, {"/console": console}), cfg.host, cfg.api_port
         )
         self._servers.append(api.start())
-        self._setenv(function_environment(str(cfg.index_path), res, api.url))
+        self._setenv({**function_environment(str(cfg.index_path), res, api.url), **self._start_search()})
         from functions.adapters import search_index
         from functions.config import comment_policy, moderation_policy, settings
 
@@ -139,7 +149,8 @@ class EmbeddedStack:
         for pump in self._pumps:
             pump.start()
         # Load the offline models in the background so the first upload and comment do not wait for them.
-        threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True).start()
+        self._warmup = threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True)
+        self._warmup.start()
         self.endpoints = Endpoints(
             moto=moto_url,
             lambda_=lam.url,
@@ -152,13 +163,28 @@ class EmbeddedStack:
             comment_state_machine_arn=res.comment_state_machine_arn,
             mailbox=str(cfg.mailbox),
             pid=os.getpid(),
+            opensearch=self._search.url if self._search else "",
+            home=str(cfg.home),
         )
         self.endpoints.save(cfg.state_file)
         return self.endpoints
 
+    def _start_search(self) -> dict[str, str]:
+        """With --search opensearch: osmem-server on loopback, the templates from schemas/ put, and the functions
+        pointed at it through opensearch-py (the adapter AWS runs). The default is the embedded DuckDB file."""
+        if self.config.search != "opensearch":
+            return {}
+        self._search = SearchServer(self.config.host)
+        self._servers.append(self._search)
+        url = self._search.start()
+        self._search.index().apply_templates()
+        return {names.ENV_SEARCH_BACKEND: "opensearch", names.ENV_OPENSEARCH_ENDPOINT: url}
+
     def stop(self) -> None:
         for pump in self._pumps:
             pump.stop()
+        if self._warmup is not None:  # a process exiting while native model code loads aborts (SIGABRT)
+            self._warmup.join(timeout=WARMUP_JOIN_SECONDS)
         for server in reversed(self._servers):
             server.stop()
         if self._mock is not None:
