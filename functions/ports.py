@@ -47,6 +47,12 @@ def transient_status(status: Any) -> bool:
     return not isinstance(status, int) or status == 429 or status >= 500
 
 
+class IndexUnavailableError(IndexingError):
+    """The index engine cannot be reached right now (transient: the workflow retries it with backoff)."""
+
+    transient = True
+
+
 class SearchIndex(ABC):
     """The search index: OpenSearch on AWS, an embedded engine locally.
 

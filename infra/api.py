@@ -31,6 +31,11 @@ ROUTES = (
     Route("POST", "/uploads", (names.GROUP_DESIGNER,)),
     Route("POST", "/designs/{design_id}/comments", (names.GROUP_CUSTOMER,)),
     Route("GET", "/insights", (names.GROUP_OWNER,)),
+    Route("GET", "/reviews", (names.GROUP_OWNER,)),
+    Route("POST", "/reviews/{photo_id}", (names.GROUP_OWNER,)),
+    Route("POST", "/me/uploads/{photo_id}/appeal", (names.GROUP_DESIGNER,)),
+    Route("POST", "/quarantine/{photo_id}/release", (names.GROUP_OWNER,)),
+    Route("POST", "/designs/{design_id}/takedown", (names.GROUP_OWNER,)),
 )
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",

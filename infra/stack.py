@@ -24,8 +24,9 @@ from infra.lambdas import LambdaFunctions, arn_placeholder
 from infra.nag import acknowledge
 from infra.notifications import Notifications
 from infra.observability import Observability
+from infra.reconcile import Reconciliation
 from infra.search import Search
-from infra.storage import Storage
+from infra.storage import Storage, check_review_retention
 from infra.workflows import AslStateMachine, Ref, event_bus_arn
 from salon import asl
 
@@ -92,6 +93,7 @@ class SalonStack(Stack):
             config=config,
             state_machine_type=WORKFLOW_TYPES[IMAGE_WORKFLOW],
             dynamic_resources=self._image_object_access(uploads),
+            log_execution_data=False,  # AskOwner's input carries the task token (trade-off: docs/decisions.md)
         )
         acknowledge(
             self.image.role,
@@ -127,6 +129,7 @@ class SalonStack(Stack):
             arn_variable=names.ENV_IMAGE_STATE_MACHINE_ARN,
         )
         self.state_machines = {IMAGE_WORKFLOW: self.image.state_machine}
+        self._configure_reviews()
         self.dead_letter_queues = {
             "upload-rule-dlq": self.image_start.rule_dlq,
             "upload-queue-dlq": self.image_start.queue_dlq,
@@ -154,6 +157,19 @@ class SalonStack(Stack):
         self.dead_letter_queues["comment-rule-dlq"] = self.comment_start.rule_dlq
         self.dead_letter_queues["comment-queue-dlq"] = self.comment_start.queue_dlq
         self.rules["comment-submitted"] = self.comment_start.rule
+        self.reconciliation = Reconciliation(
+            self,
+            "Reconciliation",
+            function=self.functions[names.FN_RECONCILE],
+            storage=self.storage,
+            search=self.search,
+            search_paths=SEARCH_INDEX_PATHS,
+            image=self.image.state_machine,
+            comment=self.comment.state_machine,
+            topic=self.notifications.operations,
+            execution_findings=[self._executions_finding(m) for m in self.state_machines.values()],
+        )
+        self.dead_letter_queues["reconcile-schedule-dlq"] = self.reconciliation.dead_letters
 
         self.observability = Observability(
             self,
@@ -175,13 +191,15 @@ class SalonStack(Stack):
             for prefix in (names.UPLOAD_PREFIX, names.RENDITION_PREFIX, names.QUARANTINE_PREFIX, names.PUBLISHED_PREFIX)
         )
         return {
+            "s3:GetObject": [quarantine],  # a released upload is restored from its quarantined copy
+            "s3:GetObjectTagging": [quarantine],
             "s3:GetObjectVersion": [upload, rendition],
             "s3:GetObjectVersionTagging": [upload, rendition],
-            "s3:DeleteObject": [upload],
+            "s3:DeleteObject": [upload, quarantine],
             "s3:DeleteObjectVersion": [upload],
             "s3:PutObjectVersionTagging": [upload],
-            "s3:PutObject": [quarantine, published],
-            "s3:PutObjectTagging": [quarantine, published],
+            "s3:PutObject": [upload, quarantine, published],
+            "s3:PutObjectTagging": [upload, quarantine, published],
         }
 
     def _refs(self) -> dict[str, Ref]:
@@ -195,6 +213,7 @@ class SalonStack(Stack):
             "MetersTable": Ref(tables[names.METERS_TABLE].table_name, tables[names.METERS_TABLE].table_arn),
             "CountersTable": Ref(tables[names.COUNTERS_TABLE].table_name, tables[names.COUNTERS_TABLE].table_arn),
             "DecisionsTable": Ref(tables[names.DECISIONS_TABLE].table_name, tables[names.DECISIONS_TABLE].table_arn),
+            "ReviewsTable": Ref(tables[names.REVIEWS_TABLE].table_name, tables[names.REVIEWS_TABLE].table_arn),
             "AlertsTopicArn": Ref(topic.topic_arn, topic.topic_arn, self.notifications.key.key_arn),
             "EventBusName": Ref(names.EVENT_BUS, event_bus_arn(self, names.EVENT_BUS)),
             "EventSource": Ref(names.EVENT_SOURCE),
@@ -326,6 +345,126 @@ class SalonStack(Stack):
             "Presigned upload POSTs may write only under uploads/ (keys are "
             "generated per upload, so the grant is a key prefix).",
             [self._objects_finding(names.UPLOAD_PREFIX)],
+        )
+
+    def _executions_finding(self, machine: sfn.StateMachine) -> str:
+        """The cdk-nag IAM5 finding for every execution of a state machine."""
+        resource = machine.node.default_child
+        assert isinstance(resource, CfnElement)
+        return (
+            "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+            f"<{self.get_logical_id(resource)}.Name>:*"
+        )
+
+    def _configure_reviews(self) -> None:
+        """The review task (stores the token, asks the owner) and the API that answers it."""
+        tables, bucket = self.storage.tables, self.storage.uploads
+        check_review_retention(
+            self.config, Policy.from_document(json.loads(moderation_policy_json())).review.timeout_seconds
+        )
+        reviews, decisions = tables[names.REVIEWS_TABLE], tables[names.DECISIONS_TABLE]
+        review_url = (
+            (self.config.gallery_url.rstrip("/").rsplit("/", 1)[0] + "/reviews/") if self.config.gallery_url else ""
+        )
+        ask = self.functions[names.FN_REQUEST_REVIEW]
+        ask.add_environment(names.ENV_REVIEWS_TABLE, reviews.table_name)
+        ask.add_environment(names.ENV_ALERTS_TOPIC_ARN, self.notifications.alerts.topic_arn)
+        ask.add_environment(names.ENV_CONSOLE_URL, self._console_url())
+        if review_url:
+            ask.add_environment(names.ENV_REVIEW_URL, review_url)
+        ask.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[reviews.table_arn])
+        )
+        ask.role.add_to_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.notifications.alerts.topic_arn])
+        )
+        ask.role.add_to_policy(  # the topic is encrypted: publishing needs its key
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[self.notifications.key.key_arn]
+            )
+        )
+
+        api_fn = self.functions[names.FN_UPLOAD_API]
+        for key, value in {
+            names.ENV_REVIEWS_TABLE: reviews.table_name,
+            names.ENV_DECISIONS_TABLE: decisions.table_name,
+            names.ENV_IMAGE_STATE_MACHINE_ARN: self.image.state_machine.state_machine_arn,
+            names.ENV_POLICY_JSON: moderation_policy_json(),
+            names.ENV_QUARANTINE_RETENTION_DAYS: str(self.config.quarantine_retention_days),
+        }.items():
+            api_fn.add_environment(key, value)
+        self.image.grant_task_response(api_fn.role)  # POST /reviews/{id}: SendTaskSuccess with the stored token
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"], resources=[reviews.table_arn]
+            )
+        )
+        api_fn.role.add_to_policy(  # decision history: read it, and record take-downs
+            iam.PolicyStatement(actions=["dynamodb:Query", "dynamodb:PutItem"], resources=[decisions.table_arn])
+        )
+        api_fn.role.add_to_policy(  # take-down: the photo record keeps its reason
+            iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[tables[names.PHOTOS_TABLE].table_arn])
+        )
+        api_fn.role.add_to_policy(  # appeals and releases re-enter the image workflow at its review step
+            iam.PolicyStatement(
+                actions=["states:StartExecution"], resources=[self.image.state_machine.state_machine_arn]
+            )
+        )
+        api_fn.role.add_to_policy(  # review images (presigned GETs) and finding a quarantined upload
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[
+                    bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*"),
+                    bucket.arn_for_objects(f"{names.QUARANTINE_PREFIX}*"),
+                ],
+            )
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{names.QUARANTINE_PREFIX}{names.UPLOAD_PREFIX}*"]}},
+            )
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[event_bus_arn(self, names.EVENT_BUS)],
+                conditions={
+                    "StringEquals": {
+                        "events:source": [names.EVENT_SOURCE],
+                        "events:detail-type": [names.EVENT_PHOTO_TAKEN_DOWN],
+                    }
+                },
+            )
+        )
+        self.search.grant(
+            api_fn.role,
+            ["es:ESHttpDelete"],
+            [f"{names.PHOTOS_INDEX}/*"],
+            reason="Take-down deletes one design's document from the photos index; ids are per photo.",
+        )
+        acknowledge(
+            api_fn.role,
+            "IAM5",
+            "Review images are presigned GETs of objects under uploads/* and quarantine/* only (keys are per upload).",
+            [self._objects_finding(names.QUARANTINE_PREFIX)],
+        )
+
+    def _console_url(self) -> str:
+        console = self.node.try_find_child("ConsoleDomain")
+        if console is None:
+            console = CfnMapping(self, "ConsoleDomain", mapping={p: {"domain": d} for p, d in CONSOLE_DOMAINS.items()})
+        assert isinstance(console, CfnMapping)
+        return Fn.join(
+            "",
+            [
+                "https://",
+                console.find_in_map(Aws.PARTITION, "domain"),
+                "/states/home?region=",
+                Aws.REGION,
+                "#/v2/executions/details/",
+            ],
         )
 
     def _objects_finding(self, prefix: str) -> str:

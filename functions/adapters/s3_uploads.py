@@ -11,10 +11,10 @@ class S3Uploads(UploadStore):
     def __init__(self, client: Any, bucket: str) -> None:
         self.client, self.bucket = client, bucket
 
-    def versions(self, key: str) -> list[str]:
-        found: list[str] = []
+    def versions(self, key: str) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
         for page in self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=key):
-            found += [v["VersionId"] for v in page.get("Versions", []) if v["Key"] == key]
+            found += [(v["VersionId"], v.get("ETag", "")) for v in page.get("Versions", []) if v["Key"] == key]
         return found[::-1]  # S3 lists a key's versions newest first
 
     def read(self, key: str, version: str, limit: int) -> StoredObject:

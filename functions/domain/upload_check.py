@@ -27,8 +27,8 @@ class UploadStore(ABC):
     """The uploads bucket as InspectUpload sees it."""
 
     @abstractmethod
-    def versions(self, key: str) -> list[str]:
-        """Version ids of the objects stored under `key` (delete markers excluded), oldest first."""
+    def versions(self, key: str) -> list[tuple[str, str]]:
+        """(version id, ETag) of the objects stored under `key` (delete markers excluded), oldest first."""
 
     @abstractmethod
     def read(self, key: str, version: str, limit: int) -> StoredObject:
@@ -72,6 +72,7 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
     result: dict[str, Any] = {
         "valid": False,
         "duplicate": False,
+        "restored": False,
         "reasons": [],
         "photo": photo,
         "rendition": {"key": "", "versionId": "", "publishedKey": ""},
@@ -85,7 +86,12 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
         return result
     photo["designer"], photo["photoId"] = parsed
     stored = store.versions(key)
-    if not stored or stored[0] != version:  # a later object under an issued key, or one removed as such
+    etags = dict(stored)
+    if stored and stored[0][0] != version and etags.get(version) == stored[0][1]:
+        result["restored"] = True  # the first upload's bytes again (restored from quarantine): already judged
+        result["reasons"] = ["These are the first upload's bytes again; it was judged already."]
+        return result
+    if not stored or stored[0][0] != version:  # a later object under an issued key, or one removed as such
         result["duplicate"] = True
         result["reasons"] = [
             f"Photo {parsed[1]} was already uploaded; the first upload stands. Ask for a new upload to add another."
@@ -112,7 +118,7 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
             reasons.append(str(exc))
         else:
             target = rendition_key(*parsed)
-            result["rendition"] = {
+            result["rendition"] = photo["rendition"] = {
                 "key": target,
                 "versionId": store.put_rendition(target, rendition.data, rendition.content_type),
                 "publishedKey": published_key(*parsed),

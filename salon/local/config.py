@@ -27,6 +27,7 @@ class StackConfig:
     api_port: int = 4569
     region: str = "us-east-1"
     owner_email: str = "owner@salon.example"
+    owner_phone: str = ""  # optional: owner alerts by SMS too (the mailbox writes .sms files)
     search: str = "duckdb"
 
     def __post_init__(self) -> None:
@@ -45,6 +46,7 @@ class StackConfig:
             api_port=_port(env, "SALON_API_PORT", 4569),
             region=env.get("SALON_REGION", "us-east-1"),
             owner_email=env.get("SALON_OWNER_EMAIL", "owner@salon.example"),
+            owner_phone=env.get("SALON_OWNER_PHONE", ""),
             search=env.get("SALON_SEARCH", "duckdb"),
         )
 

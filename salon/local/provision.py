@@ -31,12 +31,13 @@ class Resources:
     user_pool_client_id: str
 
 
-def _table(ddb: Any, name: str, key: str) -> None:
+def _table(ddb: Any, name: str, key: str, sort_key: str | None = None) -> None:
+    keys = [(key, "HASH")] + ([(sort_key, "RANGE")] if sort_key else [])
     ddb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+        KeySchema=[{"AttributeName": k, "KeyType": kind} for k, kind in keys],
     )
 
 
@@ -54,18 +55,20 @@ def substitutions(registry: FunctionRegistry, alerts_topic_arn: str) -> dict[str
         "EvaluatePolicyFunctionArn": registry.arn(names.FN_EVALUATE_POLICY),
         "IndexDocumentFunctionArn": registry.arn(names.FN_INDEX_DOCUMENT),
         "RenderAlertFunctionArn": registry.arn(names.FN_RENDER_ALERT),
+        "RequestReviewFunctionArn": registry.arn(names.FN_REQUEST_REVIEW),
         "AssessCommentFunctionArn": registry.arn(names.FN_ASSESS_COMMENT),
         "PhotosTable": names.PHOTOS_TABLE,
         "CommentsTable": names.COMMENTS_TABLE,
         "MetersTable": names.METERS_TABLE,
         "DecisionsTable": names.DECISIONS_TABLE,
+        "ReviewsTable": names.REVIEWS_TABLE,
         "AlertsTopicArn": alerts_topic_arn,
         "EventBusName": names.EVENT_BUS,
         "QuarantinePrefix": names.QUARANTINE_PREFIX,
     }
 
 
-def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Resources:
+def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_phone: str = "") -> Resources:
     s3, ddb, sns, sqs = (boto3.client(s, region_name=region) for s in ("s3", "dynamodb", "sns", "sqs"))
     events, sfn, idp = (boto3.client(s, region_name=region) for s in ("events", "stepfunctions", "cognito-idp"))
 
@@ -75,13 +78,16 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Reso
         Bucket=names.UPLOADS_BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
     )
     _table(ddb, names.PHOTOS_TABLE, "photoId")
-    _table(ddb, names.DECISIONS_TABLE, "objectKey")
+    _table(ddb, names.DECISIONS_TABLE, "objectKey", "decidedAt")  # one item per decision
+    _table(ddb, names.REVIEWS_TABLE, "photoId")
     _table(ddb, names.COMMENTS_TABLE, "commentId")
     _table(ddb, names.METERS_TABLE, "designId")
     _table(ddb, names.COUNTERS_TABLE, "counter")
 
     topic_arn = sns.create_topic(Name=names.ALERTS_TOPIC)["TopicArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=owner_email)
+    if owner_phone:
+        sns.subscribe(TopicArn=topic_arn, Protocol="sms", Endpoint=owner_phone)
     mailbox_url, mailbox_arn = _queue(sqs, MAILBOX_QUEUE)
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=mailbox_arn)
 
@@ -166,6 +172,8 @@ def function_environment(index_path: str, resources: Resources, api_url: str) ->
         names.ENV_UPLOADS_BUCKET: names.UPLOADS_BUCKET,
         names.ENV_PHOTOS_TABLE: names.PHOTOS_TABLE,
         names.ENV_DECISIONS_TABLE: names.DECISIONS_TABLE,
+        names.ENV_REVIEWS_TABLE: names.REVIEWS_TABLE,
+        names.ENV_REVIEW_URL: f"{api_url}/gallery/reviews/",
         names.ENV_COMMENTS_TABLE: names.COMMENTS_TABLE,
         names.ENV_METERS_TABLE: names.METERS_TABLE,
         names.ENV_COUNTERS_TABLE: names.COUNTERS_TABLE,
@@ -182,4 +190,5 @@ def function_environment(index_path: str, resources: Resources, api_url: str) ->
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "SalonInsights",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_DISABLED": "true",  # no CloudWatch here: metrics would only print to stdout
     }

@@ -24,6 +24,8 @@ RECORDED_SUFFIXES = {
     f"/{names.PUBLISHED_PREFIX}*",
     f"/{names.PHOTOS_INDEX}/*",
     f"/{names.COMMENTS_INDEX}/*",
+    ".Name>:*",  # every execution of a state machine (reconcile reads their status)
+    ".Arn>:*",  # a function's versions: CDK's grantInvoke (the reconcile schedule)
 }
 # What Step Functions needs besides the ASL's integrations: logging ALL, X-Ray, and the topic's KMS key.
 STATE_MACHINE_EXTRAS = {a for a in WILDCARD_RESOURCE_ACTIONS if a.startswith(("logs:", "xray:"))} | {
@@ -133,6 +135,7 @@ def test_put_events_is_limited_to_the_asl_event_types(template: dict[str, Any]) 
         "StringEquals": {
             "events:source": [names.EVENT_SOURCE],
             "events:detail-type": [
+                names.EVENT_PHOTO_IN_REVIEW,
                 names.EVENT_PHOTO_PUBLISHED,
                 names.EVENT_PHOTO_QUARANTINED,
                 names.EVENT_PHOTO_REJECTED,
@@ -148,13 +151,14 @@ def test_the_image_workflow_reads_only_named_versions_of_uploads_and_renditions(
         return {_flat(r) for s in statements if action in _listify(s["Action"]) for r in _listify(s["Resource"])}
 
     uploads = logical_id(template, "Storage/Uploads/Resource")
-    assert resources("s3:GetObject") == set()
+    assert resources("s3:GetObject") == {f"<{uploads}.Arn>/{names.QUARANTINE_PREFIX}*"}  # restore on release
     assert resources("s3:GetObjectVersion") == {
         f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*",
         f"<{uploads}.Arn>/{names.RENDITION_PREFIX}*",
     }
     assert resources("s3:DeleteObjectVersion") == {f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*"}
     assert resources("s3:PutObject") == {
+        f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*",
         f"<{uploads}.Arn>/{names.QUARANTINE_PREFIX}*",
         f"<{uploads}.Arn>/{names.PUBLISHED_PREFIX}*",
     }
@@ -180,6 +184,13 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
     base = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     assert actions("EvaluatePolicy") == base
     assert actions("RenderAlert") == base
+    assert actions("RequestReview") == base | {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "sns:Publish",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+    }
     assert actions("InspectUpload") == base | {
         "s3:GetObject",
         "s3:GetObjectVersion",
@@ -197,10 +208,19 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
     }
     assert actions("UploadApi") == base | {
         "s3:PutObject",
+        "s3:GetObject",  # presigned review images
+        "s3:ListBucket",  # find a quarantined upload (prefix-conditioned)
         "dynamodb:GetItem",
+        "dynamodb:Scan",  # pending reviews
+        "dynamodb:Query",  # decision history
+        "dynamodb:PutItem",  # take-down history item
+        "dynamodb:UpdateItem",  # review decisions, take-downs
         "events:PutEvents",
         "es:ESHttpGet",
         "es:ESHttpPost",
+        "es:ESHttpDelete",  # take-down
+        "states:StartExecution",  # appeals and releases
+        *permissions.TASK_RESPONSE_ACTIONS,  # the owner's decision
     }
     assert actions("IndexDocument") == base | {
         "es:ESHttpGet",
