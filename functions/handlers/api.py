@@ -263,7 +263,13 @@ def take_down(design_id: str) -> Response:
     if changed:
         search_index(config).delete(names.PHOTOS_INDEX, design_id)
         record_decision(
-            ddb, config.decisions_table, record["objectKey"], "taken-down", [note], who.username, record["takenDownAt"]
+            ddb,
+            config.decisions_table,
+            record.get("uploadKey", record["objectKey"]),  # decisions are kept per upload key
+            "taken-down",
+            [note],
+            who.username,
+            record["takenDownAt"],
         )
         publish(
             client("events"),

@@ -38,7 +38,7 @@ def test_image_workflow_actions() -> None:
         "s3:DeleteObjectVersion",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
-        "dynamodb:UpdateItem",  # ExpireReview, MarkAnnounced, RecordLateFailure
+        "dynamodb:UpdateItem",  # ExpireReview, MarkAnnounced
         "sns:Publish",
         "events:PutEvents",
     }

@@ -54,7 +54,14 @@ def photo(photo_id: str) -> dict[str, Any]:
 
 
 def decision(key: str) -> dict[str, Any]:
-    item = boto3.client("dynamodb").get_item(TableName=names.DECISIONS_TABLE, Key={"objectKey": {"S": key}})["Item"]
+    """The latest decision recorded for the upload key (the table keeps one item per decision)."""
+    [item] = boto3.client("dynamodb").query(
+        TableName=names.DECISIONS_TABLE,
+        KeyConditionExpression="objectKey = :k",
+        ExpressionAttributeValues={":k": {"S": key}},
+        ScanIndexForward=False,
+        Limit=1,
+    )["Items"]
     return {k: next(iter(v.values())) for k, v in item.items()}
 
 
