@@ -78,11 +78,11 @@ class Storage(Construct):
                     tag_filters={REJECTED_TAG[0]: REJECTED_TAG[1]},
                     expiration=Duration.days(config.rejected_retention_days),
                 ),
-                s3.LifecycleRule(  # judged renditions: kept long enough to redrive an approval, then gone
+                s3.LifecycleRule(  # judged renditions: kept as long as a review or a redrive may publish one
                     id="expire-renditions",
                     prefix=names.RENDITION_PREFIX,
-                    expiration=Duration.days(14),
-                    noncurrent_version_expiration=Duration.days(14),
+                    expiration=Duration.days(max(14, config.quarantine_retention_days)),
+                    noncurrent_version_expiration=Duration.days(max(14, config.quarantine_retention_days)),
                 ),
                 s3.LifecycleRule(  # a quarantined original is deleted; its old version must not linger
                     id="expire-replaced-uploads",

@@ -29,6 +29,8 @@ def test_image_workflow_actions() -> None:
         "lambda:InvokeFunction",
         "rekognition:DetectModerationLabels",
         "rekognition:DetectLabels",
+        "s3:GetObject",  # RestoreFromQuarantine reads the quarantined copy
+        "s3:GetObjectTagging",
         "s3:GetObjectVersion",
         "s3:GetObjectVersionTagging",
         "s3:PutObject",

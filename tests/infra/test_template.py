@@ -59,7 +59,14 @@ def test_uploads_bucket(t: Template, template: dict[str, Any]) -> None:
     assert rules["expire-rejected-uploads"]["TagFilters"] == [{"Key": "verdict", "Value": "rejected"}]
     assert rules["expire-replaced-uploads"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
     # Uploads waiting for a review (untagged, or re-tagged verdict=review on appeal) are never expired first.
-    expiring = [r for r in rules.values() if "ExpirationInDays" in r and not r.get("Prefix", "").startswith("quar")]
+    renditions = rules["expire-renditions"]
+    assert renditions["Prefix"] == names.RENDITION_PREFIX  # never an upload; outlives a review like quarantine
+    assert renditions["ExpirationInDays"] >= rules["quarantine-retention"]["ExpirationInDays"]
+    expiring = [
+        r
+        for r in rules.values()
+        if "ExpirationInDays" in r and not r.get("Prefix", "").startswith(("quar", names.RENDITION_PREFIX))
+    ]
     assert expiring and all(r["TagFilters"] == [{"Key": "verdict", "Value": "rejected"}] for r in expiring)
 
 
