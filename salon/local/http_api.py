@@ -1,8 +1,10 @@
 """Local HTTP API: API Gateway (HTTP API, payload 2.0) with a JWT authorizer, in front of the same handler.
 
-Every route requires a valid Cognito token, checked as the HTTP API JWT authorizer does: RS256 signature
+Routes require a valid Cognito token, checked as the HTTP API JWT authorizer does: RS256 signature
 from the pool's JWKS, issuer, expiry, and `aud` (ID token) or `client_id` (access token) matching the app
 client. The handler gets the claims in requestContext.authorizer.jwt.claims, stringified as on AWS.
+Public routes (the gallery's reads) have no authorizer: as on AWS, the handler gets no claims even when a
+token is sent. CORS as the HTTP API's CORS configuration: preflights are answered here, never by the handler.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Route:
     method: str
     path: str  # API Gateway style: /designs/{design_id}/comments
     function: str
+    public: bool = False  # no authorizer (reading the published gallery needs no sign-in)
 
     @property
     def rule(self) -> str:
@@ -79,7 +82,7 @@ def apigw_event(request: Request, route: Route, params: Any, claims: dict[str, A
             "accountId": "123456789012",
             "apiId": "local",
             "domainName": request.host,
-            "authorizer": {"jwt": {"claims": _stringify(claims), "scopes": None}},
+            **({"authorizer": {"jwt": {"claims": _stringify(claims), "scopes": None}}} if claims else {}),
             "http": {
                 "method": request.method,
                 "path": request.path,
@@ -103,8 +106,32 @@ def make_app(
     registry: FunctionRegistry,
     authorizer: JwtAuthorizer,
     extra: dict[str, Callable[[Request], Response]] | None = None,
+    cors_origins: tuple[str, ...] = (),
 ) -> Callable[..., Any]:
     url_map = Map([Rule(r.rule, endpoint=i, methods=[r.method]) for i, r in enumerate(routes)])
+    one = [(r.method, Map([Rule(r.rule, endpoint="r")]).bind("local")) for r in routes]
+
+    def cors(request: Request) -> dict[str, str]:
+        origin = request.headers.get("Origin", "")
+        if origin and origin in cors_origins:
+            return {"access-control-allow-origin": origin, "vary": "Origin"}
+        return {}
+
+    def preflight(request: Request) -> Response:
+        """API Gateway answers a CORS preflight for any route path, without calling the integration."""
+        allowed = sorted({method for method, adapter in one if adapter.test(request.path)})
+        if not allowed:
+            return message(404, "Not Found")
+        headers = cors(request)
+        if headers:
+            headers.update(
+                {
+                    "access-control-allow-methods": ",".join(allowed),
+                    "access-control-allow-headers": "authorization,content-type",
+                    "access-control-max-age": "600",
+                }
+            )
+        return Response(b"", 204, headers)
 
     def message(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
         return Response(json.dumps({"message": text}), status, headers, content_type="application/json")
@@ -113,13 +140,15 @@ def make_app(
         for prefix, view in (extra or {}).items():
             if request.path.startswith(prefix):
                 return view(request)
+        if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+            return preflight(request)
         try:
             index, params = url_map.bind_to_environ(request.environ).match()
         except Exception:
             return message(404, "Not Found")
         route = routes[index]
         try:
-            claims = authorizer.claims(request.headers.get("Authorization"))
+            claims = {} if route.public else authorizer.claims(request.headers.get("Authorization"))
         except (jwt.InvalidTokenError, jwt.PyJWKClientError):
             return message(401, "Unauthorized", {"www-authenticate": 'Bearer error="invalid_token"'})
         event = apigw_event(request, route, params, claims)
@@ -129,7 +158,7 @@ def make_app(
             return message(500, "Internal Server Error")
         body = result.get("body") or ""
         data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-        return Response(data, result.get("statusCode", 200), result.get("headers") or {})
+        return Response(data, result.get("statusCode", 200), {**(result.get("headers") or {}), **cors(request)})
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return handle(Request(environ))(environ, start_response)
