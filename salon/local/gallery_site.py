@@ -97,11 +97,9 @@ class GallerySite:
             return Response(json.dumps(cfg), 200, {**self.headers(cfg), "content-type": "application/json"})
         if rest.startswith(names.GALLERY_IMAGES_PATH):
             return self.image(rest.removeprefix(names.GALLERY_IMAGES_PATH))
-        found = self.asset(rest) if rest else None
+        found = self.asset(rest or "index.html")  # pages are hash routes: /gallery/#/designs/<id>
         if found is None:
-            if "." in rest.rsplit("/", 1)[-1]:
-                return Response("Not found\n", 404, SITE_HEADERS)
-            found = WEB_DIR / "index.html"  # page routes (/gallery/designs/<id>...) are the app's
+            return Response("Not found\n", 404, SITE_HEADERS)
         content_type = (
             "text/javascript" if found.suffix == ".js" else mimetypes.guess_type(found.name)[0] or "text/plain"
         )

@@ -200,7 +200,7 @@ def function_environment(
         names.ENV_COUNTERS_TABLE: names.COUNTERS_TABLE,
         names.ENV_COMMENT_STATE_MACHINE_ARN: resources.comment_state_machine_arn,
         names.ENV_EVENT_BUS_NAME: names.EVENT_BUS,
-        names.ENV_GALLERY_URL: f"{api_url}/gallery/designs/",
+        names.ENV_GALLERY_URL: f"{api_url}/gallery/#/designs/",  # the site uses hash routes
         names.ENV_ALERTS_TOPIC_ARN: resources.alerts_topic_arn,
         names.ENV_IMAGE_STATE_MACHINE_ARN: resources.image_state_machine_arn,
         names.ENV_SEARCH_BACKEND: "embedded",

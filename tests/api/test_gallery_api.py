@@ -121,7 +121,8 @@ def test_gallery_site_config_and_images(client: Any, stack: Any, gallery: dict[s
     assert config["eventsApiKey"] == client.endpoints.events_api_key and config["apiUrl"] == client.endpoints.api
     index = requests.get(site, timeout=5)
     assert index.status_code == 200 and "content-security-policy" in index.headers
-    assert requests.get(site + f"designs/{gallery['ids'][0]}", timeout=5).text == index.text  # page routes
+    assert requests.get(site + "index.html", timeout=5).text == index.text
+    assert requests.get(site + f"designs/{gallery['ids'][0]}", timeout=5).status_code == 404  # pages: #/designs/..
     image = requests.get(site + f"images/{gallery['ids'][0]}", timeout=5)
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
     assert image.headers["x-content-type-options"] == "nosniff" and "sandbox" in image.headers["content-security-policy"]
