@@ -36,6 +36,8 @@ async function userAuth() {
   return token ? live.headers({ Authorization: token }) : null;
 }
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function meterView(meter) {
   const pct = meter.happiness === null ? null : Math.round(meter.happiness * 100);
   return h(
@@ -47,8 +49,8 @@ function meterView(meter) {
       class: 'meter-text',
       text:
         pct === null
-          ? `No scored comments yet (${meter.comments} comments)`
-          : `${pct}% happy · ${meter.comments} comments (${meter.POSITIVE} positive, ${meter.NEGATIVE} negative)`,
+          ? `No scored comments yet (${plural(meter.comments, 'comment')})`
+          : `${pct}% happy · ${plural(meter.comments, 'comment')} (${meter.POSITIVE} positive, ${meter.NEGATIVE} negative)`,
     }),
   );
 }
@@ -260,6 +262,7 @@ function myUploadsPage() {
       h('div', {}, h('p', { class: 'status', text: u.status }), u.reasons && u.reasons.length ? h('ul', { class: 'reasons' }, u.reasons.map((r) => h('li', { dir: 'auto', text: r }))) : null),
     );
     existing ? existing.replaceWith(item) : list.prepend(item);
+    if (['published', 'rejected', 'quarantined'].includes(u.status)) message.textContent = '';
   };
   const send = async (chosen) => {
     if (!chosen) return;

@@ -137,6 +137,8 @@ def live_messages(
         if sub and _channel_safe(sub):
             reasons = detail.get("reasons") if isinstance(detail.get("reasons"), list) else []
             update = {"type": "UploadStatus", "photoId": photo_id, "status": status, "reasons": reasons}
+            if status == "published":
+                update["image"] = f"{IMAGE_PATH}{photo_id}"
             messages.append((live.designer_channel(sub), update))
     elif detail_type == names.EVENT_COMMENT_ANALYZED:
         design_id = str(detail.get("designId") or "")
