@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import CfnElement, Duration, Expiration, Stack
+from aws_cdk import Duration, Expiration
 from aws_cdk import aws_appsync as appsync
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -72,15 +73,18 @@ class LiveUpdates(Construct):
         public = appsync.NamespaceAuthConfig(
             publish_auth_mode_types=[Auth.IAM], subscribe_auth_mode_types=[Auth.API_KEY, Auth.USER_POOL]
         )
-        for namespace in live.PUBLIC_NAMESPACES:
+        self.namespaces = [
             self.api.add_channel_namespace(namespace, authorization_config=public)
-        self.api.add_channel_namespace(
+            for namespace in live.PUBLIC_NAMESPACES
+        ]
+        designers = self.api.add_channel_namespace(
             live.NS_DESIGNERS,
             authorization_config=appsync.NamespaceAuthConfig(
                 publish_auth_mode_types=[Auth.IAM], subscribe_auth_mode_types=[Auth.USER_POOL]
             ),
             code=appsync.Code.from_asset(str(ON_SUBSCRIBE)),
         )
+        self.namespaces.append(designers)
         self.http_url = f"https://{self.api.http_dns}/event"
         self.realtime_url = f"wss://{self.api.realtime_dns}/event/realtime"
 
@@ -121,14 +125,9 @@ class LiveUpdates(Construct):
             event_sources.SqsEventSource(self.queue, batch_size=10, report_batch_item_failures=True, max_concurrency=5)
         )
         publisher.add_environment(names.ENV_EVENTS_HTTP_URL, self.http_url)
-        self.api.grant_publish(publisher.role)
-        cfn_api = self.api.node.default_child
-        assert isinstance(cfn_api, CfnElement)
-        api_id = f"<{Stack.of(self).get_logical_id(cfn_api)}.ApiId>"
-        acknowledge(
-            publisher.role,
-            "IAM5",
-            "appsync:EventPublish on this Event API's channel namespaces: channels are per design and per "
-            "designer, so the grant is the namespace path.",
-            [f"Resource::arn:<AWS::Partition>:appsync:<AWS::Region>:<AWS::AccountId>:apis/{api_id}/channelNamespace/*"],
+        # Publish on exactly the three namespaces (no wildcard); connecting is implied for IAM publishers.
+        publisher.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["appsync:EventPublish"], resources=[ns.channel_namespace_arn for ns in self.namespaces]
+            )
         )
