@@ -82,7 +82,7 @@ class LiveUpdates(Construct):
             authorization_config=appsync.NamespaceAuthConfig(
                 publish_auth_mode_types=[Auth.IAM], subscribe_auth_mode_types=[Auth.USER_POOL]
             ),
-            code=appsync.Code.from_asset(str(ON_SUBSCRIBE)),
+            code=appsync.Code.from_inline(ON_SUBSCRIBE.read_text(encoding="utf-8")),  # no asset to stage
         )
         self.namespaces.append(designers)
         self.http_url = f"https://{self.api.http_dns}/event"

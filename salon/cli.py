@@ -24,7 +24,7 @@ VERDICT_STYLE = {"approved": "green", "rejected": "yellow", "quarantined": "red"
 
 def _config(args: argparse.Namespace) -> StackConfig:
     config = StackConfig.from_env()
-    for field in ("moto_port", "lambda_port", "ai_port", "api_port"):
+    for field in ("moto_port", "lambda_port", "ai_port", "api_port", "events_port", "realtime_port"):
         if getattr(args, field, None) is not None:
             setattr(config, field, getattr(args, field))
     if getattr(args, "home", None):
@@ -238,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="run the embedded stack in the foreground until Ctrl-C")
-    for name, default in (("moto", 4566), ("lambda", 4567), ("ai", 4568), ("api", 4569)):
+    ports = (("moto", 4566), ("lambda", 4567), ("ai", 4568), ("api", 4569), ("events", 4570), ("realtime", 4571))
+    for name, default in ports:
         up.add_argument(
             f"--{name}-port",
             type=int,

@@ -152,8 +152,13 @@ def live_messages(
 
 
 def _channel_safe(segment: str) -> bool:
+    """One channel segment (an id), never a path: `a/b` would address another channel."""
+    return "/" not in segment and segment != "*" and _segments_ok(f"/x/{segment}")
+
+
+def _segments_ok(path: str) -> bool:
     try:
-        live.segments(f"/x/{segment}")
+        live.segments(path)
     except live.ChannelError:
         return False
     return True

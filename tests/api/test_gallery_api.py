@@ -9,13 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from websockets.sync.client import ClientConnection, connect
 
 from functions import names
-from tests.conftest import jpeg, wait_until
+from tests.conftest import jpeg
 
 MANICURE = [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}]
 EXPLICIT = [{"Name": "Explicit Nudity", "ParentName": "Explicit", "Confidence": 95.2, "TaxonomyLevel": 2}]
@@ -196,10 +195,25 @@ def test_live_updates_reach_the_channels(client: Any, stack: Any, gallery: dict[
         assert event["comment"]["text"] == "Not my style at all, sorry." and event["comment"]["author"] == "gal-cy"
 
 
-def test_failed_publishes_are_retried_then_dead_lettered(stack: Any) -> None:
-    """A publish the events API refuses (here: a bad channel id) never loses the message: it goes to the DLQ."""
-    sqs = boto3.client("sqs")
-    before = stack.registry.invocations.get(names.FN_PUBLISH_LIVE, 0)
-    bad = {"detail-type": names.EVENT_COMMENT_ANALYZED, "source": names.EVENT_SOURCE, "detail": {"designId": "x y"}}
-    sqs.send_message(QueueUrl=stack.resources.live_queue_url, MessageBody=json.dumps(bad))
-    wait_until(lambda: stack.registry.invocations.get(names.FN_PUBLISH_LIVE, 0) > before, timeout=30)
+def test_publish_live_reports_failures_per_message(stack: Any) -> None:
+    """A message it cannot handle comes back as a batch item failure (SQS retries it, then dead-letters it);
+    an event no page shows is consumed without publishing."""
+
+    def record(ident: str, body: str) -> dict[str, Any]:
+        return {
+            "messageId": ident,
+            "receiptHandle": ident,
+            "body": body,
+            "attributes": {"ApproximateReceiveCount": "1"},
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:salon-live-events",
+            "awsRegion": "us-east-1",
+        }
+
+    other = json.dumps({"detail-type": names.EVENT_COMMENT_SUBMITTED, "detail": {"designId": "d"}})
+    answer = stack.registry.invoke(
+        names.FN_PUBLISH_LIVE, {"Records": [record("broken", "{not json"), record("other", other)]}
+    )
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "broken"}]}

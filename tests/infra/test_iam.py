@@ -178,9 +178,20 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
     }
+    assert actions("PublishLive") == base | {
+        "appsync:EventPublish",
+        "dynamodb:GetItem",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
     assert actions("UploadApi") == base | {
         "s3:PutObject",
         "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
         "events:PutEvents",
         "es:ESHttpGet",
         "es:ESHttpPost",

@@ -13,7 +13,7 @@ from functions import names
 from infra import index_templates
 from infra.api import ROUTES
 from infra.ingestion import MAX_RECEIVE_COUNT, RETRY_ATTEMPTS
-from infra.storage import TABLE_KEYS
+from infra.storage import TABLE_INDEXES, TABLE_KEYS
 from tests.infra.conftest import OWNER, logical_id, resource_at
 
 pytestmark = pytest.mark.infra
@@ -99,7 +99,16 @@ def test_tables_have_their_keys_and_point_in_time_recovery(t: Template, template
         _, table = resource_at(template, f"Storage/{construct}/Resource")
         props = table["Properties"]
         assert props["KeySchema"] == [{"AttributeName": key, "KeyType": "HASH"}]
-        assert props["AttributeDefinitions"] == [{"AttributeName": key, "AttributeType": "S"}]
+        indexed = TABLE_INDEXES[name][1:] if name in TABLE_INDEXES else ()
+        assert props["AttributeDefinitions"] == [{"AttributeName": a, "AttributeType": "S"} for a in (key, *indexed)]
+        if name in TABLE_INDEXES:
+            index, partition, sort = TABLE_INDEXES[name]
+            [gsi] = props["GlobalSecondaryIndexes"]
+            assert gsi["IndexName"] == index and gsi["Projection"] == {"ProjectionType": "ALL"}
+            assert gsi["KeySchema"] == [
+                {"AttributeName": partition, "KeyType": "HASH"},
+                {"AttributeName": sort, "KeyType": "RANGE"},
+            ]
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         assert props["SSESpecification"] == {"SSEEnabled": True}
@@ -176,9 +185,9 @@ def test_rules_retry_then_dead_letter_into_the_starter_queue(
 
 
 def test_every_queue_is_encrypted_and_tls_only(t: Template) -> None:
-    t.resource_count_is("AWS::SQS::Queue", 6)  # 2 starter queues, each with 2 dead-letter queues
+    t.resource_count_is("AWS::SQS::Queue", 9)  # 2 starter queues and the live-updates queue, each with 2 DLQs
     t.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
-    t.resource_count_is("AWS::SQS::QueuePolicy", 6)
+    t.resource_count_is("AWS::SQS::QueuePolicy", 9)
     t.all_resources_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -228,7 +237,7 @@ def test_user_pool_groups_and_client(t: Template, template: dict[str, Any]) -> N
     )
 
 
-def test_every_route_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) -> None:
+def test_every_route_but_the_public_reads_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) -> None:
     pool = logical_id(template, "Api/Users/Resource")
     authorizer_id, authorizer = resource_at(template, "Api/HttpApi/Cognito/Resource")
     assert authorizer["Properties"]["AuthorizerType"] == "JWT"
@@ -241,9 +250,14 @@ def test_every_route_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) 
         if r["Type"] == "AWS::ApiGatewayV2::Route"
     }
     assert set(routes) == {f"{route.method} {route.path}" for route in ROUTES}
-    for route in routes.values():
-        assert route["AuthorizationType"] == "JWT"
-        assert route["AuthorizerId"] == {"Ref": authorizer_id}
+    public = {f"{route.method} {route.path}" for route in ROUTES if route.public}
+    assert public == {"GET /designs", "GET /designs/{design_id}", "GET /designers/{designer_id}/designs"}
+    for key, route in routes.items():
+        if key in public:
+            assert route["AuthorizationType"] == "NONE" and "AuthorizerId" not in route
+        else:
+            assert route["AuthorizationType"] == "JWT"
+            assert route["AuthorizerId"] == {"Ref": authorizer_id}
     assert {route.path: route.groups for route in ROUTES}["/insights"] == (names.GROUP_OWNER,)
 
 
@@ -354,8 +368,8 @@ def test_alarms_cover_failures_timeouts_throttles_and_dead_letters(template: dic
         "ExecutionThrottled": 2,
         "Throttles": len(names.FUNCTIONS),
         "Errors": len(names.FUNCTIONS),
-        "ApproximateNumberOfMessagesVisible": 4,
-        "FailedInvocations": 2,
+        "ApproximateNumberOfMessagesVisible": 6,
+        "FailedInvocations": 3,
         "5xx": 1,
     }
 
@@ -381,7 +395,7 @@ def test_each_function_gets_the_settings_its_handler_reads(template: dict[str, A
     """Handlers read Settings fields (settings().field); on AWS each comes from the function environment."""
     repo = index_templates.DIR.parents[1]
     env_of = dict(
-        re.findall(r"(\w+)=(?:int\()?env\.get\(names\.(ENV_\w+)", (repo / "functions" / "config.py").read_text())
+        re.findall(r"(\w+)=(?:int\()?env\.get\(\s*names\.(ENV_\w+)", (repo / "functions" / "config.py").read_text())
     )
     # Optional (salon:galleryUrl, a default of 5), or set by the Lambda runtime itself (AWS_REGION).
     defaults_fine = {"gallery_url", "insights_min_comments", "aws_region"}
