@@ -229,6 +229,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         weeks=args.weeks,
         images=Path(args.images) if args.images else None,
         report_path=Path(args.report) if args.report else None,
+        serve=args.serve,
     )
 
 
@@ -282,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--images", help="a folder of your own photos to upload instead of the drawn ones")
     demo.add_argument("--weeks", type=int, default=6, help="how many weeks of comments to play (default 6)")
     demo.add_argument("--report", help="where to write the insights report (default ./demo-report.html)")
+    demo.add_argument("--serve", action="store_true", help="keep the stack and the gallery up until Ctrl-C")
     demo.set_defaults(func=cmd_demo)
 
     execution = sub.add_parser("execution", help="one execution's path through the states, like the console")
