@@ -99,10 +99,8 @@ def run(
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
         else:
-            console.print(
-                f"[bold]Gallery:[/] {gallery} was served during the demo and is gone now that it ended; "
-                "`salon demo --serve` keeps the stack and the gallery up until Ctrl-C."
-            )
+            console.print(f"[bold]Gallery:[/] {gallery} was served during the demo and is gone now that it ended.")
+            console.print("`salon demo --serve` keeps the stack and the gallery up until Ctrl-C.")
     finally:
         stack.stop()
     return 0
