@@ -8,6 +8,7 @@ Publisher: EventBridge rule on the workflows' events -> SQS (+DLQ) -> publish-li
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from aws_cdk import Duration, Expiration
@@ -32,6 +33,13 @@ API_KEY_DAYS = 365  # AppSync's maximum; rotate before expiry (docs/gallery.md)
 Auth = appsync.AppSyncAuthorizationType
 
 
+def key_expiry(today: date | None = None) -> Expiration:
+    """A year from the start of today (UTC): the same in every synth of a day, extended by each deploy."""
+    day = today or datetime.now(UTC).date()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return Expiration.at_timestamp(int((start + timedelta(days=API_KEY_DAYS)).timestamp() * 1000))
+
+
 class LiveUpdates(Construct):
     def __init__(
         self,
@@ -54,7 +62,7 @@ class LiveUpdates(Construct):
                         api_key_config=appsync.AppSyncApiKeyConfig(
                             name="site-subscribe",
                             description="Subscribe-only key for the public namespaces, carried by the site config",
-                            expires=Expiration.after(Duration.days(API_KEY_DAYS)),
+                            expires=key_expiry(),
                         ),
                     ),
                     appsync.AppSyncAuthProvider(
