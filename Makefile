@@ -29,6 +29,7 @@ bench:  ## benchmarks (numbers, not pass/fail)
 	@$(BOOT)
 	$(PY) bench/bench_uploads.py
 	$(PY) bench/bench_insights.py
+	$(PY) bench/bench_live.py
 
 eval:  ## AI stand-ins measured on ../shared/data through the AI endpoint
 	@$(BOOT)

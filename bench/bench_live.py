@@ -16,11 +16,11 @@ from pathlib import Path
 import boto3
 from playwright.sync_api import sync_playwright
 
+from salon.browser import CHROMIUM, FLAGS
 from salon.client import StackClient
 from salon.demo.images import manicure
 from salon.local.config import StackConfig
 from salon.local.stack import EmbeddedStack
-from tests.browser.conftest import CHROMIUM, FLAGS
 
 OBSERVE = """() => {
   window.__seen = {};

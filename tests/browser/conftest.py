@@ -13,17 +13,8 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("SALON_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from salon.browser import CHROMIUM, FLAGS
+
 SCREENSHOTS = Path(os.environ.get("SALON_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" / "screenshots"))
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
