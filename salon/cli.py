@@ -16,15 +16,18 @@ from rich.table import Table
 
 from salon import cli_insights
 from salon.client import ClientError, StackClient
-from salon.local.config import Endpoints, StackConfig
+from salon.local.config import SEARCH_ENGINES, Endpoints, StackConfig
 
 console = Console()
 VERDICT_STYLE = {"approved": "green", "rejected": "yellow", "quarantined": "red", "failed": "bold red"}
 
 
 def _config(args: argparse.Namespace) -> StackConfig:
-    config = StackConfig.from_env()
-    for field in ("moto_port", "lambda_port", "ai_port", "api_port", "events_port", "realtime_port"):
+    try:
+        config = StackConfig.from_env()
+    except ValueError as exc:  # e.g. SALON_SEARCH names no engine
+        raise ClientError(str(exc)) from exc
+    for field in ("moto_port", "lambda_port", "ai_port", "api_port", "events_port", "realtime_port", "search"):
         if getattr(args, field, None) is not None:
             setattr(config, field, getattr(args, field))
     if getattr(args, "home", None):
@@ -33,6 +36,7 @@ def _config(args: argparse.Namespace) -> StackConfig:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from salon.local.search_server import SearchServerError
     from salon.local.stack import EmbeddedStack, PortInUseError
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -43,7 +47,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     stack = EmbeddedStack(config)
     try:
         endpoints = stack.start()
-    except PortInUseError as exc:
+    except (PortInUseError, SearchServerError) as exc:
+        stack.stop()
         raise ClientError(str(exc)) from exc
     console.print("[bold green]Salon Insights embedded stack is up[/] (Ctrl-C to stop)")
     for key, value in endpoints.exports().items():
@@ -230,6 +235,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         images=Path(args.images) if args.images else None,
         report_path=Path(args.report) if args.report else None,
         serve=args.serve,
+        search=_config(args).search,
+    )
+
+
+def _search_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--search",
+        choices=SEARCH_ENGINES,
+        help="the search index: duckdb (embedded file, the default) or opensearch (osmem-server on loopback, "
+        "through the OpenSearch adapter AWS runs); or SALON_SEARCH",
     )
 
 
@@ -247,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
             dest=f"{name}_port",
             help=f"port on 127.0.0.1 (default {default}, or SALON_{name.upper()}_PORT)",
         )
+    _search_option(up)
     up.set_defaults(func=cmd_up)
 
     env = sub.add_parser("env", help="print shell exports (or --json) for boto3 / the AWS CLI")
@@ -284,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--weeks", type=int, default=6, help="how many weeks of comments to play (default 6)")
     demo.add_argument("--report", help="where to write the insights report (default ./demo-report.html)")
     demo.add_argument("--serve", action="store_true", help="keep the stack and the gallery up until Ctrl-C")
+    _search_option(demo)
     demo.set_defaults(func=cmd_demo)
 
     execution = sub.add_parser("execution", help="one execution's path through the states, like the console")

@@ -227,9 +227,19 @@ const colours = %(colours)s;
 const pct = v => v === null || v === undefined ? '—' : Math.round(v * 100) + '%%';
 Chart.defaults.font.family = "system-ui,-apple-system,'Segoe UI',Roboto,sans-serif";
 Chart.defaults.plugins.legend.labels.boxWidth = 12;
-Chart.defaults.animation.duration = 500;
+// A report is read, printed and captured: every chart is drawn complete at once (no animation to catch half-way
+// in a screenshot or a PDF), and redrawn at the page's width before printing and after.
+Chart.defaults.animation = false;
+Chart.defaults.transitions.active.animation.duration = 0;
+Chart.defaults.transitions.resize.animation.duration = 0;
 const shortId = id => id.slice(0, 8);
-function chart(id, config) { const el = document.getElementById(id); if (el) new Chart(el, config); }
+function chart(id, config) {
+  const el = document.getElementById(id);
+  if (el) new Chart(el, {...config, options: {...config.options, animation: false}});  // doughnuts have their own
+}
+const redraw = () => Object.values(Chart.instances).forEach(c => { c.resize(); c.update('none'); });
+window.addEventListener('beforeprint', redraw);
+window.addEventListener('afterprint', redraw);
 
 const cw = data.customers.weeks;
 chart('chart-customers', {data: {labels: cw.map(w => w.isoWeek), datasets: [
@@ -285,6 +295,7 @@ chart('chart-sentiment-weeks', {type: 'bar', data: {labels: tw.map(w => w.isoWee
 chart('chart-sentiment-overall', {type: 'doughnut', data: {labels: kinds.map(k => k.toLowerCase()),
   datasets: [{data: kinds.map(k => data.sentiment.overall[k]), backgroundColor: kinds.map(k => colours[k])}]},
   options: {maintainAspectRatio: false, plugins: {legend: {position: 'bottom'}}}});
+document.documentElement.dataset.charts = 'drawn';  // for whoever captures the page: every chart is final
 """
 
 

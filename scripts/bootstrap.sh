@@ -14,7 +14,7 @@ if [ ! -x "$chromium" ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   if ! $sudo apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; then
-    $sudo apt-get update -q >/dev/null  # a fresh machine has no package lists yet
+    $sudo apt-get update -q >/dev/null || true  # a fresh machine has no package lists yet
     $sudo apt-get install -y --no-install-recommends chromium >/dev/null || {
       echo "bootstrap: could not install chromium; the browser tests (tests/browser) will fail" >&2
     }

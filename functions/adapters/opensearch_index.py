@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from opensearchpy import helpers
 from opensearchpy.exceptions import NotFoundError
@@ -47,6 +48,7 @@ ID_FIELDS = {names.PHOTOS_INDEX: "photoId", names.COMMENTS_INDEX: "commentId"}
 CUSTOMER_PAGE = 1000  # composite buckets per page when finding each customer's first comment
 CARDINALITY_PRECISION = 40000  # the maximum: counts below it are exact in practice
 TERMS_LIMIT = 10000  # all designers / weeks fit; one shard per index makes terms counts exact
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 WEEKLY = {"field": "submittedAt", "calendar_interval": "week", "min_doc_count": 1}  # Monday-based, UTC
 
 
@@ -328,12 +330,20 @@ class OpenSearchIndex(SearchIndex):
 
     @classmethod
     def connect(cls, endpoint: str, region: str, **options: Any) -> OpenSearchIndex:
-        """A client for an Amazon OpenSearch Service domain, SigV4-signed with the function's role."""
+        """A client for an Amazon OpenSearch Service domain, SigV4-signed with the function's role.
+
+        `http://` is accepted for a server on this machine only (the embedded stack's osmem-server): unsigned,
+        since nothing leaves the host. Any other endpoint is reached over TLS and signed.
+        """
         import boto3
         from opensearchpy import OpenSearch, RequestsAWSV4SignerAuth, RequestsHttpConnection
 
         if not endpoint:
             raise IndexingError("OPENSEARCH_ENDPOINT is not set")
+        if endpoint.startswith("http://"):
+            if urlsplit(endpoint).hostname not in LOOPBACK:
+                raise IndexingError(f"plain http is for a server on this machine only, not {endpoint!r}")
+            return cls(OpenSearch(hosts=[endpoint.rstrip("/")], timeout=30, pool_maxsize=10), **options)
         host = endpoint.removeprefix("https://").rstrip("/")
         session = boto3.Session()
         auth = RequestsAWSV4SignerAuth(session.get_credentials(), region or session.region_name, "es")

@@ -70,14 +70,16 @@ def run(
     report_path: Path | None = None,
     home: Path | None = None,
     serve: bool = False,
+    search: str = "duckdb",
 ) -> int:
     started = time.perf_counter()
     config = StackConfig.from_env()
     config.home = home or config.home / "demo"
+    config.search = search
     config.moto_port = config.lambda_port = config.ai_port = config.api_port = 0
     config.events_port = config.realtime_port = 0
     stack = EmbeddedStack(config)
-    with console.status("starting the embedded stack (moto, Lambda, AI and API endpoints)"):
+    with console.status(f"starting the embedded stack (moto, Lambda, AI and API endpoints, {search} index)"):
         endpoints = stack.start()
         stack.reset_mailbox()  # the demo's own home: this run's mail only
         stack.ai.vision, stack.ai.text  # load the models now, not in the first workflow  # noqa: B018
@@ -87,7 +89,7 @@ def run(
         with tempfile.TemporaryDirectory() as tmp:
             uploads, burst = _play(console, client, Path(tmp), weeks, images)
         _summary(console, client, uploads, burst)
-        _report(console, client, report_path)
+        _report(console, client, report_path, search)
         console.print(f"\nState of this run (mailbox, index): {config.home}")
         console.print(
             f"Watch any execution: `salon execution NAME` needs a running stack; the report and "
@@ -207,11 +209,16 @@ def _summary(console: Console, client: StackClient, uploads: list[dict[str, Any]
     console.print(inbox)
 
 
-def _report(console: Console, client: StackClient, path: Path) -> None:
+def _report(console: Console, client: StackClient, path: Path, search: str) -> None:
     from salon import report
     from salon.cli_insights import fetch_from_stack, print_tables
 
     data = fetch_from_stack(client, "owner", {})
     print_tables(data)
-    report.write(path, data, title="Salon Insights — demo season", source="the embedded stack, after `salon demo`")
+    report.write(
+        path,
+        data,
+        title="Salon Insights — demo season",
+        source=f"the embedded stack ({search} index), after `salon demo`",
+    )
     console.print(f"[bold]Insights report:[/] {path}")

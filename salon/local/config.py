@@ -10,6 +10,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
+SEARCH_ENGINES = ("duckdb", "opensearch")  # the embedded index (default) or osmem-server through opensearch-py
 
 
 def _port(env: dict[str, str], name: str, default: int) -> int:
@@ -28,6 +29,11 @@ class StackConfig:
     realtime_port: int = 4571  # AppSync Events WebSocket endpoint (/event/realtime)
     region: str = "us-east-1"
     owner_email: str = "owner@salon.example"
+    search: str = "duckdb"
+
+    def __post_init__(self) -> None:
+        if self.search not in SEARCH_ENGINES:
+            raise ValueError(f"unknown search engine {self.search!r}: expected one of {', '.join(SEARCH_ENGINES)}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> StackConfig:
@@ -43,6 +49,7 @@ class StackConfig:
             realtime_port=_port(env, "SALON_REALTIME_PORT", 4571),
             region=env.get("SALON_REGION", "us-east-1"),
             owner_email=env.get("SALON_OWNER_EMAIL", "owner@salon.example"),
+            search=env.get("SALON_SEARCH", "duckdb"),
         )
 
     @property
@@ -76,6 +83,7 @@ class Endpoints:
     events_http: str = ""  # http://host:port/event
     events_realtime: str = ""  # ws://host:port/event/realtime
     events_api_key: str = ""  # subscribe-only key for the public namespaces (the site's config carries it)
+    opensearch: str = ""  # the OpenSearch-compatible server's URL when the stack runs with --search opensearch
 
     def exports(self) -> dict[str, str]:
         return {
@@ -96,6 +104,7 @@ class Endpoints:
             "SALON_EVENTS_HTTP_URL": self.events_http,
             "SALON_EVENTS_REALTIME_URL": self.events_realtime,
             "SALON_GALLERY_URL": f"{self.api}/gallery/",
+            **({"SALON_OPENSEARCH_URL": self.opensearch} if self.opensearch else {}),
         }
 
     def save(self, path: Path) -> None:

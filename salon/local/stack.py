@@ -3,6 +3,7 @@
 What survives a restart: the mailbox folder (delivered mail stays delivered). Nothing else: AWS state
 lives in moto's memory and the embedded index is cleared at start, so a restarted stack is empty and
 consistent (no index entry without its record, no record without its object). See docs/decisions.md.
+With `search="opensearch"` the index is osmem-server on loopback (in memory too), reached through opensearch-py.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
 from salon.local.provision import Resources, function_environment, provision
 from salon.local.pumps import EventSourceMapping, Mailbox, Pump
+from salon.local.search_server import SearchServer
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ class EmbeddedStack:
         self.endpoints: Endpoints | None = None
         self.resources: Resources | None = None
         self.events: events_api.EventsEndpoint | None = None
+        self._search: SearchServer | None = None
 
     def _setenv(self, values: dict[str, str]) -> None:
         for key, value in values.items():
@@ -153,7 +156,9 @@ class EmbeddedStack:
                 "eventsApiKey": api_key,
             }
         )
-        self._setenv(function_environment(str(cfg.index_path), res, api.url, self.events.http_url))
+        self._setenv(
+            {**function_environment(str(cfg.index_path), res, api.url, self.events.http_url), **self._start_search()}
+        )
         from functions.adapters import search_index
         from functions.config import comment_policy, moderation_policy, settings
 
@@ -189,9 +194,21 @@ class EmbeddedStack:
             events_http=self.events.http_url,
             events_realtime=self.events.realtime.url,
             events_api_key=api_key,
+            opensearch=self._search.url if self._search else "",
         )
         self.endpoints.save(cfg.state_file)
         return self.endpoints
+
+    def _start_search(self) -> dict[str, str]:
+        """With --search opensearch: osmem-server on loopback, the templates from schemas/ put, and the functions
+        pointed at it through opensearch-py (the adapter AWS runs). The default is the embedded DuckDB file."""
+        if self.config.search != "opensearch":
+            return {}
+        self._search = SearchServer(self.config.host)
+        self._servers.append(self._search)
+        url = self._search.start()
+        self._search.index().apply_templates()
+        return {names.ENV_SEARCH_BACKEND: "opensearch", names.ENV_OPENSEARCH_ENDPOINT: url}
 
     def stop(self) -> None:
         for pump in self._pumps:

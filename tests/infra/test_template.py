@@ -395,7 +395,7 @@ def test_each_function_gets_the_settings_its_handler_reads(template: dict[str, A
     """Handlers read Settings fields (settings().field); on AWS each comes from the function environment."""
     repo = index_templates.DIR.parents[1]
     env_of = dict(
-        re.findall(r"(\w+)=(?:int\()?env\.get\(\s*names\.(ENV_\w+)", (repo / "functions" / "config.py").read_text())
+        re.findall(r"(\w+)=\s*(?:int\()?env\.get\(\s*names\.(ENV_\w+)", (repo / "functions" / "config.py").read_text())
     )
     # Optional (salon:galleryUrl, a default of 5), or set by the Lambda runtime itself (AWS_REGION).
     defaults_fine = {"gallery_url", "insights_min_comments", "aws_region"}

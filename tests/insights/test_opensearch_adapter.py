@@ -439,3 +439,22 @@ def test_first_seen_before_the_period_counts_as_earlier(loaded):
     assert rows.before == sum(1 for f in first.values() if f < since)
     assert sum(rows.new_by_week.values()) == sum(1 for f in first.values() if f >= since)
     assert min(rows.new_by_week) >= (since - timedelta(days=since.weekday())).date()
+
+
+def test_connect_speaks_plain_http_only_to_a_server_on_this_machine():
+    index = osx.OpenSearchIndex.connect("http://127.0.0.1:9251/", "")
+    connection = index.client.transport.get_connection()
+    assert connection.host == "http://127.0.0.1:9251" and not connection.use_ssl
+    for remote in ("http://search-salon-abc.eu-west-1.es.amazonaws.com", "http://10.0.0.7:9200"):
+        with pytest.raises(IndexingError, match="plain http is for a server on this machine only"):
+            osx.OpenSearchIndex.connect(remote, "eu-west-1")
+
+
+def test_a_whole_request_refused_with_503_is_reported_per_document_not_dropped():
+    server = FakeOpenSearch()
+    server.whole_bulk_status = [503]
+    index = adapter(server)
+    result = index.bulk(names.COMMENTS_INDEX, docs(2))
+    assert result.indexed == 0 and [(f["id"], f["status"]) for f in result.failed] == [("c0", 503), ("c1", 503)]
+    assert index.sleeps == [] and names.COMMENTS_INDEX not in server.indices  # reported for the Catch, not retried here
+    assert index.bulk(names.COMMENTS_INDEX, docs(2)).indexed == 2  # the next attempt goes through
