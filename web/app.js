@@ -89,7 +89,8 @@ function galleryPage(title, path, { live: liveUpdates = true, designerId = null 
   const list = h('ul', { class: 'grid', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', class: 'more', hidden: true, text: 'Show more' });
   const empty = h('p', { class: 'empty', hidden: true, text: 'No designs yet.' });
-  main.replaceChildren(h('h1', { text: title }), empty, list, more);
+  const heading = h('h1', { text: title });
+  main.replaceChildren(heading, empty, list, more);
   let cursor = null;
   const add = (d, atTop) => {
     if (list.querySelector(`[data-design-id="${CSS.escape(d.designId)}"]`)) return;
@@ -101,6 +102,7 @@ function galleryPage(title, path, { live: liveUpdates = true, designerId = null 
     const answer = await api('GET', `${path}?limit=24${append && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     if (!append) list.replaceChildren();
     answer.designs.forEach((d) => add(d, false));
+    if (designerId && answer.designs.length) heading.textContent = `Designs by ${answer.designs[0].designer}`;
     cursor = answer.next;
     more.hidden = !cursor;
     empty.hidden = list.children.length > 0;

@@ -196,3 +196,39 @@ def test_sign_in_page_and_wrong_password(stack: Any, client: Any, contexts: Any,
         expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
         screenshot(page, f"sign-in-{name}")
     assert json.loads(page.evaluate("JSON.stringify(sessionStorage)")) == {}
+
+
+def test_an_off_topic_upload_through_the_page_is_rejected_with_reasons(
+    stack: Any, client: Any, contexts: Any, tmp_path: Any, screenshot: Any
+) -> None:
+    shown = published_design(client, stack, tmp_path, "web-lou")
+    designer = contexts(PHONE)
+    sign_in(designer, stack, client, "web-kit", names.GROUP_DESIGNER)
+    live(designer)
+    stack.ai.script(
+        "DetectLabels",
+        [{"result": {"Labels": [{"Name": "Car", "Confidence": 97.0, "Parents": []}]}}],
+        match="/web-kit/",
+    )
+    photo = tmp_path / "car.jpg"
+    photo.write_bytes(jpeg(colour=(30, 30, 200)))
+    designer.locator("#upload-file").set_input_files(str(photo))
+    rejected = designer.locator(".upload.rejected")
+    expect(rejected).to_have_count(1)
+    expect(rejected.locator(".status")).to_have_text("rejected")
+    expect(rejected.locator(".reasons li").first).not_to_be_empty()
+    assert rejected.locator("img").count() == 0  # a refused upload is never shown as an image
+    photo_id = rejected.get_attribute("data-photo-id")
+    visitor = contexts()
+    visitor.goto(site(stack))
+    live(visitor)
+    card = visitor.locator(f'[data-design-id="{shown}"]')
+    expect(card).to_be_visible()
+    assert visitor.locator(f'[data-design-id="{photo_id}"]').count() == 0
+    designer.reload()  # REST agrees with what arrived live
+    expect(designer.locator(f'.upload.rejected[data-photo-id="{photo_id}"]')).to_have_count(1)
+    screenshot(designer, "my-uploads-phone")
+    card.locator(".card-by").click()
+    expect(visitor.get_by_role("heading", name="Designs by web-lou")).to_be_visible()
+    expect(visitor.locator(f'[data-design-id="{shown}"]')).to_be_visible()
+    screenshot(visitor, "album-desktop")
