@@ -11,12 +11,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
+import requests
 from rich.console import Console
 from rich.table import Table
 
 from salon import cli_insights
-from salon.client import ClientError, StackClient
-from salon.local.config import SEARCH_ENGINES, Endpoints, StackConfig
+from salon.client import ClientError, StackClient, running_endpoints
+from salon.local.config import SEARCH_ENGINES, StackConfig
 
 console = Console()
 VERDICT_STYLE = {"approved": "green", "rejected": "yellow", "quarantined": "red", "failed": "bold red"}
@@ -42,9 +44,22 @@ def cmd_up(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     config = _config(args)
-    if config.state_file.exists():
-        console.print(f"[yellow]{config.state_file} exists: another stack may be running; replacing it[/]")
+    try:  # a second stack on this home would clear the running one's index under it
+        running = running_endpoints(config)
+    except ClientError:
+        if config.state_file.exists():
+            console.print(f"[yellow]{config.state_file} is left from a stopped stack; replacing it[/]", soft_wrap=True)
+    else:
+        raise ClientError(
+            f"a stack is already running from {config.home} (process {running.pid}, API {running.api}); "
+            "stop it first, or start another with --home"
+        )
     stack = EmbeddedStack(config)
+    stopped = threading.Event()
+    # SIGINT as well as SIGTERM, installed before the stack starts: a shell starts a background job
+    # (`salon up &`) with SIGINT ignored, so no KeyboardInterrupt would ever come.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
     try:
         endpoints = stack.start()
     except (PortInUseError, SearchServerError) as exc:
@@ -53,12 +68,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     console.print("[bold green]Salon Insights embedded stack is up[/] (Ctrl-C to stop)")
     for key, value in endpoints.exports().items():
         console.print(f"  {key}={value}")
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         stack.stop()
         console.print("stopped; AWS state was in memory and is gone, the mailbox stays in " + str(config.mailbox))
@@ -66,10 +77,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_env(args: argparse.Namespace) -> int:
-    config = _config(args)
-    if not config.state_file.exists():
-        raise ClientError("no embedded stack is running; start one with `salon up`")
-    exports = Endpoints.load(config.state_file).exports()
+    exports = running_endpoints(_config(args)).exports()
     if args.json:
         print(json.dumps(exports, indent=2))
     else:
@@ -330,7 +338,10 @@ def main(argv: list[str] | None = None) -> int:
         result: Any = args.func(args)
         return int(result)
     except ClientError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except (requests.ConnectionError, botocore.exceptions.EndpointConnectionError) as exc:  # it stopped meanwhile
+        console.print(f"[red]error:[/] no stack running: {exc}", highlight=False, soft_wrap=True)
         return 2
 
 

@@ -8,29 +8,30 @@ import email
 import email.policy
 import hashlib
 import json
+import os
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import requests
 
 from functions import names
+from functions.domain.identity import is_safe_username
 from salon.local.config import Endpoints, StackConfig
+from salon.local.passwords import LocalPasswords
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+USERS_FILE = "users.json"
 
 
 class ClientError(Exception):
     """A problem the user can act on; the CLI prints it without a traceback."""
-
-
-def local_password(username: str) -> str:
-    """Local stack only: users created by `--as` get a derived password so any later `--as` can sign in."""
-    return f"Local-{hashlib.sha256(username.encode()).hexdigest()[:12]}-1!"
 
 
 def content_type_for(path: Path, data: bytes) -> str:
@@ -43,6 +44,45 @@ def content_type_for(path: Path, data: bytes) -> str:
     raise ClientError(f"{path}: only JPEG and PNG images can be uploaded")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _listening(url: str) -> bool:
+    parsed = urlsplit(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def running_endpoints(config: StackConfig) -> Endpoints:
+    """The endpoints of the stack running for `config`; a ClientError (one line) when none is.
+
+    A stack stopped by `kill -9` leaves its stack.json behind: its process is gone, or its pid was
+    reused by another program and nothing listens on its ports.
+    """
+    start = "start one with `salon up`"
+    try:
+        endpoints = Endpoints.load(config.state_file)
+    except FileNotFoundError:
+        raise ClientError(f"no stack running (no {config.state_file}); {start}") from None
+    except (ValueError, TypeError) as exc:
+        raise ClientError(f"no stack running ({config.state_file} is unreadable: {exc}); {start}") from None
+    if not _alive(endpoints.pid) or not _listening(endpoints.moto):
+        raise ClientError(
+            f"no stack running ({config.state_file} is left from process {endpoints.pid}, which has stopped); {start}"
+        )
+    return endpoints
+
+
 @dataclass
 class StackClient:
     endpoints: Endpoints
@@ -52,10 +92,7 @@ class StackClient:
 
     @classmethod
     def connect(cls, config: StackConfig | None = None) -> StackClient:
-        config = config or StackConfig.from_env()
-        if not config.state_file.exists():
-            raise ClientError(f"no embedded stack is running (no {config.state_file}); start one with `salon up`")
-        return cls(Endpoints.load(config.state_file))
+        return cls(running_endpoints(config or StackConfig.from_env()))
 
     def aws(self, service: str) -> Any:
         endpoint = {
@@ -74,8 +111,18 @@ class StackClient:
     # -- identity --------------------------------------------------------------------------
     def token(self, username: str, group: str) -> str:
         """Signs in as `username`, creating the user in `group` first if the local pool lacks them."""
+        if not is_safe_username(username):
+            raise ClientError(
+                f"the username {username!r} cannot be used (letters, digits and _.@- only, not starting with a dot)"
+            )
         with self._lock:  # threads signing in one new user must not see it before its group is set
             return self._token(username, group)
+
+    @property
+    def passwords(self) -> LocalPasswords:
+        """Local stack only: the passwords of the users `--as` created, in the stack's home (mode 0600)."""
+        home = Path(self.endpoints.home) if self.endpoints.home else Path(self.endpoints.mailbox).parent
+        return LocalPasswords(home / USERS_FILE)
 
     def _token(self, username: str, group: str) -> str:
         cached = self._tokens.get(username)
@@ -84,6 +131,7 @@ class StackClient:
         idp, pool = self.aws("cognito-idp"), self.endpoints.user_pool_id
         try:
             idp.admin_get_user(UserPoolId=pool, Username=username)
+            password = self.passwords.get(username)
         except idp.exceptions.UserNotFoundException:
             with contextlib.suppress(idp.exceptions.UsernameExistsException):  # created concurrently
                 idp.admin_create_user(
@@ -95,18 +143,26 @@ class StackClient:
                         {"Name": "email_verified", "Value": "true"},
                     ],
                 )
-            idp.admin_set_user_password(
-                UserPoolId=pool, Username=username, Password=local_password(username), Permanent=True
-            )
+            password = None
             idp.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=group)
-        auth = idp.initiate_auth(
-            ClientId=self.endpoints.user_pool_client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": local_password(username)},
-        )
+        if password is None:  # a new user, or one whose password this home does not hold: a fresh random one
+            password = self.passwords.new(username)
+            idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
+        try:
+            auth = self._sign_in(idp, username, password)
+        except idp.exceptions.NotAuthorizedException:  # another process set a newer one meanwhile
+            auth = self._sign_in(idp, username, self.passwords.get(username) or "")
         result = auth["AuthenticationResult"]
         self._tokens[username] = (str(result["IdToken"]), time.time() + int(result.get("ExpiresIn", 3600)))
         return self._tokens[username][0]
+
+    def _sign_in(self, idp: Any, username: str, password: str) -> dict[str, Any]:
+        answer: dict[str, Any] = idp.initiate_auth(
+            ClientId=self.endpoints.user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+        return answer
 
     def api(self, method: str, path: str, token: str | None, body: Any = None) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}

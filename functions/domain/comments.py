@@ -20,6 +20,7 @@ DEFAULT_POLICY_PATH = Path(__file__).resolve().parents[2] / "config" / "comment_
 # Every control character except tab and newline (C0, DEL, C1), plus bidi overrides and zero-width joiners
 # that can disguise text in an email.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half of a UTF-16 pair, alone: from an escape such as \ud800
 
 
 class CommentRefused(Exception):
@@ -51,6 +52,8 @@ def default_policy() -> CommentPolicy:
 
 def normalise(text: str) -> str:
     """NFC, CR/LF unified to LF, control and invisible formatting characters removed, outer space trimmed."""
+    if _SURROGATE.search(text):  # cannot be encoded as UTF-8, so it can be neither stored nor analysed
+        raise CommentRefused("The comment holds a lone UTF-16 surrogate (such as \\ud800); it is not valid text.")
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text).strip()
     if not text:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+# A username that can be one segment of an object key: letters, digits and _.@-, at most 128, never starting
+# with a dot (so never `.` or `..`, nor a hidden name). Usernames outside it get no upload key.
+USERNAME_SEGMENT = r"[A-Za-z0-9_@-][A-Za-z0-9_.@-]{0,127}"
+_SAFE_USERNAME = re.compile(rf"^{USERNAME_SEGMENT}$")
+
+
+def is_safe_username(username: str) -> bool:
+    return bool(_SAFE_USERNAME.match(username))
 
 
 @dataclass(frozen=True)

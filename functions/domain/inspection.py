@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from functions import names
+from functions.domain.identity import USERNAME_SEGMENT
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 KEY_PATTERN = re.compile(
-    rf"^{re.escape(names.UPLOAD_PREFIX)}(?P<designer>[A-Za-z0-9_.@-]{{1,128}})/"
+    rf"^{re.escape(names.UPLOAD_PREFIX)}(?P<designer>{USERNAME_SEGMENT})/"
     r"(?P<photo_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(?P<ext>jpg|png)$"
 )
 
@@ -44,12 +45,41 @@ def parse_key(key: str) -> tuple[str, str] | None:
     return (match["designer"], match["photo_id"]) if match else None
 
 
-def inspect_image(data: bytes, declared_type: str | None, limits: Limits = Limits()) -> Inspection:
-    """Checks size, real format, declared content type, dimensions and pixel count, and decodes it fully."""
-    if not data:
+def _header(data: bytes) -> tuple[str | None, int, int]:
+    """Format and size from the header alone, without Pillow's bomb check: for the reason a bomb is refused."""
+    Image.init()
+    for fmt in Image.ID:
+        factory, accept = Image.OPEN[fmt]
+        if accept and not accept(data[:16]):
+            continue
+        try:
+            image = factory(io.BytesIO(data), "")
+        except Exception:  # not this format (each plugin raises its own errors): try the next, as Image.open does
+            continue
+        return image.format, *image.size
+    return None, 0, 0
+
+
+def _too_many_pixels(data: bytes, limits: Limits) -> Inspection:
+    fmt, width, height = _header(data)
+    if fmt not in ALLOWED_FORMATS:
+        return Inspection([f"The upload is {fmt or 'an unknown format'}; only JPEG and PNG are accepted."])
+    limit = limits.max_pixels if width * height > limits.max_pixels else Image.MAX_IMAGE_PIXELS
+    return Inspection([f"The image has {width}x{height} pixels; the limit is {limit} pixels."], fmt, width, height)
+
+
+def inspect_image(
+    data: bytes, declared_type: str | None, limits: Limits = Limits(), size: int | None = None
+) -> Inspection:
+    """Checks size, real format, declared content type, dimensions and pixel count, and decodes it fully.
+
+    `size` is the object's real size when `data` holds only its first bytes (a reader stops past the limit).
+    """
+    total = len(data) if size is None else size
+    if not total:
         return Inspection(["The upload is empty."])
-    if len(data) > limits.max_bytes:
-        return Inspection([f"The upload is {len(data)} bytes; the limit is {limits.max_bytes} bytes."])
+    if total > limits.max_bytes:
+        return Inspection([f"The upload is {total} bytes; the limit is {limits.max_bytes} bytes."])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -65,7 +95,9 @@ def inspect_image(data: bytes, declared_type: str | None, limits: Limits = Limit
                     height,
                 )
             image.load()  # full decode: truncated or corrupt files fail here
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own guard, at open
+        return _too_many_pixels(data, limits)
+    except UnidentifiedImageError:
         return Inspection(["The upload is not a JPEG or PNG image."])
     except (OSError, SyntaxError, ValueError) as exc:
         return Inspection([f"The image is damaged and cannot be decoded ({exc})."])

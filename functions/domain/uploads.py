@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from functions import names
-from functions.domain.identity import Caller
+from functions.domain.identity import Caller, is_safe_username
 from functions.domain.inspection import KEY_PATTERN
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
@@ -22,10 +22,14 @@ def presign_upload(s3: Any, bucket: str, who: Caller, content_type: str, max_byt
     ext = EXTENSIONS.get(content_type)
     if ext is None:
         raise UploadRefused(f"Content type {content_type!r} is not accepted; use image/jpeg or image/png.")
+    if not is_safe_username(who.username):
+        raise UploadRefused(
+            "Your username cannot be used in an upload key (letters, digits and _.@- only, not starting with a dot)."
+        )
     photo_id = str(uuid.uuid4())
     key = f"{names.UPLOAD_PREFIX}{who.username}/{photo_id}.{ext}"
-    if not KEY_PATTERN.match(key):
-        raise UploadRefused("Your username cannot be used in an upload key (letters, digits and _.@- only).")
+    if not KEY_PATTERN.match(key):  # the key the workflow will accept, built only from checked parts
+        raise UploadRefused("No upload key can be made for this request.")
     uploader = json.dumps(who.identity(), sort_keys=True)  # ASCII JSON: S3 metadata must be ASCII
     meta_field = f"x-amz-meta-{names.UPLOADER_METADATA}"
     post = s3.generate_presigned_post(

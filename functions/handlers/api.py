@@ -15,6 +15,8 @@ from functions.adapters import client, gallery_store
 from functions.adapters.records import publish, published_design
 from functions.config import settings
 from functions.domain import gallery
+from functions.domain.bodies import BodyRefused
+from functions.domain.bodies import parse as parse_body
 from functions.domain.comments import CommentRefused, submitted_detail
 from functions.domain.executions import execution_name
 from functions.domain.identity import Caller, caller_from_claims
@@ -42,11 +44,11 @@ def caller(*groups: str) -> Caller:
 
 def body(schema: str) -> dict[str, Any]:
     try:
-        document = app.current_event.json_body
+        document = parse_body(app.current_event.decoded_body)
     except UnicodeDecodeError as exc:  # API Gateway base64-encodes bodies that are not UTF-8 text
         raise BadRequestError("The request body is not valid UTF-8.") from exc
-    except ValueError as exc:
-        raise BadRequestError("The body must be a JSON object.") from exc
+    except BodyRefused as exc:
+        raise BadRequestError(str(exc)) from exc
     try:
         result: dict[str, Any] = validate(document, schema)
     except InvalidEventError as exc:

@@ -52,8 +52,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     photo["designer"], photo["photoId"] = parsed
     obj = client("s3").get_object(Bucket=bucket, Key=key)
     data = obj["Body"].read(settings().max_upload_bytes + 1)
+    size = int(obj.get("ContentLength", len(data)))  # the real size: the read stops one byte past the limit
     uploader = _uploader(obj.get("Metadata", {}))
-    result = inspect_image(data, obj.get("ContentType"), Limits(max_bytes=settings().max_upload_bytes))
+    result = inspect_image(data, obj.get("ContentType"), Limits(max_bytes=settings().max_upload_bytes), size)
     reasons = list(result.reasons)
     if uploader.get("username") != photo["designer"]:
         reasons.append("The upload's uploader identity does not match the designer prefix of its key.")
@@ -62,7 +63,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         contentType=obj.get("ContentType", ""),
         width=result.width,
         height=result.height,
-        size=len(data),
+        size=size,
     )
     logger.info("inspected upload", extra={"key": key, "valid": not reasons, "reasons": reasons})
     return {"valid": not reasons, "reasons": reasons, "photo": photo}

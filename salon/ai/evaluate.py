@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from salon.ai.metrics import balanced_accuracy, macro_f1, percentile
+from salon.ai.metrics import balanced_accuracy, macro_f1, percentile, reliability_bins, wilson
 
 MANICURE_THRESHOLD = 70.0  # policy: "Manicure >= 70" accepts an upload
 EXPLICIT_THRESHOLD = 80.0  # policy: "Explicit >= 80" quarantines an upload
@@ -41,38 +41,84 @@ class _Timer:
         return out
 
     def summary(self) -> dict[str, dict[str, float]]:
-        return {k: {"mean_ms": sum(v) / len(v), "p95_ms": percentile(v, 95), "n": len(v)} for k, v in self.ms.items()}
+        return {
+            k: {"mean_ms": sum(v) / len(v), "median_ms": percentile(v, 50), "p95_ms": percentile(v, 95), "n": len(v)}
+            for k, v in self.ms.items()
+            if v
+        }
 
 
 def _conf(labels: list[dict[str, Any]], name: str) -> float:
     return max((float(lab["Confidence"]) for lab in labels if lab["Name"] == name), default=0.0)
 
 
+# Sub-categories of the misses table, derived from the data set's own names (its manifest's ``subcategory``,
+# else the file's path): the first group whose keyword occurs wins.
+GROUPS = (
+    ("nail art", ("nail_art", "nailart", "press_on", "presson")),
+    ("painted nails", ("painted", "polish")),
+    ("bare hands", ("bare", "hand")),
+    ("food", ("food",)),
+    ("text", ("text", "screenshot", "document")),
+)
+
+
+def group_of(row: dict[str, Any]) -> str:
+    """painted nails, nail art, bare hands, food, text or other, from ``subcategory`` or the file path."""
+    path = str(row.get("file", "")).lower()
+    key = str(row.get("subcategory") or path).lower()
+    found = next((name for name, words in GROUPS if any(w in key for w in words)), None)
+    if found is None and "/manicure/" in f"/{path}":  # the positive class's folder: painted nails unless named
+        return "painted nails"
+    return found or "other"
+
+
 def evaluate_images(data_dir: Path, vision: Any, timer: _Timer) -> dict[str, Any]:
     rows = [json.loads(line) for line in (data_dir / "images" / "manifest.jsonl").read_text().splitlines() if line]
-    gold, pred, flagged = [], [], 0
+    gold, pred, confs, flagged = [], [], [], 0
     by_sub: dict[str, list[bool]] = defaultdict(list)
+    by_group: dict[str, dict[str, Any]] = defaultdict(lambda: {"n": 0, "misses": []})
     max_explicit = 0.0
+    per_image: list[float] = []
     for row in rows:
         data = (data_dir / row["file"]).read_bytes()
+        t0 = time.perf_counter()
         labels = timer.call("detect_labels", vision.detect_labels, data, min_confidence=0.0)
         mod = timer.call("detect_moderation_labels", vision.detect_moderation_labels, data, min_confidence=0.0)
+        per_image.append(1000 * (time.perf_counter() - t0))
         is_manicure = row["label"] == "manicure"
-        said = _conf(labels, "Manicure") >= MANICURE_THRESHOLD
+        conf = _conf(labels, "Manicure")
+        said = conf >= MANICURE_THRESHOLD
         gold.append(is_manicure)
         pred.append(said)
-        by_sub[row["subcategory"]].append(said == is_manicure)
+        confs.append(conf / 100)
+        by_sub[row.get("subcategory", "")].append(said == is_manicure)
+        group = by_group[group_of(row)]
+        group["n"] += 1
+        if said != is_manicure:
+            group["misses"].append({"file": Path(row["file"]).name, "manicure": round(conf, 1)})
         explicit = max((float(m["Confidence"]) for m in mod if not m.get("ParentName")), default=0.0)
         max_explicit = max(max_explicit, explicit)
         flagged += explicit >= EXPLICIT_THRESHOLD  # every image in the set is benign
+    positives = sum(gold)
+    hits = sum(p for g, p in zip(gold, pred, strict=True) if g)
+    rejections = sum(not p for g, p in zip(gold, pred, strict=True) if not g)
+    timer.ms["per_image"] = per_image
     return {
         "n_images": len(rows),
         "manicure_balanced_accuracy": balanced_accuracy(gold, pred),
-        "manicure_recall": balanced_accuracy([True] * sum(gold), [p for g, p in zip(gold, pred, strict=True) if g]),
-        "not_manicure_specificity": balanced_accuracy(
-            [False] * (len(gold) - sum(gold)), [p for g, p in zip(gold, pred, strict=True) if not g]
-        ),
+        "manicure_recall": hits / positives if positives else 0.0,
+        "not_manicure_specificity": rejections / (len(gold) - positives) if len(gold) > positives else 0.0,
+        "manicure_counts": {
+            "hits": hits,
+            "positives": positives,
+            "rejections": rejections,
+            "negatives": len(gold) - positives,
+        },
         "accuracy_by_subcategory": {k: sum(v) / len(v) for k, v in sorted(by_sub.items())},
+        "misses_by_group": {k: by_group[k] for k in [g for g, _ in GROUPS] + ["other"] if k in by_group},
+        "manicure_reliability": reliability_bins(confs, gold),
+        "moderation_false_positives": flagged,
         "moderation_false_positive_rate": flagged / len(rows) if rows else 0.0,
         "moderation_max_benign_confidence": max_explicit,
     }
@@ -94,7 +140,10 @@ def _vader_label(analyzer: Any, text: str) -> str:
 def evaluate_text(data_dir: Path, text_models: Any, timer: _Timer, per_language: int | None) -> dict[str, Any]:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+    from salon.ai.sentiment_calibration import reliability
+
     vader = SentimentIntensityAnalyzer()
+    scored: list[tuple[dict[str, float], str]] = []
     lang_ok = lang_n = 0
     lang_by: dict[str, float] = {}
     f1, f1_vader = {}, {}
@@ -111,6 +160,8 @@ def evaluate_text(data_dir: Path, text_models: Any, timer: _Timer, per_language:
             res = timer.call("detect_sentiment", text_models.detect_sentiment, row["text"], lang)
             gold.append(row["label"])
             pred.append(res["Sentiment"].lower())
+            if lang in BASELINE_LANGUAGES:
+                scored.append((res["SentimentScore"], row["label"]))
             base.append(_vader_label(vader, row["text"]))
         if n:
             lang_by[lang] = ok / n
@@ -118,11 +169,13 @@ def evaluate_text(data_dir: Path, text_models: Any, timer: _Timer, per_language:
         f1[lang], f1_vader[lang] = macro_f1(gold, pred), macro_f1(gold, base)
     core = [f1[k] for k in BASELINE_LANGUAGES if k in f1]
     return {
+        "language_counts": {"correct": lang_ok, "n": lang_n},
         "language_accuracy": lang_ok / lang_n if lang_n else 0.0,
         "language_accuracy_by_language": lang_by,
         "sentiment_macro_f1": f1,
         "vader_macro_f1": f1_vader,
         "sentiment_mean_macro_f1": sum(core) / len(core) if core else 0.0,
+        "sentiment_reliability": reliability(scored),
         "sentiment_beats_vader_everywhere": all(f1[k] > f1_vader[k] for k in BASELINE_LANGUAGES if k in f1),
     }
 
@@ -203,8 +256,10 @@ def model_latency(data_dir: Path, vision: Any, text: Any, sample: int = 40) -> d
         rows = [json.loads(x) for x in (data_dir / "images" / "manifest.jsonl").read_text().splitlines() if x]
         for row in rows[:: max(1, len(rows) // sample)][:sample]:
             data = (data_dir / row["file"]).read_bytes()
+            t0 = time.perf_counter()
             timer.call("detect_labels", vision.detect_labels, data, min_confidence=0.0)
             timer.call("detect_moderation_labels", vision.detect_moderation_labels, data, min_confidence=0.0)
+            timer.ms["per_image"].append(1000 * (time.perf_counter() - t0))
     if text is not None:
         for lang, comments in _load_comments(data_dir, sample // 4 or 1).items():
             for row in comments:
@@ -243,41 +298,108 @@ def evaluate_via_endpoint(
     return result
 
 
-def format_table(r: dict[str, Any]) -> str:
-    lines = ["| Capability | Metric | Measured | Goal |", "|---|---|---|---|"]
+def _share(k: int, n: int) -> str:
+    lo, hi = wilson(k, n)
+    return f"{k}/{n} = {k / n if n else 0:.1%} [{lo:.1%}, {hi:.1%}]"
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def _goal_rows(r: dict[str, Any]) -> list[str]:
+    rows = []
     if "manicure_balanced_accuracy" in r:
-        lines.append(
-            f"| DetectLabels | balanced accuracy (Manicure >= 70) | {r['manicure_balanced_accuracy']:.3f} | >= 0.90 |"
+        c = r["manicure_counts"]
+        ba, rec = r["manicure_balanced_accuracy"], r["manicure_recall"]
+        rows.append(
+            f"| DetectLabels | balanced accuracy, manicure vs not (Manicure >= {MANICURE_THRESHOLD:.0f}) | {ba:.3f}; "
+            f"recall {_share(c['hits'], c['positives'])}; specificity {_share(c['rejections'], c['negatives'])} "
+            f"| >= 0.90, recall >= 0.85 | {_yes(ba >= 0.90 and rec >= 0.85)} |"
         )
-        lines.append(
-            f"| DetectModerationLabels | FPR on benign (Explicit >= 80) | {r['moderation_false_positive_rate']:.3%}"
-            " | <= 1% |"
+        fp, n = r["moderation_false_positives"], r["n_images"]
+        rows.append(
+            f"| DetectModerationLabels | false positives on benign photos (Explicit >= {EXPLICIT_THRESHOLD:.0f}) | "
+            f"{_share(fp, n)} | <= 1% | {_yes(fp <= 0.01 * n)} |"
         )
     if "language_accuracy" in r:
-        lines.append(f"| DetectDominantLanguage | accuracy | {r['language_accuracy']:.3f} | >= 0.97 |")
-        lines.append(
-            f"| DetectSentiment | mean macro-F1 ({len(BASELINE_LANGUAGES)} langs) | "
-            f"{r['sentiment_mean_macro_f1']:.3f} | >= 0.60, > VADER everywhere: "
-            f"{r['sentiment_beats_vader_everywhere']} |"
+        c = r["language_counts"]
+        rows.append(
+            f"| DetectDominantLanguage | accuracy | {_share(c['correct'], c['n'])} | >= 0.97 | "
+            f"{_yes(r['language_accuracy'] >= 0.97)} |"
         )
+        f1, vader = r["sentiment_macro_f1"], r["vader_macro_f1"]
+        above = sum(f1[k] > vader[k] for k in BASELINE_LANGUAGES if k in f1)
+        core = sum(k in f1 for k in BASELINE_LANGUAGES)
+        mean = r["sentiment_mean_macro_f1"]
+        rows.append(
+            f"| DetectSentiment | mean macro-F1, {core} languages | {mean:.3f}; above VADER in {above}/{core} | "
+            f">= 0.62, above VADER in each | {_yes(mean >= 0.62 and above == core)} |"
+        )
+    lat, model = r.get("latency", {}), r.get("model_latency", {})
+    parts, ok = [], True
+    for key, goal, what in (("per_image", 80.0, "per image (both calls)"), ("detect_sentiment", 30.0, "per text")):
+        if key in lat:
+            med = model.get(key, lat[key])["median_ms"]
+            ok &= med <= goal
+            parts.append(f"{what} {med:.0f} ms (endpoint {lat[key]['median_ms']:.0f} ms)")
+    if parts:
+        rows.append(
+            f"| latency | median, model only (through the endpoint) | {'; '.join(parts)} | <= 80 ms / <= 30 ms "
+            f"| {_yes(ok)} |"
+        )
+    return rows
+
+
+def format_table(r: dict[str, Any]) -> str:
+    lines = ["| capability | metric | measured | goal | met |", "|---|---|---|---|---|", *_goal_rows(r)]
+    lines.append("")
+    lines.append("Shares are count/total = percentage [95 % Wilson interval].")
+    if "language_accuracy" in r:
         lines += ["", "| lang | macro-F1 | VADER |", "|---|---|---|"]
         for lang, v in r["sentiment_macro_f1"].items():
             lines.append(f"| {lang} | {v:.3f} | {r['vader_macro_f1'][lang]:.3f} |")
+    if "sentiment_reliability" in r:
+        from salon.ai.sentiment_calibration import format_reliability
+
+        lines += ["", "DetectSentiment top-score reliability (core languages):", ""]
+        lines.append(format_reliability(r["sentiment_reliability"]))
+    if "misses_by_group" in r:
+        lines += ["", "DetectLabels misses by sub-category:", ""]
+        lines += ["| sub-category | images | misses | accuracy | missed (file: Manicure confidence) |"]
+        lines += ["|---|---|---|---|---|"]
+        for name, g in r["misses_by_group"].items():
+            n, misses = g["n"], g["misses"]
+            shown = ", ".join(f"{m['file'][:28]}: {m['manicure']:.0f}" for m in misses[:6])
+            more = f" and {len(misses) - 6} more" if len(misses) > 6 else ""
+            lines.append(f"| {name} | {n} | {len(misses)} | {_share(n - len(misses), n)} | {shown}{more} |")
+        rel = r["manicure_reliability"]
+        lines += ["", f"Manicure confidence reliability (all {rel['n']} images; ECE {rel['ece']:.3f}):", ""]
+        lines += ["| confidence | images | mean confidence | manicures | observed |", "|---|---|---|---|---|"]
+        for b in rel["bins"]:
+            lo, hi = b["range"]
+            lines.append(
+                f"| {lo:.0%}–{hi:.0%} | {b['n']} | {b['mean_confidence']:.0%} | {b['observed']} | "
+                f"{_share(b['observed'], b['n'])} |"
+            )
     if "accuracy_by_subcategory" in r:
-        lines += ["", "| image subcategory | accuracy |", "|---|---|"]
+        lines += ["", "| image subcategory (manifest) | accuracy |", "|---|---|"]
         lines += [f"| {k} | {v:.3f} |" for k, v in r["accuracy_by_subcategory"].items()]
     model = r.get("model_latency")
     where = "through the endpoint (boto3 + HTTP)" if "endpoint" in r else "in-process"
     lines += ["", f"Latency per item, {where}" + (" and model-only (in-process sample)" if model else "") + ":", ""]
     if model:
-        lines += ["| call | mean ms | p95 ms | n | model-only mean ms | p95 ms | n |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "| call | median ms | mean ms | p95 ms | n | model-only median ms | mean ms | p95 ms | n |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
     else:
-        lines += ["| call | mean ms | p95 ms | n |", "|---|---|---|---|"]
+        lines += ["| call | median ms | mean ms | p95 ms | n |", "|---|---|---|---|---|"]
     for k, v in r["latency"].items():
-        row = f"| {k} | {v['mean_ms']:.1f} | {v['p95_ms']:.1f} | {v['n']} |"
+        row = f"| {k} | {v['median_ms']:.1f} | {v['mean_ms']:.1f} | {v['p95_ms']:.1f} | {v['n']} |"
         if model and k in model:
             m = model[k]
-            row += f" {m['mean_ms']:.1f} | {m['p95_ms']:.1f} | {m['n']} |"
+            row += f" {m['median_ms']:.1f} | {m['mean_ms']:.1f} | {m['p95_ms']:.1f} | {m['n']} |"
         lines.append(row)
     for key in ("vision_tiers", "text_tiers"):
         lines += [f"- {k}: {v}" for k, v in r.get(key, {}).items()]

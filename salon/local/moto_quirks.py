@@ -9,6 +9,7 @@ index (`$.Languages[0].LanguageCode`) to a list, AWS to a scalar; the workflows 
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from typing import Any
 
@@ -23,7 +24,9 @@ AWS_SDK_ERROR_PREFIXES = {
     "sns": "Sns",
     "eventbridge": "EventBridge",
 }
+MOTO_TOKEN_KID = "dummy"  # the key id moto writes into every token header
 _applied = False
+_signing_key: Any = None
 
 
 def _unique_s3_event_ids() -> None:
@@ -56,15 +59,50 @@ def _enforce_post_policies() -> None:
 
     def checked(self: Any, request: Any, bucket_name: str) -> Any:
         form = getattr(self, "form_data", None)
-        if form and "key" in form and not self.is_delete_keys():
+        if form and not self.is_delete_keys():
             body = self.body if isinstance(self.body, bytes) else str(self.body or "").encode()
+            files = self.normalized_request.files
             try:
-                s3_post_policy.check(form, len(body), bucket_name, secret_for)
+                key = s3_post_policy.check(
+                    list(form.items(multi=True)),
+                    len(body),
+                    bucket_name,
+                    secret_for,
+                    files=len(list(files.items(multi=True))),
+                )
             except s3_post_policy.PolicyViolation as exc:
-                return s3_post_policy.access_denied(str(exc))
+                return s3_post_policy.error_response(exc)
+            # moto reads the exact-case `key`; S3 reads names without regard to case: store the checked key.
+            self.querystring = {n: v for n, v in self.querystring.items() if n.lower() != "key"} | {"key": [key]}
         return original(self, request, bucket_name)
 
     S3Response._bucket_response_post = checked  # type: ignore[method-assign]
+
+
+def use_own_signing_key() -> None:
+    """Cognito tokens signed with a key made for this start, and that key's public half served as the JWKS.
+
+    moto signs every pool's tokens with one private key that ships inside its package (anyone can read it and
+    sign any claims with it); on AWS each pool's keys are its own secret. The key lives in memory only. moto
+    writes the key id `dummy` into every token header, so the served key keeps that id.
+    """
+    from joserfc import jwk
+    from moto.cognitoidp import models, responses
+
+    global _signing_key
+    _signing_key = jwk.RSAKey.generate_key(2048, parameters={"kid": MOTO_TOKEN_KID, "alg": "RS256", "use": "sig"})
+    public = {"keys": [_signing_key.as_dict(private=False)]}
+    responses.CognitoIdpJsonWebKeyResponse.json_web_key = json.dumps(public).encode("utf-8")
+    if getattr(models.CognitoIdpUserPool.__init__, "_own_key", False):
+        return
+    original = models.CognitoIdpUserPool.__init__
+
+    def with_own_key(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.json_web_key = _signing_key
+
+    with_own_key._own_key = True  # type: ignore[attr-defined]
+    models.CognitoIdpUserPool.__init__ = with_own_key  # type: ignore[method-assign]
 
 
 def apply() -> None:

@@ -1,7 +1,8 @@
 """S3 POST policy enforcement, as S3 does it (moto accepts any form upload without checking).
 
-Checks the signature (SigV4 or SigV2) with the signer's secret, the expiration, every condition
-(exact match, starts-with, content-length-range) and that no form field is left uncovered.
+Checks the form's shape (field names are read without regard to case, as S3 reads them, so each may
+appear once; exactly one file), the signature (SigV4 or SigV2) with the signer's secret, the expiration,
+every condition (exact match, starts-with, content-length-range) and that no form field is left uncovered.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +21,39 @@ UNCHECKED = {"policy", "signature", "awsaccesskeyid", "x-amz-signature", "file"}
 
 
 class PolicyViolation(Exception):
-    pass
+    """The form breaks its signed policy: S3 answers 403 AccessDenied."""
+
+    status, code = 403, "AccessDenied"
+
+
+class MalformedPost(PolicyViolation):
+    """The form itself is not one S3 accepts: 400 with S3's error code."""
+
+    def __init__(self, message: str, code: str = "InvalidArgument") -> None:
+        super().__init__(message)
+        self.status, self.code = 400, code
+
+
+def _fields(form: Mapping[str, str] | Iterable[tuple[str, str]], files: int) -> dict[str, str]:
+    """Form fields by lower-case name; a name given twice in any case is refused, as is any file count but one.
+
+    `files` counts the file parts; a `file` text field counts as one more.
+    """
+    pairs = form.items() if isinstance(form, Mapping) else form
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        lowered = name.lower()
+        if lowered == "file":  # the file given as a text field
+            files += 1
+            continue
+        if lowered in fields:
+            raise MalformedPost(f"POST field {lowered!r} appears more than once (field names are not case-sensitive).")
+        fields[lowered] = value
+    if files != 1:
+        raise MalformedPost("POST requires exactly one file upload per request.", "IncorrectNumberOfFilesInPostRequest")
+    if "key" not in fields:
+        raise MalformedPost("Bucket POST must contain a field named 'key'.")
+    return fields
 
 
 def _sigv4(secret: str, credential: str, policy: str) -> str:
@@ -68,14 +102,18 @@ def _check_condition(condition: Any, fields: Mapping[str, str], bucket: str, siz
 
 
 def check(
-    form: Mapping[str, str],
+    form: Mapping[str, str] | Iterable[tuple[str, str]],
     size: int,
     bucket: str,
     secret_for: Callable[[str], str | None],
     now: datetime | None = None,
-) -> None:
-    """Raises PolicyViolation unless the form upload satisfies its signed policy."""
-    fields = {k.lower(): v for k, v in form.items()}
+    files: int = 1,
+) -> str:
+    """Returns the object key to store, or raises PolicyViolation unless the upload satisfies its signed policy.
+
+    `form` holds every non-file field as sent (duplicates included); `files` counts the file parts.
+    """
+    fields = _fields(form, files)
     if "policy" not in fields:
         raise PolicyViolation("Bucket POST must contain a policy (anonymous form uploads are not allowed).")
     _verify_signature(fields, secret_for)
@@ -97,8 +135,10 @@ def check(
     }
     if extra:
         raise PolicyViolation(f"Invalid according to Policy: Extra input fields: {', '.join(sorted(extra))}")
+    return fields["key"]
 
 
-def access_denied(message: str) -> tuple[int, dict[str, str], str]:
-    body = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>{message}</Message></Error>"
-    return 403, {"Content-Type": "application/xml"}, body
+def error_response(exc: PolicyViolation) -> tuple[int, dict[str, str], str]:
+    message = html.escape(str(exc))
+    body = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{exc.code}</Code><Message>{message}</Message></Error>"
+    return exc.status, {"Content-Type": "application/xml"}, body

@@ -44,6 +44,9 @@ ROUTES = [
 ]
 
 
+WARMUP_JOIN_SECONDS = 180
+
+
 class PortInUseError(RuntimeError):
     pass
 
@@ -61,6 +64,8 @@ def check_ports(config: StackConfig) -> None:
         if not port:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the servers themselves bind: a port whose last connections are in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((config.host, port))
             except OSError as exc:
@@ -78,6 +83,7 @@ class EmbeddedStack:
         self._servers: list[Any] = []
         self._pumps: list[Pump] = []
         self._mock: Any = None
+        self._warmup: threading.Thread | None = None
         self._saved_env: dict[str, str | None] = {}
         self.endpoints: Endpoints | None = None
         self.resources: Resources | None = None
@@ -106,6 +112,7 @@ class EmbeddedStack:
             }
         )
         moto_quirks.apply()
+        moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
@@ -178,7 +185,8 @@ class EmbeddedStack:
         for pump in self._pumps:
             pump.start()
         # Load the offline models in the background so the first upload and comment do not wait for them.
-        threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True).start()
+        self._warmup = threading.Thread(target=lambda: (self.ai.vision, self.ai.text), name="model-warmup", daemon=True)
+        self._warmup.start()
         self.endpoints = Endpoints(
             moto=moto_url,
             lambda_=lam.url,
@@ -195,6 +203,7 @@ class EmbeddedStack:
             events_realtime=self.events.realtime.url,
             events_api_key=api_key,
             opensearch=self._search.url if self._search else "",
+            home=str(cfg.home),
         )
         self.endpoints.save(cfg.state_file)
         return self.endpoints
@@ -213,6 +222,8 @@ class EmbeddedStack:
     def stop(self) -> None:
         for pump in self._pumps:
             pump.stop()
+        if self._warmup is not None:  # a process exiting while native model code loads aborts (SIGABRT)
+            self._warmup.join(timeout=WARMUP_JOIN_SECONDS)
         for server in reversed(self._servers):
             server.stop()
         if self.events is not None:

@@ -180,3 +180,59 @@ def test_hand_tier_labels_drawn_images() -> None:
     bare = labeler.scores(draw_hand(None))
     assert painted["Manicure"] >= 70 > bare["Manicure"]
     assert painted["Nail Polish"] < painted["Manicure"] and "Nail" in painted and "Nail" not in bare
+
+
+# --- the fitted manicure model and its rendered training photos -------------------------------------------
+
+
+def test_shipped_manicure_model_matches_the_features_and_was_fitted_on_renders() -> None:
+    model = json.loads(labels_hands.HEAD_PATH.read_text())
+    assert model["features"] == list(labels_hands.FEATURES)
+    assert len(model["weights"]) == len(model["mean"]) == len(model["std"]) == len(labels_hands.FEATURES)
+    assert model["fitted_on"]["renders"] >= 100 and 0 < model["fitted_on"]["painted"] < model["fitted_on"]["renders"]
+    # Held-out renders (other seeds): the fit generalises at least within the rendered world.
+    assert model["held_out"]["recall_at_70"] >= 0.6 and model["held_out"]["specificity_at_70"] >= 0.9
+    weights = dict(zip(model["features"], model["weights"], strict=True))
+    assert weights["matching"] > 0  # more nails of one polish colour: more likely a manicure
+
+
+def test_manicure_model_refuses_weights_for_other_features() -> None:
+    model = json.loads(labels_hands.HEAD_PATH.read_text())
+    with pytest.raises(ValueError, match="labels_fit"):
+        labels_hands.ManicureModel({**model, "features": ["matching"]})
+
+
+def test_reading_features_follow_the_feature_list() -> None:
+    skin = np.array([70.0, 15.0, 18.0])
+    plates = [labels_hands.Plate(np.array([55.0, 60.0, 30.0]), skin, 12.0, 0.0, 30.0) for _ in range(4)]
+    reading = labels_hands.HandReading(0.99, "palm", _nails([(50.0, 60.0, 30.0)] * 4).nails, plates)
+    row = dict(zip(labels_hands.FEATURES, labels_hands.reading_features(reading, _features()), strict=True))
+    assert row["matching"] == 4 and row["painted_other"] == 0 and row["plate_spread"] == 0
+    assert row["plate_contrast"] > 40 and row["gloss"] == 12.0 and row["white_tips"] == 0
+    assert row["soft_matching"] == 4 and row["edge"] == 30.0
+    bare = labels_hands.HandReading(0.99, "palm", [None] * 5, [])
+    assert labels_hands.reading_features(bare, _features())[:-1] == [0.0] * (len(labels_hands.FEATURES) - 1)
+
+
+def test_renders_are_deterministic_and_pinnable() -> None:
+    from salon.ai import nail_synth
+
+    a, b = nail_synth.sample(7), nail_synth.sample(7)
+    assert a == b
+    nude = nail_synth.sample(7, painted=True, style="plain", colour=(225, 190, 175), busy=True)
+    assert nude.manicure and nude.kind == "plain/jigsaw"
+    bare = nail_synth.sample(7, painted=False, busy=False)
+    assert not bare.manicure and bare.kind == "bare/plain"
+
+
+@requires_model
+def test_rendered_polish_scores_above_the_same_bare_hand() -> None:
+    from salon.ai import nail_synth
+    from salon.ai.images import decode
+
+    labeler = labels_hands.load()
+    for seed in (11, 12):
+        red = nail_synth.sample(seed, painted=True, style="plain", colour=(190, 18, 40), busy=False)
+        bare = nail_synth.sample(seed, painted=False, busy=True)
+        painted, plain = (labeler.scores(decode(s.image)).get("Manicure", 0.0) for s in (red, bare))
+        assert painted >= 70 > plain, seed

