@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from functions import names
-from salon.client import local_password
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.conftest import jpeg
 
@@ -48,7 +47,7 @@ def sign_in(page: Page, stack: Any, client: Any, username: str, group: str) -> N
     client.token(username, group)  # creates the account in its group (the owner does this on AWS)
     page.goto(site(stack) + "#/sign-in")
     page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(local_password(username))
+    page.get_by_label("Password").fill(client.passwords.get(username) or "")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
