@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 BOOT := scripts/bootstrap.sh
 
-.PHONY: demo up test lint bench eval clean
+.PHONY: demo up test lint bench chaos soak eval clean
 
 demo:  ## the main job: start the embedded stack and play the scenario
 	@$(BOOT)
@@ -30,6 +30,14 @@ bench:  ## benchmarks (numbers, not pass/fail)
 	$(PY) bench/bench_uploads.py
 	$(PY) bench/bench_insights.py
 	$(PY) bench/bench_live.py
+
+chaos:  ## faults injected under load (numbers, not pass/fail); scale down with CHAOS_ARGS="--uploads 20 --comments 100 --outage 10"
+	@$(BOOT)
+	$(PY) bench/chaos.py $(CHAOS_ARGS)
+
+soak:  ## steady traffic for 10 minutes: RSS, open files, threads, executions each minute; SOAK_ARGS="--minutes 2"
+	@$(BOOT)
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 eval:  ## AI stand-ins measured on ../shared/data through the AI endpoint
 	@$(BOOT)

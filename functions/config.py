@@ -17,6 +17,9 @@ class Settings:
     uploads_bucket: str
     photos_table: str
     decisions_table: str
+    reviews_table: str
+    review_url: str
+    quarantine_retention_days: int
     comments_table: str
     meters_table: str
     counters_table: str
@@ -44,6 +47,9 @@ class Settings:
             uploads_bucket=env.get(names.ENV_UPLOADS_BUCKET, names.UPLOADS_BUCKET),
             photos_table=env.get(names.ENV_PHOTOS_TABLE, names.PHOTOS_TABLE),
             decisions_table=env.get(names.ENV_DECISIONS_TABLE, names.DECISIONS_TABLE),
+            reviews_table=env.get(names.ENV_REVIEWS_TABLE, names.REVIEWS_TABLE),
+            review_url=env.get(names.ENV_REVIEW_URL, "https://gallery.example/reviews/"),
+            quarantine_retention_days=int(env.get(names.ENV_QUARANTINE_RETENTION_DAYS, "90")),
             comments_table=env.get(names.ENV_COMMENTS_TABLE, names.COMMENTS_TABLE),
             meters_table=env.get(names.ENV_METERS_TABLE, names.METERS_TABLE),
             counters_table=env.get(names.ENV_COUNTERS_TABLE, names.COUNTERS_TABLE),

@@ -9,6 +9,7 @@ PHOTOS_TABLE = "salon-photos"
 COMMENTS_TABLE = "salon-comments"
 METERS_TABLE = "salon-meters"
 DECISIONS_TABLE = "salon-decisions"
+REVIEWS_TABLE = "salon-reviews"  # one item per photo under review: its state and, while pending, the task token
 COUNTERS_TABLE = "salon-counters"  # rolling-window counters (burst detection)
 ALERTS_TOPIC = "salon-owner-alerts"
 EVENT_BUS = "default"
@@ -45,6 +46,8 @@ EVENT_SOURCE = "salon.insights"
 EVENT_PHOTO_PUBLISHED = "PhotoPublished"
 EVENT_PHOTO_REJECTED = "PhotoRejected"
 EVENT_PHOTO_QUARANTINED = "PhotoQuarantined"
+EVENT_PHOTO_IN_REVIEW = "PhotoInReview"
+EVENT_PHOTO_TAKEN_DOWN = "PhotoTakenDown"
 EVENT_COMMENT_SUBMITTED = "CommentSubmitted"
 EVENT_COMMENT_ANALYZED = "CommentAnalyzed"
 LIVE_EVENT_TYPES = (EVENT_PHOTO_PUBLISHED, EVENT_PHOTO_REJECTED, EVENT_PHOTO_QUARANTINED, EVENT_COMMENT_ANALYZED)
@@ -54,10 +57,12 @@ FN_INSPECT_UPLOAD = "salon-inspect-upload"
 FN_EVALUATE_POLICY = "salon-evaluate-policy"
 FN_INDEX_DOCUMENT = "salon-index-document"
 FN_RENDER_ALERT = "salon-render-alert"
+FN_REQUEST_REVIEW = "salon-request-review"
 FN_START_WORKFLOW = "salon-start-workflow"
 FN_ASSESS_COMMENT = "salon-assess-comment"
 FN_UPLOAD_API = "salon-upload-api"
 FN_PUBLISH_LIVE = "salon-publish-live"
+FN_RECONCILE = "salon-reconcile"  # checks and repairs the workflows' invariants (scheduled on AWS)
 
 # Search index names.
 PHOTOS_INDEX = "photos"
@@ -69,6 +74,9 @@ ENV_PHOTOS_TABLE = "PHOTOS_TABLE"
 ENV_COMMENTS_TABLE = "COMMENTS_TABLE"
 ENV_METERS_TABLE = "METERS_TABLE"
 ENV_DECISIONS_TABLE = "DECISIONS_TABLE"
+ENV_REVIEWS_TABLE = "REVIEWS_TABLE"
+ENV_REVIEW_URL = "REVIEW_URL"  # base URL of the owner's review page (photo id appended)
+ENV_QUARANTINE_RETENTION_DAYS = "QUARANTINE_RETENTION_DAYS"
 ENV_ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
 ENV_IMAGE_STATE_MACHINE_ARN = "IMAGE_STATE_MACHINE_ARN"
 ENV_COMMENT_STATE_MACHINE_ARN = "COMMENT_STATE_MACHINE_ARN"
@@ -97,11 +105,17 @@ FUNCTIONS: dict[str, str] = {
     FN_EVALUATE_POLICY: "functions.handlers.evaluate_policy.handler",
     FN_INDEX_DOCUMENT: "functions.handlers.index_document.handler",
     FN_RENDER_ALERT: "functions.handlers.render_alert.handler",
+    FN_REQUEST_REVIEW: "functions.handlers.request_review.handler",
     FN_START_WORKFLOW: "functions.handlers.start_workflow.handler",
     FN_ASSESS_COMMENT: "functions.handlers.assess_comment.handler",
     FN_UPLOAD_API: "functions.handlers.api.handler",
     FN_PUBLISH_LIVE: "functions.handlers.publish_live.handler",
+    FN_RECONCILE: "functions.handlers.reconcile.handler",
 }
+
+# Human review: execution names of reopened reviews are <photoId>-<kind> (one appeal, one release).
+REOPEN_APPEAL = "appeal"
+REOPEN_RELEASE = "release"
 
 # Insights (issue 4).
 ROUTE_INSIGHTS = "/insights"  # GET, owner group only

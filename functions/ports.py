@@ -35,6 +35,12 @@ class IndexingError(Exception):
     """A document could not be indexed (after retries); the message has the engine's status and reason."""
 
 
+class IndexUnavailableError(IndexingError):
+    """The index engine cannot be reached right now (transient: the workflow retries it with backoff)."""
+
+    transient = True
+
+
 class SearchIndex(ABC):
     """The search index: OpenSearch on AWS, an embedded engine locally.
 

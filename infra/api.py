@@ -36,6 +36,11 @@ ROUTES = (
     Route("GET", "/designs/{design_id}", (), public=True),
     Route("GET", "/designers/{designer_id}/designs", (), public=True),
     Route("GET", "/me/uploads", (names.GROUP_DESIGNER,)),
+    Route("GET", "/reviews", (names.GROUP_OWNER,)),
+    Route("POST", "/reviews/{photo_id}", (names.GROUP_OWNER,)),
+    Route("POST", "/me/uploads/{photo_id}/appeal", (names.GROUP_DESIGNER,)),
+    Route("POST", "/quarantine/{photo_id}/release", (names.GROUP_OWNER,)),
+    Route("POST", "/designs/{design_id}/takedown", (names.GROUP_OWNER,)),
 )
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",

@@ -76,6 +76,13 @@ def _email(value: Any) -> str:
     return text
 
 
+def _phone(value: Any) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"\+[1-9][0-9]{6,14}", text):
+        raise ConfigError(f"not an E.164 phone number (+ and 7 to 15 digits): {text!r}")
+    return text
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     stack_name: str = "SalonInsights"
@@ -89,6 +96,7 @@ class DeployConfig:
     search_instance_count: int = 1
     search_volume_gib: int = 10
     gallery_url: str = ""  # design page base URL for escalation emails (empty: the code's default)
+    owner_phone: str = ""  # E.164 number: owner alerts by SMS too (an SNS SMS subscription); empty: none
 
     @property
     def site_origin(self) -> str:
@@ -128,6 +136,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "searchInstanceCount": _int(1, 10),
     "searchVolumeGiB": _int(10, 1024),
     "galleryUrl": str,
+    "ownerPhone": _phone,
 }
 _FIELDS = {
     "stackName": "stack_name",
@@ -141,5 +150,6 @@ _FIELDS = {
     "searchInstanceCount": "search_instance_count",
     "searchVolumeGiB": "search_volume_gib",
     "galleryUrl": "gallery_url",
+    "ownerPhone": "owner_phone",
 }
 CONTEXT_KEYS = tuple(PREFIX + key for key in _PARSERS)

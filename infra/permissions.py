@@ -93,6 +93,11 @@ WILDCARD_RESOURCE_ACTIONS = {
 }
 
 
+# What a caller needs to answer a callback (.waitForTaskToken) task; IAM authorises them on the state machine.
+TASK_RESPONSE_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
+CALLBACK_SUFFIX = ".waitForTaskToken"
+
+
 class UnsupportedIntegration(ValueError):
     """The ASL uses something this module cannot grant precisely; extend it deliberately."""
 
@@ -217,8 +222,12 @@ def needs(definition: Mapping[str, Any]) -> list[Need]:
                 f"{name}: Resource {resource!r} must start with {RESOURCE_PREFIX} (partition-safe service integration)"
             )
         integration = resource[len(RESOURCE_PREFIX) :]
-        if integration.endswith(".waitForTaskToken"):
-            integration = integration.removesuffix(".waitForTaskToken")
+        if integration.endswith(CALLBACK_SUFFIX):
+            if integration != "lambda:invoke" + CALLBACK_SUFFIX:
+                raise UnsupportedIntegration(f"{name}: only lambda:invoke{CALLBACK_SUFFIX} callbacks are supported")
+            if "$$.Task.Token" not in json.dumps(state.get("Parameters") or {}):
+                raise UnsupportedIntegration(f"{name}: a {CALLBACK_SUFFIX} task must pass $$.Task.Token")
+            integration = integration.removesuffix(CALLBACK_SUFFIX)
         elif ".sync" in integration:
             raise UnsupportedIntegration(f"{name}: .sync integrations are not supported")
         params = state.get("Parameters") or state.get("Arguments") or {}
@@ -228,6 +237,11 @@ def needs(definition: Mapping[str, Any]) -> list[Need]:
         else:
             result.extend(_optimized(name, integration, params))
     return sorted(set(result))
+
+
+def callback_states(definition: Mapping[str, Any]) -> list[str]:
+    """The Task states that wait for a task token (their answerer needs TASK_RESPONSE_ACTIONS)."""
+    return sorted(name for name, state in tasks(definition) if str(state.get("Resource", "")).endswith(CALLBACK_SUFFIX))
 
 
 def actions(definition: Mapping[str, Any]) -> set[str]:

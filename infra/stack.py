@@ -25,8 +25,9 @@ from infra.live import LiveUpdates
 from infra.nag import acknowledge
 from infra.notifications import Notifications
 from infra.observability import Observability
+from infra.reconcile import Reconciliation
 from infra.search import Search
-from infra.storage import Storage
+from infra.storage import Storage, check_review_retention
 from infra.workflows import AslStateMachine, Ref, event_bus_arn
 from salon import asl
 
@@ -99,22 +100,26 @@ class SalonStack(Stack):
             refs=refs,
             config=config,
             state_machine_type=WORKFLOW_TYPES[IMAGE_WORKFLOW],
-            dynamic_resources={  # the bucket and key come from the S3 event
-                "s3:GetObject": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
-                "s3:GetObjectTagging": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
-                "s3:DeleteObject": [uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
-                "s3:PutObject": [uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*")],
-                "s3:PutObjectTagging": [
+            dynamic_resources={  # the bucket and key come from the S3 event (or a reopened review)
+                action: [
                     uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*"),
                     uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*"),
-                ],
+                ]
+                for action in (
+                    "s3:GetObject",
+                    "s3:GetObjectTagging",
+                    "s3:DeleteObject",
+                    "s3:PutObject",
+                    "s3:PutObjectTagging",
+                )
             },
+            log_execution_data=False,  # AskOwner's input carries the task token (trade-off: docs/decisions.md)
         )
         acknowledge(
             self.image.role,
             "IAM5",
-            "Object-level S3 access is scoped to key prefixes: uploads/* "
-            "(read, tag, delete) and quarantine/* (write the copy).",
+            "Object-level S3 access is scoped to key prefixes: uploads/* and quarantine/* (quarantine a "
+            "moderated upload, restore a released one after the owner's approval).",
             [self._objects_finding(names.UPLOAD_PREFIX), self._objects_finding(names.QUARANTINE_PREFIX)],
         )
         starter = self.functions[names.FN_START_WORKFLOW]
@@ -135,6 +140,7 @@ class SalonStack(Stack):
             arn_variable=names.ENV_IMAGE_STATE_MACHINE_ARN,
         )
         self.state_machines = {IMAGE_WORKFLOW: self.image.state_machine}
+        self._configure_reviews()
         self.dead_letter_queues = {
             "upload-rule-dlq": self.image_start.rule_dlq,
             "upload-queue-dlq": self.image_start.queue_dlq,
@@ -162,6 +168,19 @@ class SalonStack(Stack):
         self.dead_letter_queues["comment-rule-dlq"] = self.comment_start.rule_dlq
         self.dead_letter_queues["comment-queue-dlq"] = self.comment_start.queue_dlq
         self.rules["comment-submitted"] = self.comment_start.rule
+        self.reconciliation = Reconciliation(
+            self,
+            "Reconciliation",
+            function=self.functions[names.FN_RECONCILE],
+            storage=self.storage,
+            search=self.search,
+            search_paths=SEARCH_INDEX_PATHS,
+            image=self.image.state_machine,
+            comment=self.comment.state_machine,
+            topic=self.notifications.operations,
+            execution_findings=[self._executions_finding(m) for m in self.state_machines.values()],
+        )
+        self.dead_letter_queues["reconcile-schedule-dlq"] = self.reconciliation.dead_letters
 
         self._configure_publisher()
         self.observability = Observability(
@@ -187,6 +206,7 @@ class SalonStack(Stack):
             "MetersTable": Ref(tables[names.METERS_TABLE].table_name, tables[names.METERS_TABLE].table_arn),
             "CountersTable": Ref(tables[names.COUNTERS_TABLE].table_name, tables[names.COUNTERS_TABLE].table_arn),
             "DecisionsTable": Ref(tables[names.DECISIONS_TABLE].table_name, tables[names.DECISIONS_TABLE].table_arn),
+            "ReviewsTable": Ref(tables[names.REVIEWS_TABLE].table_name, tables[names.REVIEWS_TABLE].table_arn),
             "AlertsTopicArn": Ref(topic.topic_arn, topic.topic_arn, self.notifications.key.key_arn),
             "EventBusName": Ref(names.EVENT_BUS, event_bus_arn(self, names.EVENT_BUS)),
             "EventSource": Ref(names.EVENT_SOURCE),
@@ -345,6 +365,126 @@ class SalonStack(Stack):
         self.dead_letter_queues["live-rule-dlq"] = self.live.rule_dlq
         self.dead_letter_queues["live-queue-dlq"] = self.live.queue_dlq
         self.rules["live-updates"] = self.live.rule
+
+    def _executions_finding(self, machine: sfn.StateMachine) -> str:
+        """The cdk-nag IAM5 finding for every execution of a state machine."""
+        resource = machine.node.default_child
+        assert isinstance(resource, CfnElement)
+        return (
+            "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+            f"<{self.get_logical_id(resource)}.Name>:*"
+        )
+
+    def _configure_reviews(self) -> None:
+        """The review task (stores the token, asks the owner) and the API that answers it."""
+        tables, bucket = self.storage.tables, self.storage.uploads
+        check_review_retention(
+            self.config, Policy.from_document(json.loads(moderation_policy_json())).review.timeout_seconds
+        )
+        reviews, decisions = tables[names.REVIEWS_TABLE], tables[names.DECISIONS_TABLE]
+        review_url = (
+            (self.config.gallery_url.rstrip("/").rsplit("/", 1)[0] + "/reviews/") if self.config.gallery_url else ""
+        )
+        ask = self.functions[names.FN_REQUEST_REVIEW]
+        ask.add_environment(names.ENV_REVIEWS_TABLE, reviews.table_name)
+        ask.add_environment(names.ENV_ALERTS_TOPIC_ARN, self.notifications.alerts.topic_arn)
+        ask.add_environment(names.ENV_CONSOLE_URL, self._console_url())
+        if review_url:
+            ask.add_environment(names.ENV_REVIEW_URL, review_url)
+        ask.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[reviews.table_arn])
+        )
+        ask.role.add_to_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.notifications.alerts.topic_arn])
+        )
+        ask.role.add_to_policy(  # the topic is encrypted: publishing needs its key
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[self.notifications.key.key_arn]
+            )
+        )
+
+        api_fn = self.functions[names.FN_UPLOAD_API]
+        for key, value in {
+            names.ENV_REVIEWS_TABLE: reviews.table_name,
+            names.ENV_DECISIONS_TABLE: decisions.table_name,
+            names.ENV_IMAGE_STATE_MACHINE_ARN: self.image.state_machine.state_machine_arn,
+            names.ENV_POLICY_JSON: moderation_policy_json(),
+            names.ENV_QUARANTINE_RETENTION_DAYS: str(self.config.quarantine_retention_days),
+        }.items():
+            api_fn.add_environment(key, value)
+        self.image.grant_task_response(api_fn.role)  # POST /reviews/{id}: SendTaskSuccess with the stored token
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"], resources=[reviews.table_arn]
+            )
+        )
+        api_fn.role.add_to_policy(  # decision history: read it, and record take-downs
+            iam.PolicyStatement(actions=["dynamodb:Query", "dynamodb:PutItem"], resources=[decisions.table_arn])
+        )
+        api_fn.role.add_to_policy(  # take-down: the photo record keeps its reason
+            iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[tables[names.PHOTOS_TABLE].table_arn])
+        )
+        api_fn.role.add_to_policy(  # appeals and releases re-enter the image workflow at its review step
+            iam.PolicyStatement(
+                actions=["states:StartExecution"], resources=[self.image.state_machine.state_machine_arn]
+            )
+        )
+        api_fn.role.add_to_policy(  # review images (presigned GETs) and finding a quarantined upload
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[
+                    bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*"),
+                    bucket.arn_for_objects(f"{names.QUARANTINE_PREFIX}*"),
+                ],
+            )
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{names.QUARANTINE_PREFIX}{names.UPLOAD_PREFIX}*"]}},
+            )
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[event_bus_arn(self, names.EVENT_BUS)],
+                conditions={
+                    "StringEquals": {
+                        "events:source": [names.EVENT_SOURCE],
+                        "events:detail-type": [names.EVENT_PHOTO_TAKEN_DOWN],
+                    }
+                },
+            )
+        )
+        self.search.grant(
+            api_fn.role,
+            ["es:ESHttpDelete"],
+            [f"{names.PHOTOS_INDEX}/*"],
+            reason="Take-down deletes one design's document from the photos index; ids are per photo.",
+        )
+        acknowledge(
+            api_fn.role,
+            "IAM5",
+            "Review images are presigned GETs of objects under uploads/* and quarantine/* only (keys are per upload).",
+            [self._objects_finding(names.QUARANTINE_PREFIX)],
+        )
+
+    def _console_url(self) -> str:
+        console = self.node.try_find_child("ConsoleDomain")
+        if console is None:
+            console = CfnMapping(self, "ConsoleDomain", mapping={p: {"domain": d} for p, d in CONSOLE_DOMAINS.items()})
+        assert isinstance(console, CfnMapping)
+        return Fn.join(
+            "",
+            [
+                "https://",
+                console.find_in_map(Aws.PARTITION, "domain"),
+                "/states/home?region=",
+                Aws.REGION,
+                "#/v2/executions/details/",
+            ],
+        )
 
     def _objects_finding(self, prefix: str) -> str:
         """The cdk-nag IAM5 finding for objects under a prefix of the uploads bucket."""

@@ -16,9 +16,11 @@ TABLE_KEYS = {
     names.PHOTOS_TABLE: "photoId",
     names.COMMENTS_TABLE: "commentId",
     names.METERS_TABLE: "designId",
-    names.DECISIONS_TABLE: "objectKey",  # decisions and failures, one item per upload
+    names.DECISIONS_TABLE: "objectKey",  # decision history: one item per decision (sort key below)
     names.COUNTERS_TABLE: "counter",  # rolling-window counters (burst alerts)
+    names.REVIEWS_TABLE: "photoId",  # the review of a photo: current state and, while pending, the task token
 }
+SORT_KEYS = {names.DECISIONS_TABLE: "decidedAt"}
 TTL_ATTRIBUTES = {names.COUNTERS_TABLE: "expiresAt"}
 # Table -> (index, partition key, sort key), string keys, all attributes projected (the gallery reads).
 TABLE_INDEXES = {
@@ -26,6 +28,18 @@ TABLE_INDEXES = {
     names.COMMENTS_TABLE: (names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"),
 }
 REJECTED_TAG = ("verdict", "rejected")  # set by the image workflow's TagRejectedObject state
+# Objects waiting for a decision are never expired first: an appealed upload is re-tagged verdict=review
+# (TagUnderReview) so the rejected-uploads rule no longer matches it, and a quarantine release is refused
+# when the quarantined copy would expire before the review's timeout (functions/domain/reviews.py).
+
+
+def check_review_retention(config: DeployConfig, review_timeout_seconds: int) -> None:
+    """Quarantined copies must outlive a review (else no release could ever be decided): refused at synth."""
+    if config.quarantine_retention_days * 86400 <= review_timeout_seconds + 86400:
+        raise ValueError(
+            f"salon:quarantineRetentionDays ({config.quarantine_retention_days}) must exceed the moderation "
+            f"policy's review timeout ({review_timeout_seconds} s) by more than a day"
+        )
 
 
 class Storage(Construct):
@@ -99,6 +113,9 @@ class Storage(Construct):
                 self,
                 name.removeprefix("salon-").title() + "Table",
                 partition_key=dynamodb.Attribute(name=key, type=dynamodb.AttributeType.STRING),
+                sort_key=dynamodb.Attribute(name=SORT_KEYS[name], type=dynamodb.AttributeType.STRING)
+                if name in SORT_KEYS
+                else None,
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
                 encryption=dynamodb.TableEncryption.AWS_MANAGED,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(

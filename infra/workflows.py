@@ -101,7 +101,7 @@ def _put_events_statement(
 
 
 class AslStateMachine(Construct):
-    """One workflow file -> a state machine with logging (ALL, with data), X-Ray and its own role.
+    """One workflow file -> a state machine with logging (ALL; with data unless told not to), X-Ray and a role.
 
     Every ${Placeholder} in the file must have a Ref. The file itself is the deployed definition: an S3
     asset (byte for byte) that CloudFormation reads and substitutes (DefinitionS3Location +
@@ -118,6 +118,7 @@ class AslStateMachine(Construct):
         state_machine_type: sfn.StateMachineType,
         config: DeployConfig,
         dynamic_resources: Mapping[str, Sequence[str]] | None = None,
+        log_execution_data: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -131,6 +132,8 @@ class AslStateMachine(Construct):
             )
         self.substitutions = {name: refs[name].value for name in sorted(used)}
         self.needs = permissions.needs(json.loads(self.text))
+        if permissions.callback_states(json.loads(self.text)) and log_execution_data:
+            raise ValueError(f"workflows/{workflow}.asl.json waits for task tokens: log it without execution data")
 
         self.role = iam.Role(
             self,
@@ -156,7 +159,10 @@ class AslStateMachine(Construct):
             definition_substitutions=self.substitutions,
             state_machine_type=state_machine_type,
             role=self.role,
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            # A workflow with callback tasks logs without execution data: a task's input carries its token.
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=log_execution_data
+            ),
             tracing_enabled=True,
         )
         wildcard_apis = sorted(n.action for n in self.needs if n.resource == WILDCARD)
@@ -168,4 +174,14 @@ class AslStateMachine(Construct):
             + (f" and {', '.join(sorted(set(wildcard_apis)))}" if wildcard_apis else "")
             + ".",
             ["Resource::*"],
+        )
+
+    def grant_task_response(self, grantee: iam.IGrantable) -> None:
+        """SendTaskSuccess/Failure/Heartbeat for this machine's callback tasks (actions from infra/permissions.py)."""
+        if not permissions.callback_states(json.loads(self.text)):
+            raise ValueError(f"workflows/{self.workflow}.asl.json has no callback task to answer")
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(permissions.TASK_RESPONSE_ACTIONS), resources=[self.state_machine.state_machine_arn]
+            )
         )

@@ -16,12 +16,18 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
-from salon import cli_insights
+from salon import cli_insights, cli_ops
 from salon.client import ClientError, StackClient, running_endpoints
 from salon.local.config import SEARCH_ENGINES, StackConfig
 
 console = Console()
-VERDICT_STYLE = {"approved": "green", "rejected": "yellow", "quarantined": "red", "failed": "bold red"}
+VERDICT_STYLE = {
+    "approved": "green",
+    "rejected": "yellow",
+    "quarantined": "red",
+    "failed": "bold red",
+    "review": "cyan",
+}
 
 
 def _config(args: argparse.Namespace) -> StackConfig:
@@ -98,6 +104,32 @@ def cmd_upload(args: argparse.Namespace) -> int:
     console.print(f"[{style}]{verdict}[/] {result['key']} (execution {result['execution']})")
     for reason in result.get("reasons", []):
         console.print(f"  - {reason}")
+    return 0
+
+
+def cmd_reviews(args: argparse.Namespace) -> int:
+    rows = StackClient.connect(_config(args)).reviews(args.as_user)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    table = Table(title=f"Pending reviews ({len(rows)}, oldest first)")
+    for column in ("photo", "designer", "kind", "asked", "decide by", "why"):
+        table.add_column(column)
+    for r in rows:
+        why = "; ".join(r.get("reasons", []))[:120]
+        table.add_row(r["photoId"], r["designer"], r["kind"], r["requestedAt"][:19], r["deadline"][:19], why)
+    console.print(table)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    decision = "approve" if args.approve else "reject"
+    result = StackClient.connect(_config(args)).review(args.photo_id, decision, args.note, args.as_user)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    again = " (already decided so)" if result.get("repeated") else ""
+    console.print(f"{args.photo_id}: [{VERDICT_STYLE.get(result['status'], 'bold')}]{result['status']}[/]{again}")
     return 0
 
 
@@ -298,6 +330,21 @@ def build_parser() -> argparse.ArgumentParser:
     designs.add_argument("--json", action="store_true")
     designs.set_defaults(func=cmd_designs)
 
+    reviews = sub.add_parser("reviews", help="uploads waiting for the owner's review, oldest first")
+    reviews.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
+    reviews.add_argument("--json", action="store_true")
+    reviews.set_defaults(func=cmd_reviews)
+
+    review = sub.add_parser("review", help="approve or reject an upload waiting for review (as the owner)")
+    review.add_argument("photo_id")
+    verdict = review.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--approve", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    review.add_argument("--note", required=True, help="why (the designer sees it)")
+    review.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
+    review.add_argument("--json", action="store_true")
+    review.set_defaults(func=cmd_review)
+
     executions = sub.add_parser("executions", help="list workflow executions, newest first")
     executions.add_argument("--json", action="store_true")
     executions.add_argument("--limit", type=int, default=20)
@@ -325,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(func=cmd_models)
 
     cli_insights.register(sub)
+    cli_ops.register(sub)
 
     mail = sub.add_parser("mail", help="list the local mailbox")
     mail.add_argument("--json", action="store_true")

@@ -27,6 +27,7 @@ from salon.local.passwords import LocalPasswords
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+REVIEW_STATE = "AskOwner"  # the image workflow waits for the owner here
 USERS_FILE = "users.json"
 
 
@@ -194,7 +195,8 @@ class StackClient:
         machine = machine_arn or self.endpoints.image_state_machine_arn
         return machine.replace(":stateMachine:", ":execution:") + f":{name}"
 
-    def wait_for_execution(self, arn: str) -> dict[str, Any]:
+    def wait_for_execution(self, arn: str, until_state: str | None = None) -> dict[str, Any]:
+        """Waits for the execution to end, or (until_state) to enter that state; then returns its description."""
         sfn, deadline = self.aws("stepfunctions"), time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             try:
@@ -203,12 +205,39 @@ class StackClient:
                 described = {"status": "PENDING"}
             if described["status"] in TERMINAL:
                 return described
+            if until_state and described["status"] == "RUNNING" and until_state in self._entered(arn):
+                return described
             time.sleep(0.2)
         raise ClientError(f"execution {arn.rsplit(':', 1)[-1]} did not finish within {self.timeout:.0f}s")
 
+    def _entered(self, arn: str) -> list[str]:
+        events = self.aws("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+    def _policy_decision(self, arn: str) -> dict[str, Any]:
+        """The decision the workflow is waiting on (EvaluatePolicy's, or a reopened review's), from its history."""
+        events = self.aws("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        for event in reversed(events):
+            details = event.get("stateExitedEventDetails") or {}
+            if details.get("name") in ("EvaluatePolicy", "ReopenForReview"):
+                decision: dict[str, Any] = json.loads(details.get("output") or "{}").get("decision", {})
+                return decision
+        return {}
+
     def wait_for_upload(self, name: str) -> dict[str, Any]:
+        """The verdict, or "review" as soon as the upload waits for the owner (it does not wait for the owner)."""
         arn = self.execution_arn(name)
-        described = self.wait_for_execution(arn)
+        described = self.wait_for_execution(arn, until_state=REVIEW_STATE)
+        if described["status"] == "RUNNING":
+            decision = self._policy_decision(arn)
+            return {
+                "verdict": "review",
+                "reasons": decision.get("reasons") or ["Waiting for the owner's review."],
+                "labels": decision.get("labels", []),
+                "moderation": decision.get("moderation", []),
+                "status": "RUNNING",
+                "executionArn": arn,
+            }
         if described["status"] == "SUCCEEDED":
             output = json.loads(described.get("output") or "{}")
             return {
@@ -362,6 +391,27 @@ class StackClient:
         rerun = next(f"{base}-rerun{i}" for i in range(1, 1000) if f"{base}-rerun{i}" not in existing)
         started: dict[str, Any] = sfn.start_execution(stateMachineArn=machine, name=rerun, input=described["input"])
         return {"name": rerun, "executionArn": started["executionArn"], "redriveOf": described["name"]}
+
+    # -- reviews (owner) ----------------------------------------------------------------------
+    def _owner_call(self, method: str, path: str, username: str, body: Any = None, ok: tuple[int, ...] = (200,)) -> Any:
+        response = self.api(method, path, self.token(username, names.GROUP_OWNER), body)
+        if response.status_code not in ok:
+            try:
+                message = response.json().get("message", response.text)
+            except ValueError:
+                message = response.text
+            raise ClientError(f"{method} {path} refused ({response.status_code}): {message}")
+        return response.json()
+
+    def reviews(self, username: str = "owner") -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self._owner_call("GET", "/reviews", username)["reviews"]
+        return rows
+
+    def review(self, photo_id: str, decision: str, note: str, username: str = "owner") -> dict[str, Any]:
+        result: dict[str, Any] = self._owner_call(
+            "POST", f"/reviews/{photo_id}", username, {"decision": decision, "note": note}
+        )
+        return result
 
     def mail(self) -> list[dict[str, Any]]:
         return read_mailbox(Path(self.endpoints.mailbox))

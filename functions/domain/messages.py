@@ -27,13 +27,16 @@ class Email:
     subject: str
     text: str
     html: str
+    sms: str = ""  # the SMS subscribers' text; empty: they get the default (the email text)
 
     def sns(self) -> dict[str, str]:
         structure = {
             "default": self.text,
             "email": self.text,
-            "sqs": json.dumps({"email": self.text, "html": self.html}, ensure_ascii=False),
+            "sqs": json.dumps({"email": self.text, "html": self.html, "sms": self.sms}, ensure_ascii=False),
         }
+        if self.sms:
+            structure["sms"] = self.sms
         return {"subject": self.subject, "message": json.dumps(structure, ensure_ascii=False)}
 
 
@@ -162,3 +165,65 @@ def burst_alert(comment: dict[str, Any], assessment: dict[str, Any], link: str) 
         link,
     )
     return Email(one_line(f"Burst alert: {count} negative comments in {minutes} minutes"), text, page)
+
+
+def review_request(review: dict[str, Any], review_link: str, link: str, reminder: bool = False) -> Email:
+    """The owner's 'please decide' email (and its reminder): who uploaded, what the models saw, where to decide.
+
+    It never carries the task token: the review page and the API look the pending review up by photo id.
+    """
+    name, contact = _person(review.get("uploader") or {"username": review.get("designer")})
+    reasons = [str(r) for r in review.get("reasons", [])]
+    labels = [f"{lb.get('name')}: {lb.get('confidence')}%" for lb in review.get("labels", [])]
+    moderation = [
+        f"{m.get('name')}{' / ' + m['parent'] if m.get('parent') else ''}: {m.get('confidence')}%"
+        for m in review.get("moderation", [])
+    ]
+    why = {"appeal": "The designer appealed a rejection", "release": "A quarantined upload is to be released"}.get(
+        str(review.get("kind")), "The models are unsure about an upload"
+    )
+    lead = ("Reminder: this review times out soon. " if reminder else "") + f"{why}; it waits for your decision."
+    text = "\n".join(
+        [
+            lead,
+            "",
+            f"Uploader:   {name}",
+            f"Email:      {contact}",
+            f"Photo:      {review.get('photoId')}",
+            f"Object:     {review.get('objectKey')}",
+            f"Decide by:  {review.get('deadline')} (then: {review.get('onTimeout')}, not reviewed in time)",
+            "",
+            "Why:",
+            *[f"  - {r}" for r in reasons],
+            "",
+            "Labels (Rekognition):",
+            *([f"  - {x}" for x in labels] or ["  (none)"]),
+            *(["", "Moderation labels:", *[f"  - {x}" for x in moderation]] if moderation else []),
+            "",
+            f"Review it:  {review_link}",
+            f"Or: salon review {review.get('photoId')} --approve|--reject --note TEXT",
+            f"Execution:  {link}",
+        ]
+    )
+    page = _page(
+        ("Reminder: " if reminder else "") + "Upload waiting for your review",
+        [
+            ("Uploader", html.escape(name)),
+            ("Email", html.escape(contact)),
+            ("Photo", html.escape(str(review.get("photoId")))),
+            ("Decide by", html.escape(str(review.get("deadline")))),
+        ],
+        [
+            ("Why", "<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in reasons) + "</ul>"),
+            ("Labels", "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in labels + moderation) + "</ul>"),
+            ("Decide", f"<p><a href='{html.escape(review_link, quote=True)}'>Open the review page</a></p>"),
+        ],
+        link,
+    )
+    subject = f"{'Reminder: ' if reminder else ''}Review needed: upload from {name}"
+    return Email(one_line(subject), text, page)
+
+
+def sms_text(subject: str, link: str) -> str:
+    """A short SMS for owner alerts (no secrets, no untrusted free text beyond the one-line subject)."""
+    return one_line(f"Salon Insights: {subject} {link}", 300)

@@ -5,8 +5,9 @@ ASL Retry/Catch written for AWS matches here. The analysis itself comes from sal
 
 Test hook: `POST /_salon/script` queues scripted answers per operation, consumed in order, e.g.
 `{"operation": "DetectModerationLabels", "responses": [{"error": "ThrottlingException"}, {"result": {...}}],
-"match": "optional substring of the S3 key"}`; `DELETE /_salon/script` clears them; `GET /_salon/calls`
-counts calls per operation.
+"match": "optional substring of the S3 key"}`, or a share of calls failing with one error until cleared,
+`{"operation": "DetectSentiment", "rate": 0.3, "error": "ThrottlingException"}`; `DELETE /_salon/script`
+clears them; `GET /_salon/calls` counts calls per operation.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import base64
 import binascii
 import json
 import logging
+import random
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +55,7 @@ class AiService:
         self._vision: Any = None
         self._text: Any = None
         self.scripts: list[dict[str, Any]] = []
+        self._random = random.Random(0)
         self.calls: dict[str, int] = {}
         self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "RekognitionService.DetectLabels": self.detect_labels,
@@ -86,10 +89,25 @@ class AiService:
         with self._lock:
             self.scripts.append({"operation": operation, "responses": list(responses), "match": match})
 
+    def script_rate(self, operation: str, rate: float, error: str, match: str | None = None) -> None:
+        """A `rate` share of the operation's calls fails with `error` until the scripts are cleared."""
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
+        with self._lock:
+            self.scripts.append({"operation": operation, "rate": rate, "error": error, "match": match})
+
     def _scripted(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
         key = str(((body.get("Image") or {}).get("S3Object") or {}).get("Name", ""))
         with self._lock:
             for entry in self.scripts:
+                if "rate" in entry:
+                    if (
+                        entry["operation"] == operation
+                        and (not entry["match"] or entry["match"] in key)
+                        and self._random.random() < entry["rate"]
+                    ):
+                        return {"error": entry["error"]}
+                    continue
                 if (
                     entry["operation"] == operation
                     and entry["responses"]
@@ -216,7 +234,10 @@ def make_app(service: AiService) -> Callable[..., Any]:
                 service.scripts.clear()
             else:
                 spec = request.get_json(force=True)
-                service.script(spec["operation"], spec["responses"], spec.get("match"))
+                if "rate" in spec:
+                    service.script_rate(spec["operation"], float(spec["rate"]), spec["error"], spec.get("match"))
+                else:
+                    service.script(spec["operation"], spec["responses"], spec.get("match"))
             return json_response(json.dumps({"ok": True}))
         if request.path == "/_salon/calls":
             return json_response(json.dumps(service.calls))

@@ -29,6 +29,7 @@ class StackConfig:
     realtime_port: int = 4571  # AppSync Events WebSocket endpoint (/event/realtime)
     region: str = "us-east-1"
     owner_email: str = "owner@salon.example"
+    owner_phone: str = ""  # optional: owner alerts by SMS too (the mailbox writes .sms files)
     search: str = "duckdb"
 
     def __post_init__(self) -> None:
@@ -49,6 +50,7 @@ class StackConfig:
             realtime_port=_port(env, "SALON_REALTIME_PORT", 4571),
             region=env.get("SALON_REGION", "us-east-1"),
             owner_email=env.get("SALON_OWNER_EMAIL", "owner@salon.example"),
+            owner_phone=env.get("SALON_OWNER_PHONE", ""),
             search=env.get("SALON_SEARCH", "duckdb"),
         )
 

@@ -4,6 +4,7 @@ Handlers run in this process, in the caller's thread, with a Lambda-like context
 comes back as Lambda reports it: HTTP 200, `X-Amz-Function-Error: Unhandled` and a JSON payload with
 `errorType`/`errorMessage`, so ASL Retry/Catch on custom errors behaves as on AWS. Service errors
 (unknown function, throttling) come back as Lambda API errors and surface as `Lambda.<Code>`.
+Faults injected through `/_salon/faults` (salon/local/faults.py) come back the same two ways.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from functions.names import FUNCTIONS
+from salon.local import faults as fault_injection
 from salon.local.httpserver import json_response
 
 log = logging.getLogger(__name__)
@@ -83,12 +85,30 @@ def function_name_from(path_name: str) -> str:
     return path_name.split(":", 1)[0]
 
 
-def make_app(registry: FunctionRegistry) -> Callable[..., Any]:
-    urls = Map([Rule("/2015-03-31/functions/<path:function>/invocations", endpoint="invoke", methods=["POST"])])
+def _service_error(code: str, message: str, status: int) -> Response:
+    body = json.dumps({"Type": "User", "Message": message, "message": message})
+    return json_response(body, status, {"x-amzn-ErrorType": code})
 
-    def error(code: str, message: str, status: int) -> Response:
-        body = json.dumps({"Type": "User", "Message": message, "message": message})
-        return json_response(body, status, {"x-amzn-ErrorType": code})
+
+def _injected(plan: fault_injection.FaultPlan, name: str, headers: dict[str, str]) -> Response | None:
+    """The answer an injected fault gives instead of running the function, if one is in force."""
+    service_fault = plan.take("lambda-service", name)
+    if service_fault is not None:
+        status = fault_injection.LAMBDA_SERVICE_STATUS[service_fault.error]
+        return _service_error(service_fault.error, service_fault.message or f"injected {service_fault.error}", status)
+    function_fault = plan.take("function", name)
+    if function_fault is not None:
+        log.info("function %s: injected %s", name, function_fault.error)
+        payload = fault_injection.function_error_payload(function_fault, name)
+        return json_response(json.dumps(payload), 200, {**headers, "X-Amz-Function-Error": "Unhandled"})
+    return None
+
+
+def make_app(registry: FunctionRegistry, faults: fault_injection.FaultPlan | None = None) -> Callable[..., Any]:
+    urls = Map([Rule("/2015-03-31/functions/<path:function>/invocations", endpoint="invoke", methods=["POST"])])
+    plan = faults if faults is not None else fault_injection.FaultPlan()
+
+    error = _service_error
 
     def invoke(request: Request, function: str) -> Response:
         name = function_name_from(function)
@@ -99,6 +119,9 @@ def make_app(registry: FunctionRegistry) -> Callable[..., Any]:
         except json.JSONDecodeError:
             return error("InvalidRequestContentException", "Could not parse request body into json", 400)
         headers = {"X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
+        injected = _injected(plan, name, headers)
+        if injected is not None:
+            return injected
         try:
             result = registry.invoke(name, event)
         except Exception as exc:  # a function error, reported the way Lambda reports it
@@ -114,8 +137,20 @@ def make_app(registry: FunctionRegistry) -> Callable[..., Any]:
             return json_response(b"", 202, headers)
         return json_response(json.dumps(result, default=str), 200, headers)
 
+    def fault_hook(request: Request) -> Response:
+        if request.method == "DELETE":
+            plan.clear()
+        elif request.method == "POST":
+            try:
+                plan.add(json.loads(request.get_data() or b"null"))
+            except (ValueError, fault_injection.FaultSpecError) as exc:  # JSONDecodeError is a ValueError
+                return json_response(json.dumps({"message": str(exc)}), 400)
+        return json_response(json.dumps({"faults": plan.describe()}))
+
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
+        if request.path == "/_salon/faults":
+            return fault_hook(request)(environ, start_response)
         adapter = urls.bind_to_environ(environ)
         try:
             _, args = adapter.match()

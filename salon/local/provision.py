@@ -33,9 +33,12 @@ class Resources:
     live_dlq_url: str = ""
 
 
-def _table(ddb: Any, name: str, key: str, index: tuple[str, str, str] | None = None) -> None:
-    """A table keyed by one string; `index` = (name, hash, range) adds a string-keyed GSI (as infra/ does)."""
-    attributes = [key, *(index[1:] if index else ())]
+def _table(
+    ddb: Any, name: str, key: str, sort_key: str | None = None, index: tuple[str, str, str] | None = None
+) -> None:
+    """A table keyed by strings; `index` = (name, hash, range) adds a string-keyed GSI (as infra/ does)."""
+    keys = [(key, "HASH")] + ([(sort_key, "RANGE")] if sort_key else [])
+    attributes = [k for k, _ in keys] + [a for a in (index[1:] if index else ()) if a not in (key, sort_key)]
     extra: dict[str, Any] = {}
     if index:
         extra["GlobalSecondaryIndexes"] = [
@@ -52,7 +55,7 @@ def _table(ddb: Any, name: str, key: str, index: tuple[str, str, str] | None = N
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
-        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        KeySchema=[{"AttributeName": k, "KeyType": kind} for k, kind in keys],
         **extra,
     )
 
@@ -71,18 +74,20 @@ def substitutions(registry: FunctionRegistry, alerts_topic_arn: str) -> dict[str
         "EvaluatePolicyFunctionArn": registry.arn(names.FN_EVALUATE_POLICY),
         "IndexDocumentFunctionArn": registry.arn(names.FN_INDEX_DOCUMENT),
         "RenderAlertFunctionArn": registry.arn(names.FN_RENDER_ALERT),
+        "RequestReviewFunctionArn": registry.arn(names.FN_REQUEST_REVIEW),
         "AssessCommentFunctionArn": registry.arn(names.FN_ASSESS_COMMENT),
         "PhotosTable": names.PHOTOS_TABLE,
         "CommentsTable": names.COMMENTS_TABLE,
         "MetersTable": names.METERS_TABLE,
         "DecisionsTable": names.DECISIONS_TABLE,
+        "ReviewsTable": names.REVIEWS_TABLE,
         "AlertsTopicArn": alerts_topic_arn,
         "EventBusName": names.EVENT_BUS,
         "QuarantinePrefix": names.QUARANTINE_PREFIX,
     }
 
 
-def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Resources:
+def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_phone: str = "") -> Resources:
     s3, ddb, sns, sqs = (boto3.client(s, region_name=region) for s in ("s3", "dynamodb", "sns", "sqs"))
     events, sfn, idp = (boto3.client(s, region_name=region) for s in ("events", "stepfunctions", "cognito-idp"))
 
@@ -91,14 +96,17 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str) -> Reso
     s3.put_bucket_notification_configuration(
         Bucket=names.UPLOADS_BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
     )
-    _table(ddb, names.PHOTOS_TABLE, "photoId", (names.PHOTOS_BY_STATUS_INDEX, "status", "publishedAt"))
-    _table(ddb, names.DECISIONS_TABLE, "objectKey")
-    _table(ddb, names.COMMENTS_TABLE, "commentId", (names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"))
+    _table(ddb, names.PHOTOS_TABLE, "photoId", index=(names.PHOTOS_BY_STATUS_INDEX, "status", "publishedAt"))
+    _table(ddb, names.DECISIONS_TABLE, "objectKey", "decidedAt")  # one item per decision
+    _table(ddb, names.REVIEWS_TABLE, "photoId")
+    _table(ddb, names.COMMENTS_TABLE, "commentId", index=(names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"))
     _table(ddb, names.METERS_TABLE, "designId")
     _table(ddb, names.COUNTERS_TABLE, "counter")
 
     topic_arn = sns.create_topic(Name=names.ALERTS_TOPIC)["TopicArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=owner_email)
+    if owner_phone:
+        sns.subscribe(TopicArn=topic_arn, Protocol="sms", Endpoint=owner_phone)
     mailbox_url, mailbox_arn = _queue(sqs, MAILBOX_QUEUE)
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=mailbox_arn)
 
@@ -195,6 +203,8 @@ def function_environment(
         names.ENV_UPLOADS_BUCKET: names.UPLOADS_BUCKET,
         names.ENV_PHOTOS_TABLE: names.PHOTOS_TABLE,
         names.ENV_DECISIONS_TABLE: names.DECISIONS_TABLE,
+        names.ENV_REVIEWS_TABLE: names.REVIEWS_TABLE,
+        names.ENV_REVIEW_URL: f"{api_url}/gallery/reviews/",
         names.ENV_COMMENTS_TABLE: names.COMMENTS_TABLE,
         names.ENV_METERS_TABLE: names.METERS_TABLE,
         names.ENV_COUNTERS_TABLE: names.COUNTERS_TABLE,
@@ -212,4 +222,5 @@ def function_environment(
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "SalonInsights",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_DISABLED": "true",  # no CloudWatch here: metrics would only print to stdout
     }

@@ -105,9 +105,20 @@ class Mailbox:
         self.sns = boto3.client("sns", region_name=region)
         self.queue_url = queue_url
 
-    def _recipients(self, topic_arn: str) -> list[str]:
+    def _recipients(self, topic_arn: str, protocol: str = "email") -> list[str]:
         subs = self.sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
-        return [s["Endpoint"] for s in subs if s["Protocol"] == "email"]
+        return [s["Endpoint"] for s in subs if s["Protocol"] == protocol]
+
+    def _texts(self, envelope: dict[str, Any], parts: Any) -> list[Path]:
+        """SMS subscribers: one .sms file each, with the message's sms text (as SNS sends it)."""
+        text = parts.get("sms") if isinstance(parts, dict) else None
+        written = []
+        for to in self._recipients(envelope["TopicArn"], "sms"):
+            safe = "".join(c for c in to if c.isalnum() or c == "+")
+            path = self.folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{envelope['MessageId'][:8]}-{safe}.sms"
+            path.write_text(f"To: {to}\n\n{text or envelope.get('Subject') or ''}\n", encoding="utf-8")
+            written.append(path)
+        return written
 
     def deliver(self, envelope: dict[str, Any]) -> list[Path]:
         written = []
@@ -132,7 +143,11 @@ class Mailbox:
             path = self.folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{envelope['MessageId'][:8]}-{to}.eml"
             path.write_bytes(bytes(msg))
             written.append(path)
-        return written
+        try:
+            parts = json.loads(envelope["Message"])
+        except ValueError:
+            parts = None
+        return written + self._texts(envelope, parts)
 
     def step(self) -> bool:
         messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])

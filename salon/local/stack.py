@@ -23,7 +23,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from werkzeug.wrappers import Request, Response
 
 from functions import names
-from salon.local import ai_endpoint, events_api, gallery_site, http_api, lambda_endpoint, moto_quirks
+from salon.local import ai_endpoint, events_api, faults, gallery_site, http_api, lambda_endpoint, moto_quirks
 from salon.local.config import Endpoints, StackConfig
 from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
@@ -41,6 +41,11 @@ ROUTES = [
     http_api.Route("GET", "/designs/{design_id}", names.FN_UPLOAD_API, public=True),
     http_api.Route("GET", "/designers/{designer_id}/designs", names.FN_UPLOAD_API, public=True),
     http_api.Route("GET", "/me/uploads", names.FN_UPLOAD_API),
+    http_api.Route("GET", "/reviews", names.FN_UPLOAD_API),
+    http_api.Route("POST", "/reviews/{photo_id}", names.FN_UPLOAD_API),
+    http_api.Route("POST", "/me/uploads/{photo_id}/appeal", names.FN_UPLOAD_API),
+    http_api.Route("POST", "/quarantine/{photo_id}/release", names.FN_UPLOAD_API),
+    http_api.Route("POST", "/designs/{design_id}/takedown", names.FN_UPLOAD_API),
 ]
 
 
@@ -80,6 +85,7 @@ class EmbeddedStack:
         self.config = config
         self.registry = lambda_endpoint.FunctionRegistry(region=config.region)
         self.ai = ai_endpoint.AiService(lambda: boto3.client("s3", region_name=config.region))
+        self.faults = faults.FaultPlan()  # empty: nothing is injected until a test or `salon faults` adds one
         self._servers: list[Any] = []
         self._pumps: list[Pump] = []
         self._mock: Any = None
@@ -117,9 +123,10 @@ class EmbeddedStack:
         self._mock.start()
         moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
         moto.start()
+        moto._server.app = faults.dynamodb_throttle(moto._server.app, self.faults)  # type: ignore[union-attr]
         self._servers.append(moto)
         moto_url = f"http://{cfg.host}:{moto.get_host_and_port()[1]}"
-        lam = BackgroundServer(lambda_endpoint.make_app(self.registry), cfg.host, cfg.lambda_port).start()
+        lam = BackgroundServer(lambda_endpoint.make_app(self.registry, self.faults), cfg.host, cfg.lambda_port).start()
         ai = BackgroundServer(ai_endpoint.make_app(self.ai), cfg.host, cfg.ai_port).start()
         self._servers += [lam, ai]
         self._setenv(
@@ -131,7 +138,7 @@ class EmbeddedStack:
             }
         )
 
-        res = self.resources = provision(cfg.region, self.registry, cfg.owner_email)
+        res = self.resources = provision(cfg.region, self.registry, cfg.owner_email, cfg.owner_phone)
         issuer = f"https://cognito-idp.{cfg.region}.amazonaws.com/{res.user_pool_id}"
         authorizer = http_api.JwtAuthorizer(
             issuer, f"{moto_url}/{res.user_pool_id}/.well-known/jwks.json", [res.user_pool_client_id]
@@ -166,11 +173,12 @@ class EmbeddedStack:
         self._setenv(
             {**function_environment(str(cfg.index_path), res, api.url, self.events.http_url), **self._start_search()}
         )
-        from functions.adapters import search_index
+        from functions.adapters import search_index, wrap_search_index
         from functions.config import comment_policy, moderation_policy, settings
 
         for cached in (settings, search_index, comment_policy, moderation_policy):  # this stack's config, not a
             cached.cache_clear()  # previous one's in the same process
+        wrap_search_index(lambda index: faults.FaultyIndex(index, self.faults))
 
         uploads = EventSourceMapping(res.upload_queue_url, names.FN_START_WORKFLOW, cfg.region)
         comments = EventSourceMapping(res.comment_queue_url, names.FN_START_WORKFLOW, cfg.region)
@@ -220,6 +228,9 @@ class EmbeddedStack:
         return {names.ENV_SEARCH_BACKEND: "opensearch", names.ENV_OPENSEARCH_ENDPOINT: url}
 
     def stop(self) -> None:
+        from functions.adapters import wrap_search_index
+
+        wrap_search_index(None)
         for pump in self._pumps:
             pump.stop()
         if self._warmup is not None:  # a process exiting while native model code loads aborts (SIGABRT)

@@ -38,6 +38,7 @@ def test_cli_strings_are_parsed() -> None:
         ("logRetentionDays", "31"),
         ("quarantineRetentionDays", "0"),
         ("searchInstanceCount", "ten"),
+        ("ownerPhone", "0612345678"),
     ],
 )
 def test_bad_values_are_refused_by_name(key: str, value: str) -> None:
@@ -63,3 +64,11 @@ def test_domain_names_are_valid(stack: str, expected: str) -> None:
     name = domain_name(stack)
     assert name == expected
     assert 3 <= len(name) <= 28 and name[0].isalpha()
+
+
+def test_quarantine_retention_must_outlive_a_review() -> None:
+    from infra.storage import check_review_retention
+
+    check_review_retention(DeployConfig(quarantine_retention_days=90), 7 * 86400)
+    with pytest.raises(ValueError, match="quarantineRetentionDays"):
+        check_review_retention(DeployConfig(quarantine_retention_days=8), 7 * 86400)

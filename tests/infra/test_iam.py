@@ -22,6 +22,8 @@ RECORDED_SUFFIXES = {
     f"/{names.QUARANTINE_PREFIX}*",
     f"/{names.PHOTOS_INDEX}/*",
     f"/{names.COMMENTS_INDEX}/*",
+    ".Name>:*",  # every execution of a state machine (reconcile reads their status)
+    ".Arn>:*",  # a function's versions: CDK's grantInvoke (the reconcile schedule)
 }
 # What Step Functions needs besides the ASL's integrations: logging ALL, X-Ray, and the topic's KMS key.
 STATE_MACHINE_EXTRAS = {a for a in WILDCARD_RESOURCE_ACTIONS if a.startswith(("logs:", "xray:"))} | {
@@ -131,6 +133,7 @@ def test_put_events_is_limited_to_the_asl_event_types(template: dict[str, Any]) 
         "StringEquals": {
             "events:source": [names.EVENT_SOURCE],
             "events:detail-type": [
+                names.EVENT_PHOTO_IN_REVIEW,
                 names.EVENT_PHOTO_PUBLISHED,
                 names.EVENT_PHOTO_QUARANTINED,
                 names.EVENT_PHOTO_REJECTED,
@@ -139,13 +142,14 @@ def test_put_events_is_limited_to_the_asl_event_types(template: dict[str, Any]) 
     }
 
 
-def test_rekognition_can_read_only_uploads(template: dict[str, Any]) -> None:
+def test_the_image_workflow_reads_only_uploads_and_quarantine(template: dict[str, Any]) -> None:
+    """Rekognition reads uploads/ as the workflow; RestoreFromQuarantine reads quarantine/ (released uploads)."""
     statements = _role_statements(template, "ImageModeration/Role/Resource")
     readable = {
         _flat(r) for s in statements if "s3:GetObject" in _listify(s["Action"]) for r in _listify(s["Resource"])
     }
     uploads = logical_id(template, "Storage/Uploads/Resource")
-    assert readable == {f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*"}
+    assert readable == {f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*", f"<{uploads}.Arn>/{names.QUARANTINE_PREFIX}*"}
 
 
 def test_trust_policies(template: dict[str, Any]) -> None:
@@ -168,6 +172,13 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
     base = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     assert actions("EvaluatePolicy") == base
     assert actions("RenderAlert") == base
+    assert actions("RequestReview") == base | {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "sns:Publish",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+    }
     assert actions("InspectUpload") == base | {"s3:GetObject"}
     assert actions("AssessComment") == base | {"dynamodb:UpdateItem"}
     assert actions("StartWorkflow") == base | {
@@ -189,12 +200,19 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
     }
     assert actions("UploadApi") == base | {
         "s3:PutObject",
+        "s3:GetObject",  # presigned review images
+        "s3:ListBucket",  # find a quarantined upload (prefix-conditioned)
         "dynamodb:GetItem",
-        "dynamodb:Query",
-        "dynamodb:Scan",
+        "dynamodb:Scan",  # pending reviews, a designer's decisions
+        "dynamodb:Query",  # decision history, the gallery indexes
+        "dynamodb:PutItem",  # take-down history item
+        "dynamodb:UpdateItem",  # review decisions, take-downs
         "events:PutEvents",
         "es:ESHttpGet",
         "es:ESHttpPost",
+        "es:ESHttpDelete",  # take-down
+        "states:StartExecution",  # appeals and releases
+        *permissions.TASK_RESPONSE_ACTIONS,  # the owner's decision
     }
     assert actions("IndexDocument") == base | {
         "es:ESHttpGet",

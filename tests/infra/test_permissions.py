@@ -35,6 +35,7 @@ def test_image_workflow_actions() -> None:
         "s3:PutObjectTagging",
         "s3:DeleteObject",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",  # ExpireReview
         "sns:Publish",
         "events:PutEvents",
     }
@@ -47,7 +48,22 @@ def test_image_workflow_actions() -> None:
         "EvaluatePolicyFunctionArn",
         "IndexDocumentFunctionArn",
         "RenderAlertFunctionArn",
+        "RequestReviewFunctionArn",
     }
+    assert Need("lambda:InvokeFunction", "RequestReviewFunctionArn", "AskOwner") in needs  # .waitForTaskToken
+    assert permissions.callback_states(definition) == ["AskOwner", "RemindOwner"]
+
+
+def test_callback_tasks_must_be_lambda_and_pass_the_token() -> None:
+    sns = _task("sns:publish.waitForTaskToken", {"TopicArn": "${T}", "Message.$": "$$.Task.Token"})
+    with pytest.raises(UnsupportedIntegration, match="only lambda:invoke"):
+        permissions.needs(sns)
+    tokenless = _task("lambda:invoke.waitForTaskToken", {"FunctionName": "${F}", "Payload": {}})
+    with pytest.raises(UnsupportedIntegration, match=r"must pass \$\$.Task.Token"):
+        permissions.needs(tokenless)
+    ok = _task("lambda:invoke.waitForTaskToken", {"FunctionName": "${F}", "Payload": {"t.$": "$$.Task.Token"}})
+    assert permissions.needs(ok) == [Need("lambda:InvokeFunction", "F", "T")]
+    assert permissions.callback_states(ok) == ["T"]
 
 
 def test_comment_workflow_actions() -> None:

@@ -13,7 +13,7 @@ from functions import names
 from infra import index_templates
 from infra.api import ROUTES
 from infra.ingestion import MAX_RECEIVE_COUNT, RETRY_ATTEMPTS
-from infra.storage import TABLE_INDEXES, TABLE_KEYS
+from infra.storage import SORT_KEYS, TABLE_INDEXES, TABLE_KEYS
 from tests.infra.conftest import OWNER, logical_id, resource_at
 
 pytestmark = pytest.mark.infra
@@ -58,6 +58,9 @@ def test_uploads_bucket(t: Template, template: dict[str, Any]) -> None:
     assert rules["quarantine-retention"]["ExpirationInDays"] == 90
     assert rules["expire-rejected-uploads"]["TagFilters"] == [{"Key": "verdict", "Value": "rejected"}]
     assert rules["expire-replaced-uploads"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    # Uploads waiting for a review (untagged, or re-tagged verdict=review on appeal) are never expired first.
+    expiring = [r for r in rules.values() if "ExpirationInDays" in r and not r.get("Prefix", "").startswith("quar")]
+    assert expiring and all(r["TagFilters"] == [{"Key": "verdict", "Value": "rejected"}] for r in expiring)
 
 
 def test_buckets_refuse_plain_http(t: Template, template: dict[str, Any]) -> None:
@@ -92,15 +95,20 @@ def test_tables_have_their_keys_and_point_in_time_recovery(t: Template, template
         names.COMMENTS_TABLE: "commentId",
         names.METERS_TABLE: "designId",
         names.DECISIONS_TABLE: "objectKey",
+        names.REVIEWS_TABLE: "photoId",
     }
+    sort_keys = {names.DECISIONS_TABLE: "decidedAt"}  # decision history: one item per decision
+    assert sort_keys == SORT_KEYS
     for name, key in TABLE_KEYS.items():
         assert expected.get(name, key) == key
         construct = name.removeprefix("salon-").title() + "Table"
         _, table = resource_at(template, f"Storage/{construct}/Resource")
         props = table["Properties"]
-        assert props["KeySchema"] == [{"AttributeName": key, "KeyType": "HASH"}]
-        indexed = TABLE_INDEXES[name][1:] if name in TABLE_INDEXES else ()
-        assert props["AttributeDefinitions"] == [{"AttributeName": a, "AttributeType": "S"} for a in (key, *indexed)]
+        keys = [(key, "HASH")] + ([(sort_keys[name], "RANGE")] if name in sort_keys else [])
+        assert props["KeySchema"] == [{"AttributeName": k, "KeyType": kind} for k, kind in keys]
+        indexed = [a for a in (TABLE_INDEXES[name][1:] if name in TABLE_INDEXES else ()) if a not in dict(keys)]
+        attributes = [k for k, _ in keys] + indexed
+        assert props["AttributeDefinitions"] == [{"AttributeName": a, "AttributeType": "S"} for a in attributes]
         if name in TABLE_INDEXES:
             index, partition, sort = TABLE_INDEXES[name]
             [gsi] = props["GlobalSecondaryIndexes"]
@@ -125,7 +133,8 @@ def test_state_machines_log_everything_and_trace(template: dict[str, Any], workf
     props = machine["Properties"]
     assert props["StateMachineType"] == "STANDARD"
     assert props["LoggingConfiguration"]["Level"] == "ALL"
-    assert props["LoggingConfiguration"]["IncludeExecutionData"] is True
+    # The image workflow's callback tasks carry task tokens in their input: its logs keep no execution data.
+    assert props["LoggingConfiguration"]["IncludeExecutionData"] is (workflow != "ImageModeration")
     assert props["LoggingConfiguration"]["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"] == _arn(
         template, f"{workflow}/Logs/Resource"
     )
@@ -185,9 +194,10 @@ def test_rules_retry_then_dead_letter_into_the_starter_queue(
 
 
 def test_every_queue_is_encrypted_and_tls_only(t: Template) -> None:
-    t.resource_count_is("AWS::SQS::Queue", 9)  # 2 starter queues and the live-updates queue, each with 2 DLQs
+    # 2 starter queues and the live-updates queue with 2 dead-letter queues each, the schedule DLQ
+    t.resource_count_is("AWS::SQS::Queue", 10)
     t.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
-    t.resource_count_is("AWS::SQS::QueuePolicy", 9)
+    t.resource_count_is("AWS::SQS::QueuePolicy", 10)
     t.all_resources_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -316,9 +326,14 @@ def test_opensearch_domain_is_encrypted_and_iam_only(template: dict[str, Any]) -
     assert "AdvancedSecurityOptions" not in props  # IAM access model, no fine-grained access control
     assert set(props["LogPublishingOptions"]) == {"ES_APPLICATION_LOGS", "SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS"}
     principals = [s["Principal"]["AWS"] for s in props["AccessPolicies"]["Statement"]]
-    assert sorted(p["Fn::GetAtt"][0] for p in principals) == sorted(
+    assert sorted({p["Fn::GetAtt"][0] for p in principals}) == sorted(
         logical_id(template, f"{path}/Role/Resource")
-        for path in ("Functions/IndexDocument", "Functions/UploadApi", "Search/ApplyIndexTemplates")
+        for path in (
+            "Functions/IndexDocument",
+            "Functions/UploadApi",
+            "Functions/Reconcile",
+            "Search/ApplyIndexTemplates",
+        )
     )
 
 
@@ -368,9 +383,10 @@ def test_alarms_cover_failures_timeouts_throttles_and_dead_letters(template: dic
         "ExecutionThrottled": 2,
         "Throttles": len(names.FUNCTIONS),
         "Errors": len(names.FUNCTIONS),
-        "ApproximateNumberOfMessagesVisible": 6,
+        "ApproximateNumberOfMessagesVisible": 7,
         "FailedInvocations": 3,
         "5xx": 1,
+        "ReconcileFindings": 1,
     }
 
 
@@ -398,7 +414,7 @@ def test_each_function_gets_the_settings_its_handler_reads(template: dict[str, A
         re.findall(r"(\w+)=\s*(?:int\()?env\.get\(\s*names\.(ENV_\w+)", (repo / "functions" / "config.py").read_text())
     )
     # Optional (salon:galleryUrl, a default of 5), or set by the Lambda runtime itself (AWS_REGION).
-    defaults_fine = {"gallery_url", "insights_min_comments", "aws_region"}
+    defaults_fine = {"gallery_url", "review_url", "insights_min_comments", "aws_region"}
     lambdas = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     for function_name, handler in names.FUNCTIONS.items():
         source = (repo / (handler.rsplit(".", 1)[0].replace(".", "/") + ".py")).read_text()

@@ -1,0 +1,144 @@
+"""Soak: steady uploads and comments through the embedded stack for a bounded time (10 minutes by default).
+
+Not a test: it prints, once a minute, the RSS, open files and threads of the stack's processes (this
+process and its children: the stack runs in-process) and the executions per status; at the end it waits for
+the stack to drain and says whether anything is stuck (running executions, comments left `received`) and
+what reconcile finds. `make soak` runs it; `--minutes 2` for a short one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import harness
+
+from salon import cli_ops
+from salon.client import ClientError
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10.0, help="how long to send traffic (default 10)")
+    parser.add_argument("--uploads-per-minute", type=float, default=15.0)
+    parser.add_argument("--comments-per-minute", type=float, default=60.0)
+    parser.add_argument("--drain-timeout", type=float, default=600.0, help="seconds to wait for the stack to drain")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    return parser.parse_args(argv)
+
+
+def sample(started: float, sent: dict[str, int]) -> dict[str, Any]:
+    return {
+        "minute": round((time.monotonic() - started) / 60, 1),
+        **harness.resources(),
+        "sent": dict(sent),
+        "executions": dict(harness.executions()),
+    }
+
+
+def show(row: dict[str, Any]) -> None:
+    print(
+        f"[{row['minute']:5.1f} min] rss {row['rssMb']:8.1f} MB  files {row['openFiles']:4d}  "
+        f"threads {row['threads']:4d}  processes {row['processes']}  sent {row['sent']}  "
+        f"executions {row['executions']}",
+        flush=True,
+    )
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    rnd = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        stack, client = harness.start_stack(folder / "salon")
+        census, sent = harness.Census(), {"uploads": 0, "comments": 0, "refused": 0}
+        rows: list[dict[str, Any]] = []
+        try:
+            _ = stack.ai.vision, stack.ai.text
+            started = time.monotonic()
+            stop_at = started + args.minutes * 60
+            rows.append(sample(started, sent))
+            show(rows[-1])
+            next_sample = started + 60
+
+            def uploader() -> None:
+                i = 0
+                while time.monotonic() < stop_at:
+                    try:
+                        census.uploads_sent.add(harness.upload_photo(client, folder, i, f"soak{i % 4}")["key"])
+                        sent["uploads"] += 1
+                    except ClientError:
+                        sent["refused"] += 1
+                    i += 1
+                    time.sleep(60.0 / args.uploads_per_minute)
+
+            def commenter() -> None:
+                i = 0
+                while time.monotonic() < stop_at:
+                    designs = harness.published_designs()
+                    if designs:
+                        design = rnd.choice(designs)
+                        try:
+                            result = client.comment(design["photoId"], f"fan{i % 30}", rnd.choice(harness.TEXTS))
+                            census.comments_sent.add(result["commentId"])
+                            sent["comments"] += 1
+                        except ClientError:
+                            sent["refused"] += 1
+                        i += 1
+                    time.sleep(60.0 / args.comments_per_minute)
+
+            workers = [threading.Thread(target=f, daemon=True) for f in (uploader, commenter)]
+            for worker in workers:
+                worker.start()
+            while time.monotonic() < stop_at:
+                time.sleep(min(1.0, max(0.0, next_sample - time.monotonic())))
+                if time.monotonic() >= next_sample:
+                    rows.append(sample(started, sent))
+                    show(rows[-1])
+                    next_sample += 60
+            for worker in workers:
+                worker.join(timeout=120)
+            drained = harness.wait_quiet(stack, args.drain_timeout)
+            rows.append(sample(started, sent))
+            show(rows[-1])
+            outcome = census.measure(stack)
+            report = cli_ops.reconcile(client, repair=False, deadline_seconds=0, grace_seconds=0)
+        finally:
+            stack.stop()
+    first, last = rows[0], rows[-1]
+    return {
+        "config": {k: v for k, v in vars(args).items() if k != "json"},
+        "samples": rows,
+        "drained": drained,
+        "rssGrowthMb": round(last["rssMb"] - first["rssMb"], 1),
+        "outcome": outcome,
+        "reconcile": {"clean": report["clean"], "findings": [f["check"] for f in report["findings"]][:20]},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    result = run(args)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    outcome = result["outcome"]
+    print(
+        f"drained: {result['drained']}; RSS growth {result['rssGrowthMb']} MB; sent {outcome['sent']}; "
+        f"terminal {outcome['terminalShare']:.1%}; lost {outcome['lost']}; stuck {outcome['stuck']}; "
+        f"uploads {outcome['uploadStates']}; comments {outcome['commentStates']}"
+    )
+    rec = result["reconcile"]
+    print("reconcile: clean" if rec["clean"] else f"reconcile findings: {rec['findings']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
