@@ -184,7 +184,10 @@ def my_uploads() -> Response:
     """The signed-in designer's own uploads with status and reasons, refused ones included."""
     who = caller(names.GROUP_DESIGNER)
     decisions = gallery_store.designer_decisions(client("dynamodb"), settings().decisions_table, who.username)
-    return Response(200, content_types.APPLICATION_JSON, {"uploads": [gallery.upload_view(d) for d in decisions]})
+    latest: dict[str, dict[str, Any]] = {}
+    for view in map(gallery.upload_view, decisions):  # newest first: one entry per upload, its latest decision
+        latest.setdefault(view["photoId"], view)
+    return Response(200, content_types.APPLICATION_JSON, {"uploads": list(latest.values())})
 
 
 def _now() -> datetime:
