@@ -38,6 +38,7 @@ class Settings:
     policy_json: str | None
     aws_region: str = ""
     insights_min_comments: int = 5
+    events_http_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +70,7 @@ class Settings:
             policy_json=env.get(names.ENV_POLICY_JSON) or None,
             aws_region=env.get(names.ENV_AWS_REGION, ""),
             insights_min_comments=int(env.get(names.ENV_INSIGHTS_MIN_COMMENTS, "5")),
+            events_http_url=env.get(names.ENV_EVENTS_HTTP_URL, ""),
         )
 
 

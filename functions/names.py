@@ -19,6 +19,9 @@ UPLOAD_RULE = "salon-upload-created"
 COMMENT_EVENTS_QUEUE = "salon-comment-events"
 COMMENT_EVENTS_DLQ = "salon-comment-events-dlq"
 COMMENT_RULE = "salon-comment-submitted"
+LIVE_EVENTS_QUEUE = "salon-live-events"
+LIVE_EVENTS_DLQ = "salon-live-events-dlq"
+LIVE_RULE = "salon-live-updates"
 USER_POOL = "salon-users"
 USER_POOL_CLIENT = "salon-cli"
 IMAGE_STATE_MACHINE = "salon-image-moderation"
@@ -30,6 +33,7 @@ UPLOAD_PREFIX = "uploads/"
 QUARANTINE_PREFIX = "quarantine/"
 PUBLISHED_PREFIX = "published/"  # what the gallery serves: renditions the workflow approved
 RENDITION_PREFIX = "renditions/"  # re-encoded renditions of uploads, judged by the workflow (never served)
+GALLERY_IMAGES_PATH = "images/"  # the site serves published images at <site>/images/<designId>
 UPLOADER_METADATA = "uploader"  # x-amz-meta-uploader
 
 # Cognito groups.
@@ -46,6 +50,8 @@ EVENT_PHOTO_QUARANTINED = "PhotoQuarantined"
 EVENT_PHOTO_IN_REVIEW = "PhotoInReview"
 EVENT_PHOTO_TAKEN_DOWN = "PhotoTakenDown"
 EVENT_COMMENT_SUBMITTED = "CommentSubmitted"
+EVENT_COMMENT_ANALYZED = "CommentAnalyzed"
+LIVE_EVENT_TYPES = (EVENT_PHOTO_PUBLISHED, EVENT_PHOTO_REJECTED, EVENT_PHOTO_QUARANTINED, EVENT_COMMENT_ANALYZED)
 
 # Lambda function logical names (also the local Lambda endpoint's function names).
 FN_INSPECT_UPLOAD = "salon-inspect-upload"
@@ -56,6 +62,7 @@ FN_REQUEST_REVIEW = "salon-request-review"
 FN_START_WORKFLOW = "salon-start-workflow"
 FN_ASSESS_COMMENT = "salon-assess-comment"
 FN_UPLOAD_API = "salon-upload-api"
+FN_PUBLISH_LIVE = "salon-publish-live"
 FN_RECONCILE = "salon-reconcile"  # checks and repairs the workflows' invariants (scheduled on AWS)
 
 # Search index names.
@@ -87,6 +94,11 @@ ENV_USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
 ENV_JWT_ISSUER = "JWT_ISSUER"
 ENV_CONSOLE_URL = "CONSOLE_URL"  # base URL for execution links in emails
 ENV_MAX_UPLOAD_BYTES = "MAX_UPLOAD_BYTES"
+ENV_EVENTS_HTTP_URL = "EVENTS_HTTP_URL"  # AppSync Events: https://<http domain>/event
+# Photos table index: published designs newest first (status + publishedAt).
+PHOTOS_BY_STATUS_INDEX = "byStatus"
+# Comments table index: a design's comments in order (designId + submittedAt).
+COMMENTS_BY_DESIGN_INDEX = "byDesign"
 
 # Function name -> handler (module.attribute). The CDK app and the local Lambda endpoint both read this.
 FUNCTIONS: dict[str, str] = {
@@ -98,6 +110,7 @@ FUNCTIONS: dict[str, str] = {
     FN_START_WORKFLOW: "functions.handlers.start_workflow.handler",
     FN_ASSESS_COMMENT: "functions.handlers.assess_comment.handler",
     FN_UPLOAD_API: "functions.handlers.api.handler",
+    FN_PUBLISH_LIVE: "functions.handlers.publish_live.handler",
     FN_RECONCILE: "functions.handlers.reconcile.handler",
 }
 

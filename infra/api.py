@@ -25,12 +25,17 @@ class Route:
     method: str
     path: str
     groups: tuple[str, ...]  # enforced by the handler from the verified token's cognito:groups claim
+    public: bool = False  # no authorizer: the published gallery is readable without signing in
 
 
 ROUTES = (
     Route("POST", "/uploads", (names.GROUP_DESIGNER,)),
     Route("POST", "/designs/{design_id}/comments", (names.GROUP_CUSTOMER,)),
     Route("GET", "/insights", (names.GROUP_OWNER,)),
+    Route("GET", "/designs", (), public=True),
+    Route("GET", "/designs/{design_id}", (), public=True),
+    Route("GET", "/designers/{designer_id}/designs", (), public=True),
+    Route("GET", "/me/uploads", (names.GROUP_DESIGNER,)),
     Route("GET", "/reviews", (names.GROUP_OWNER,)),
     Route("POST", "/reviews/{photo_id}", (names.GROUP_OWNER,)),
     Route("POST", "/me/uploads/{photo_id}/appeal", (names.GROUP_DESIGNER,)),
@@ -120,17 +125,40 @@ class Api(Construct):
         authorizer = authorizers.HttpJwtAuthorizer(
             "Cognito", self.issuer, jwt_audience=[self.client.user_pool_client_id]
         )
+        cors = (
+            apigwv2.CorsPreflightOptions(
+                allow_origins=[config.site_origin],
+                allow_methods=[apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
+                allow_headers=["authorization", "content-type"],
+                max_age=Duration.minutes(10),
+            )
+            if config.site_origin
+            else None
+        )
         self.http_api = apigwv2.HttpApi(
-            self, "HttpApi", description="Salon Insights API", create_default_stage=False, default_authorizer=authorizer
+            self,
+            "HttpApi",
+            description="Salon Insights API",
+            create_default_stage=False,
+            default_authorizer=authorizer,
+            cors_preflight=cors,
         )
         integration = integrations.HttpLambdaIntegration("Handler", handler)
         for route in ROUTES:
-            self.http_api.add_routes(
+            added = self.http_api.add_routes(
                 path=route.path,
                 methods=[apigwv2.HttpMethod(route.method)],
                 integration=integration,
-                authorizer=authorizer,
+                authorizer=apigwv2.HttpNoneAuthorizer() if route.public else authorizer,
             )
+            if route.public:
+                for public_route in added:
+                    acknowledge(
+                        public_route,
+                        "APIG4",
+                        "Public read of the published gallery: anyone may browse designs without signing in; "
+                        "the handler returns published designs only, never emails.",
+                    )
 
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=log_retention(config), removal_policy=removal_policy(config)

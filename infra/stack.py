@@ -21,6 +21,7 @@ from infra.bundling import LambdaAssets
 from infra.config import DeployConfig
 from infra.ingestion import QueuedWorkflowStart
 from infra.lambdas import LambdaFunctions, arn_placeholder
+from infra.live import LiveUpdates
 from infra.nag import acknowledge
 from infra.notifications import Notifications
 from infra.observability import Observability
@@ -82,6 +83,13 @@ class SalonStack(Stack):
         self._configure_functions()
         self.api = Api(self, "Api", handler=self.functions[names.FN_UPLOAD_API].function, config=config)
         self._configure_api_function()
+        self.live = LiveUpdates(
+            self,
+            "Live",
+            user_pool=self.api.user_pool,
+            publisher=self.functions[names.FN_PUBLISH_LIVE],
+            config=config,
+        )
 
         refs = self._refs()
         uploads = self.storage.uploads
@@ -171,6 +179,7 @@ class SalonStack(Stack):
         )
         self.dead_letter_queues["reconcile-schedule-dlq"] = self.reconciliation.dead_letters
 
+        self._configure_publisher()
         self.observability = Observability(
             self,
             "Observability",
@@ -333,6 +342,29 @@ class SalonStack(Stack):
                 },
             )
         )
+        # Gallery reads: published designs (photos byStatus), comments (byDesign), meters, own decisions.
+        for env, table in (
+            (names.ENV_COMMENTS_TABLE, names.COMMENTS_TABLE),
+            (names.ENV_METERS_TABLE, names.METERS_TABLE),
+            (names.ENV_DECISIONS_TABLE, names.DECISIONS_TABLE),
+        ):
+            api_fn.add_environment(env, self.storage.tables[table].table_name)
+        tables = self.storage.tables
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[
+                    f"{tables[names.PHOTOS_TABLE].table_arn}/index/{names.PHOTOS_BY_STATUS_INDEX}",
+                    f"{tables[names.COMMENTS_TABLE].table_arn}/index/{names.COMMENTS_BY_DESIGN_INDEX}",
+                ],
+            )
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[tables[names.METERS_TABLE].table_arn])
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:Scan"], resources=[tables[names.DECISIONS_TABLE].table_arn])
+        )
         # GET /insights: searches and counts on the two indexes.
         self.search.grant(
             api_fn.role,
@@ -346,6 +378,25 @@ class SalonStack(Stack):
             "generated per upload, so the grant is a key prefix).",
             [self._objects_finding(names.UPLOAD_PREFIX)],
         )
+
+    def _configure_publisher(self) -> None:
+        """publish-live reads the photo, comment and meter an event names (GetItem only)."""
+        publisher, tables = self.functions[names.FN_PUBLISH_LIVE], self.storage.tables
+        for env, table in (
+            (names.ENV_PHOTOS_TABLE, names.PHOTOS_TABLE),
+            (names.ENV_COMMENTS_TABLE, names.COMMENTS_TABLE),
+            (names.ENV_METERS_TABLE, names.METERS_TABLE),
+        ):
+            publisher.add_environment(env, tables[table].table_name)
+        publisher.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem"],
+                resources=[tables[t].table_arn for t in (names.PHOTOS_TABLE, names.COMMENTS_TABLE, names.METERS_TABLE)],
+            )
+        )
+        self.dead_letter_queues["live-rule-dlq"] = self.live.rule_dlq
+        self.dead_letter_queues["live-queue-dlq"] = self.live.queue_dlq
+        self.rules["live-updates"] = self.live.rule
 
     def _executions_finding(self, machine: sfn.StateMachine) -> str:
         """The cdk-nag IAM5 finding for every execution of a state machine."""
@@ -486,6 +537,8 @@ class SalonStack(Stack):
             "OpenSearchEndpoint": (self.search.endpoint, "OpenSearch domain endpoint (IAM/SigV4 only)"),
             "CommentStateMachineArn": (self.comment.state_machine.state_machine_arn, "Comment workflow"),
             "DashboardName": (self.observability.dashboard.dashboard_name, "CloudWatch dashboard"),
+            "EventsHttpEndpoint": (self.live.http_url, "AppSync Events: POST /event (IAM publish)"),
+            "EventsRealtimeEndpoint": (self.live.realtime_url, "AppSync Events WebSocket for the site"),
         }
         for name, table in self.storage.tables.items():
             key = "".join(p.title() for p in name.removeprefix("salon-").split("-")) + "TableName"

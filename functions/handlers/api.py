@@ -13,10 +13,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import names
-from functions.adapters import client, search_index
+from functions.adapters import client, gallery_store, search_index
 from functions.adapters.records import publish, published_design, record_decision, take_down_photo
 from functions.adapters.reviews import ReviewStore, decision_history
 from functions.config import moderation_policy, settings
+from functions.domain import gallery
 from functions.domain.bodies import BodyRefused
 from functions.domain.bodies import parse as parse_body
 from functions.domain.comments import CommentRefused, submitted_detail
@@ -118,6 +119,75 @@ def get_insights() -> Response:
     except InsightsRequestError as exc:
         raise BadRequestError(str(exc)) from exc
     return Response(200, content_types.APPLICATION_JSON, answers)
+
+
+def page_args() -> tuple[int, str | None]:
+    query = app.current_event.query_string_parameters or {}
+    raw = query.get("limit", "20")
+    if not raw.isdigit() or not 1 <= int(raw) <= gallery_store.MAX_PAGE:
+        raise BadRequestError(f"limit must be a whole number from 1 to {gallery_store.MAX_PAGE}.")
+    cursor = query.get("cursor") or None
+    if cursor is not None and len(cursor) > 1024:
+        raise BadRequestError("The cursor is not valid.")
+    return int(raw), cursor
+
+
+def designs_page(designer_sub: str | None = None) -> Response:
+    limit, cursor = page_args()
+    try:
+        items, following = gallery_store.published_page(
+            client("dynamodb"), settings().photos_table, limit, cursor, designer_sub
+        )
+    except gallery_store.BadCursor as exc:
+        raise BadRequestError(str(exc)) from exc
+    document = {"designs": [gallery.design_view(i) for i in items], "next": following}
+    return Response(200, content_types.APPLICATION_JSON, document)
+
+
+@app.get("/designs")
+@tracer.capture_method
+def list_designs() -> Response:
+    """Published designs, newest first, paged (?limit=&cursor=). Public."""
+    return designs_page()
+
+
+@app.get("/designs/<design_id>")
+@tracer.capture_method
+def get_design(design_id: str) -> Response:
+    """A published design with its visible comments and meter. Public; unknown or unpublished: 404."""
+    cfg, ddb = settings(), client("dynamodb")
+    item = gallery_store.get_item(ddb, cfg.photos_table, "photoId", design_id)
+    if item is None or item.get("status", {}).get("S") != "published":
+        raise NotFoundError(f"Design {design_id!r} does not exist or is not published.")
+    comments = gallery_store.design_comments(ddb, cfg.comments_table, design_id)
+    meter = gallery_store.get_item(ddb, cfg.meters_table, "designId", design_id)
+    document = {
+        "design": gallery.design_view(item),
+        "comments": [gallery.comment_view(c) for c in comments if gallery.visible(c)],
+        "meter": gallery.meter_view(design_id, meter),
+    }
+    return Response(200, content_types.APPLICATION_JSON, document)
+
+
+@app.get("/designers/<designer_id>/designs")
+@tracer.capture_method
+def designer_album(designer_id: str) -> Response:
+    """One designer's published designs (by Cognito sub), newest first, paged. Public."""
+    if not designer_id or len(designer_id) > 128:
+        raise NotFoundError("No such designer.")
+    return designs_page(designer_id)
+
+
+@app.get("/me/uploads")
+@tracer.capture_method
+def my_uploads() -> Response:
+    """The signed-in designer's own uploads with status and reasons, refused ones included."""
+    who = caller(names.GROUP_DESIGNER)
+    decisions = gallery_store.designer_decisions(client("dynamodb"), settings().decisions_table, who.username)
+    latest: dict[str, dict[str, Any]] = {}
+    for view in map(gallery.upload_view, decisions):  # newest first: one entry per upload, its latest decision
+        latest.setdefault(view["photoId"], view)
+    return Response(200, content_types.APPLICATION_JSON, {"uploads": list(latest.values())})
 
 
 def _now() -> datetime:

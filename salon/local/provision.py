@@ -29,15 +29,34 @@ class Resources:
     mailbox_queue_url: str
     user_pool_id: str
     user_pool_client_id: str
+    live_queue_url: str = ""
+    live_dlq_url: str = ""
 
 
-def _table(ddb: Any, name: str, key: str, sort_key: str | None = None) -> None:
+def _table(
+    ddb: Any, name: str, key: str, sort_key: str | None = None, index: tuple[str, str, str] | None = None
+) -> None:
+    """A table keyed by strings; `index` = (name, hash, range) adds a string-keyed GSI (as infra/ does)."""
     keys = [(key, "HASH")] + ([(sort_key, "RANGE")] if sort_key else [])
+    attributes = [k for k, _ in keys] + [a for a in (index[1:] if index else ()) if a not in (key, sort_key)]
+    extra: dict[str, Any] = {}
+    if index:
+        extra["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index[0],
+                "KeySchema": [
+                    {"AttributeName": index[1], "KeyType": "HASH"},
+                    {"AttributeName": index[2], "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ]
     ddb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
         KeySchema=[{"AttributeName": k, "KeyType": kind} for k, kind in keys],
+        **extra,
     )
 
 
@@ -77,10 +96,10 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
     s3.put_bucket_notification_configuration(
         Bucket=names.UPLOADS_BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
     )
-    _table(ddb, names.PHOTOS_TABLE, "photoId")
+    _table(ddb, names.PHOTOS_TABLE, "photoId", index=(names.PHOTOS_BY_STATUS_INDEX, "status", "publishedAt"))
     _table(ddb, names.DECISIONS_TABLE, "objectKey", "decidedAt")  # one item per decision
     _table(ddb, names.REVIEWS_TABLE, "photoId")
-    _table(ddb, names.COMMENTS_TABLE, "commentId")
+    _table(ddb, names.COMMENTS_TABLE, "commentId", index=(names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"))
     _table(ddb, names.METERS_TABLE, "designId")
     _table(ddb, names.COUNTERS_TABLE, "counter")
 
@@ -113,6 +132,14 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
         names.COMMENT_EVENTS_DLQ,
         names.COMMENT_RULE,
         {"source": [names.EVENT_SOURCE], "detail-type": [names.EVENT_COMMENT_SUBMITTED]},
+    )
+    live_url, live_dlq_url = _routed_queue(
+        sqs,
+        events,
+        names.LIVE_EVENTS_QUEUE,
+        names.LIVE_EVENTS_DLQ,
+        names.LIVE_RULE,
+        {"source": [names.EVENT_SOURCE], "detail-type": list(names.LIVE_EVENT_TYPES)},
     )
 
     pool_id = idp.create_user_pool(
@@ -151,6 +178,8 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
         mailbox_url,
         pool_id,
         client_id,
+        live_url,
+        live_dlq_url,
     )
 
 
@@ -166,7 +195,9 @@ def _routed_queue(
     return url, dlq_url
 
 
-def function_environment(index_path: str, resources: Resources, api_url: str) -> dict[str, str]:
+def function_environment(
+    index_path: str, resources: Resources, api_url: str, events_http_url: str = ""
+) -> dict[str, str]:
     """The environment every local function sees (on AWS, CDK sets the same variables per function)."""
     return {
         names.ENV_UPLOADS_BUCKET: names.UPLOADS_BUCKET,
@@ -179,13 +210,14 @@ def function_environment(index_path: str, resources: Resources, api_url: str) ->
         names.ENV_COUNTERS_TABLE: names.COUNTERS_TABLE,
         names.ENV_COMMENT_STATE_MACHINE_ARN: resources.comment_state_machine_arn,
         names.ENV_EVENT_BUS_NAME: names.EVENT_BUS,
-        names.ENV_GALLERY_URL: f"{api_url}/gallery/designs/",
+        names.ENV_GALLERY_URL: f"{api_url}/gallery/#/designs/",  # the site uses hash routes
         names.ENV_ALERTS_TOPIC_ARN: resources.alerts_topic_arn,
         names.ENV_IMAGE_STATE_MACHINE_ARN: resources.image_state_machine_arn,
         names.ENV_SEARCH_BACKEND: "embedded",
         names.ENV_SEARCH_PATH: index_path,
         names.ENV_USER_POOL_ID: resources.user_pool_id,
         names.ENV_CONSOLE_URL: f"{api_url}/console/executions/",
+        names.ENV_EVENTS_HTTP_URL: events_http_url,
         "POWERTOOLS_SERVICE_NAME": "salon",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "SalonInsights",

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 from moto import mock_aws
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from werkzeug.wrappers import Request, Response
 
 from functions import names
-from salon.local import ai_endpoint, faults, http_api, lambda_endpoint, moto_quirks
+from salon.local import ai_endpoint, events_api, faults, gallery_site, http_api, lambda_endpoint, moto_quirks
 from salon.local.config import Endpoints, StackConfig
 from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
@@ -34,6 +37,10 @@ ROUTES = [
     http_api.Route("POST", "/uploads", names.FN_UPLOAD_API),
     http_api.Route("POST", "/designs/{design_id}/comments", names.FN_UPLOAD_API),
     http_api.Route("GET", names.ROUTE_INSIGHTS, names.FN_UPLOAD_API),
+    http_api.Route("GET", "/designs", names.FN_UPLOAD_API, public=True),
+    http_api.Route("GET", "/designs/{design_id}", names.FN_UPLOAD_API, public=True),
+    http_api.Route("GET", "/designers/{designer_id}/designs", names.FN_UPLOAD_API, public=True),
+    http_api.Route("GET", "/me/uploads", names.FN_UPLOAD_API),
     http_api.Route("GET", "/reviews", names.FN_UPLOAD_API),
     http_api.Route("POST", "/reviews/{photo_id}", names.FN_UPLOAD_API),
     http_api.Route("POST", "/me/uploads/{photo_id}/appeal", names.FN_UPLOAD_API),
@@ -56,6 +63,8 @@ def check_ports(config: StackConfig) -> None:
         ("lambda", config.lambda_port),
         ("ai", config.ai_port),
         ("api", config.api_port),
+        ("events", config.events_port),
+        ("realtime", config.realtime_port),
     ):
         if not port:
             continue
@@ -84,6 +93,7 @@ class EmbeddedStack:
         self._saved_env: dict[str, str | None] = {}
         self.endpoints: Endpoints | None = None
         self.resources: Resources | None = None
+        self.events: events_api.EventsEndpoint | None = None
         self._search: SearchServer | None = None
 
     def _setenv(self, values: dict[str, str]) -> None:
@@ -133,12 +143,36 @@ class EmbeddedStack:
         authorizer = http_api.JwtAuthorizer(
             issuer, f"{moto_url}/{res.user_pool_id}/.well-known/jwks.json", [res.user_pool_client_id]
         )
-        console = make_view(lambda: boto3.client("stepfunctions", region_name=cfg.region))
-        api = BackgroundServer(
-            http_api.make_app(ROUTES, self.registry, authorizer, {"/console": console}), cfg.host, cfg.api_port
+        api_key = "da2-" + secrets.token_hex(13)
+        events_auth = events_api.EventsAuth(
+            api_key, authorizer, {os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]}, cfg.region
         )
+        self.events = events_api.EventsEndpoint(events_auth, cfg.host, cfg.events_port, cfg.realtime_port).start()
+        console = make_view(lambda: boto3.client("stepfunctions", region_name=cfg.region))
+        site_config: dict[str, Any] = {}
+        site = gallery_site.GallerySite(
+            lambda: site_config,
+            lambda: boto3.client("s3", region_name=cfg.region),
+            lambda: boto3.client("dynamodb", region_name=cfg.region),
+        )
+        extra: dict[str, Callable[[Request], Response]] = {"/console": console, gallery_site.PREFIX: site}
+        api = BackgroundServer(http_api.make_app(ROUTES, self.registry, authorizer, extra), cfg.host, cfg.api_port)
         self._servers.append(api.start())
-        self._setenv({**function_environment(str(cfg.index_path), res, api.url), **self._start_search()})
+        site_config.update(
+            {
+                "apiUrl": api.url,
+                "region": cfg.region,
+                "userPoolId": res.user_pool_id,
+                "userPoolClientId": res.user_pool_client_id,
+                "cognitoEndpoint": moto_url,
+                "eventsHttpEndpoint": self.events.http.url,
+                "eventsRealtimeEndpoint": self.events.realtime.url.removesuffix(events_api.REALTIME_PATH),
+                "eventsApiKey": api_key,
+            }
+        )
+        self._setenv(
+            {**function_environment(str(cfg.index_path), res, api.url, self.events.http_url), **self._start_search()}
+        )
         from functions.adapters import search_index, wrap_search_index
         from functions.config import comment_policy, moderation_policy, settings
 
@@ -149,9 +183,11 @@ class EmbeddedStack:
         uploads = EventSourceMapping(res.upload_queue_url, names.FN_START_WORKFLOW, cfg.region)
         comments = EventSourceMapping(res.comment_queue_url, names.FN_START_WORKFLOW, cfg.region)
         mailbox = Mailbox(cfg.mailbox, res.mailbox_queue_url, cfg.region)
+        live = EventSourceMapping(res.live_queue_url, names.FN_PUBLISH_LIVE, cfg.region)
         self._pumps = [
             Pump("upload-events", uploads.step),
             Pump("comment-events", comments.step),
+            Pump("live-events", live.step, idle_seconds=0.05),
             Pump("mailbox", mailbox.step),
         ]
         for pump in self._pumps:
@@ -171,6 +207,9 @@ class EmbeddedStack:
             comment_state_machine_arn=res.comment_state_machine_arn,
             mailbox=str(cfg.mailbox),
             pid=os.getpid(),
+            events_http=self.events.http_url,
+            events_realtime=self.events.realtime.url,
+            events_api_key=api_key,
             opensearch=self._search.url if self._search else "",
             home=str(cfg.home),
         )
@@ -198,6 +237,9 @@ class EmbeddedStack:
             self._warmup.join(timeout=WARMUP_JOIN_SECONDS)
         for server in reversed(self._servers):
             server.stop()
+        if self.events is not None:
+            self.events.stop()
+            self.events = None
         if self._mock is not None:
             self._mock.stop()
         self.config.state_file.unlink(missing_ok=True)

@@ -206,13 +206,22 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
     }
+    assert actions("PublishLive") == base | {
+        "appsync:EventPublish",
+        "dynamodb:GetItem",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
     assert actions("UploadApi") == base | {
         "s3:PutObject",
         "s3:GetObject",  # presigned review images
         "s3:ListBucket",  # find a quarantined upload (prefix-conditioned)
         "dynamodb:GetItem",
-        "dynamodb:Scan",  # pending reviews
-        "dynamodb:Query",  # decision history
+        "dynamodb:Scan",  # pending reviews, a designer's decisions
+        "dynamodb:Query",  # decision history, the gallery indexes
         "dynamodb:PutItem",  # take-down history item
         "dynamodb:UpdateItem",  # review decisions, take-downs
         "events:PutEvents",

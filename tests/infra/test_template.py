@@ -13,7 +13,7 @@ from functions import names
 from infra import index_templates
 from infra.api import ROUTES
 from infra.ingestion import MAX_RECEIVE_COUNT, RETRY_ATTEMPTS
-from infra.storage import SORT_KEYS, TABLE_KEYS
+from infra.storage import SORT_KEYS, TABLE_INDEXES, TABLE_KEYS
 from tests.infra.conftest import OWNER, logical_id, resource_at
 
 pytestmark = pytest.mark.infra
@@ -113,7 +113,17 @@ def test_tables_have_their_keys_and_point_in_time_recovery(t: Template, template
         props = table["Properties"]
         keys = [(key, "HASH")] + ([(sort_keys[name], "RANGE")] if name in sort_keys else [])
         assert props["KeySchema"] == [{"AttributeName": k, "KeyType": kind} for k, kind in keys]
-        assert props["AttributeDefinitions"] == [{"AttributeName": k, "AttributeType": "S"} for k, _ in keys]
+        indexed = [a for a in (TABLE_INDEXES[name][1:] if name in TABLE_INDEXES else ()) if a not in dict(keys)]
+        attributes = [k for k, _ in keys] + indexed
+        assert props["AttributeDefinitions"] == [{"AttributeName": a, "AttributeType": "S"} for a in attributes]
+        if name in TABLE_INDEXES:
+            index, partition, sort = TABLE_INDEXES[name]
+            [gsi] = props["GlobalSecondaryIndexes"]
+            assert gsi["IndexName"] == index and gsi["Projection"] == {"ProjectionType": "ALL"}
+            assert gsi["KeySchema"] == [
+                {"AttributeName": partition, "KeyType": "HASH"},
+                {"AttributeName": sort, "KeyType": "RANGE"},
+            ]
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         assert props["SSESpecification"] == {"SSEEnabled": True}
@@ -191,9 +201,10 @@ def test_rules_retry_then_dead_letter_into_the_starter_queue(
 
 
 def test_every_queue_is_encrypted_and_tls_only(t: Template) -> None:
-    t.resource_count_is("AWS::SQS::Queue", 7)  # 2 starter queues with 2 dead-letter queues each, the schedule DLQ
+    # 2 starter queues and the live-updates queue with 2 dead-letter queues each, the schedule DLQ
+    t.resource_count_is("AWS::SQS::Queue", 10)
     t.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
-    t.resource_count_is("AWS::SQS::QueuePolicy", 7)
+    t.resource_count_is("AWS::SQS::QueuePolicy", 10)
     t.all_resources_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -243,7 +254,7 @@ def test_user_pool_groups_and_client(t: Template, template: dict[str, Any]) -> N
     )
 
 
-def test_every_route_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) -> None:
+def test_every_route_but_the_public_reads_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) -> None:
     pool = logical_id(template, "Api/Users/Resource")
     authorizer_id, authorizer = resource_at(template, "Api/HttpApi/Cognito/Resource")
     assert authorizer["Properties"]["AuthorizerType"] == "JWT"
@@ -256,9 +267,14 @@ def test_every_route_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) 
         if r["Type"] == "AWS::ApiGatewayV2::Route"
     }
     assert set(routes) == {f"{route.method} {route.path}" for route in ROUTES}
-    for route in routes.values():
-        assert route["AuthorizationType"] == "JWT"
-        assert route["AuthorizerId"] == {"Ref": authorizer_id}
+    public = {f"{route.method} {route.path}" for route in ROUTES if route.public}
+    assert public == {"GET /designs", "GET /designs/{design_id}", "GET /designers/{designer_id}/designs"}
+    for key, route in routes.items():
+        if key in public:
+            assert route["AuthorizationType"] == "NONE" and "AuthorizerId" not in route
+        else:
+            assert route["AuthorizationType"] == "JWT"
+            assert route["AuthorizerId"] == {"Ref": authorizer_id}
     assert {route.path: route.groups for route in ROUTES}["/insights"] == (names.GROUP_OWNER,)
 
 
@@ -374,8 +390,8 @@ def test_alarms_cover_failures_timeouts_throttles_and_dead_letters(template: dic
         "ExecutionThrottled": 2,
         "Throttles": len(names.FUNCTIONS),
         "Errors": len(names.FUNCTIONS),
-        "ApproximateNumberOfMessagesVisible": 5,
-        "FailedInvocations": 2,
+        "ApproximateNumberOfMessagesVisible": 7,
+        "FailedInvocations": 3,
         "5xx": 1,
         "ReconcileFindings": 1,
     }
