@@ -24,9 +24,8 @@ from salon.local.config import REPO_ROOT
 WEB_DIR = REPO_ROOT / "web"
 PREFIX = "/gallery"
 IMAGE_TYPES = ("image/jpeg", "image/png")
-# Published renditions live under published/. Until the workflows write them, a published record names its
-# original under uploads/: that prefix is allowed for published records only, and goes once renditions land.
-SERVED_PREFIXES = (names.PUBLISHED_PREFIX, names.UPLOAD_PREFIX)
+# Only published renditions (re-encoded by the workflow, metadata stripped) are ever served.
+SERVED_PREFIXES = (names.PUBLISHED_PREFIX,)
 _ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _ASSET = re.compile(r"[A-Za-z0-9_./-]{1,200}")
 SITE_HEADERS = {
