@@ -33,6 +33,7 @@ bench:  ## benchmarks (numbers, not pass/fail)
 	@$(BOOT)
 	$(PY) bench/bench_uploads.py
 	$(PY) bench/bench_insights.py
+	$(PY) bench/bench_live.py
 
 chaos:  ## faults injected under load (numbers, not pass/fail); scale down with CHAOS_ARGS="--uploads 20 --comments 100 --outage 10"
 	@$(BOOT)

@@ -166,6 +166,9 @@ class HttpApiSettings:
     image_state_machine_arn: str = env(names.ENV_IMAGE_STATE_MACHINE_ARN, res.state_machine(names.IMAGE_STATE_MACHINE))
     moderation_policy: str = env(names.ENV_POLICY_JSON, res.MODERATION_POLICY)  # the review timeout
     quarantine_retention_days: int = env(names.ENV_QUARANTINE_RETENTION_DAYS, res.QUARANTINE_RETENTION_DAYS)
+    # The gallery's public reads: a design page's comments and meter.
+    comments_table: str = env(names.ENV_COMMENTS_TABLE, res.table(names.COMMENTS_TABLE))
+    meters_table: str = env(names.ENV_METERS_TABLE, res.table(names.METERS_TABLE))
     insights_min_comments: int = tunable(names.ENV_INSIGHTS_MIN_COMMENTS, 5)  # scored comments to rank a designer
 
 
@@ -175,6 +178,15 @@ class RequestReviewSettings:
     alerts_topic_arn: str = env(names.ENV_ALERTS_TOPIC_ARN, res.ALERTS_TOPIC)
     console_url: str = env(names.ENV_CONSOLE_URL, res.CONSOLE_URL)
     review_url: str = env(names.ENV_REVIEW_URL, res.REVIEW_URL)
+
+
+@dataclass(frozen=True)
+class PublishLiveSettings:
+    photos_table: str = env(names.ENV_PHOTOS_TABLE, res.table(names.PHOTOS_TABLE))
+    comments_table: str = env(names.ENV_COMMENTS_TABLE, res.table(names.COMMENTS_TABLE))
+    meters_table: str = env(names.ENV_METERS_TABLE, res.table(names.METERS_TABLE))
+    events_http_url: str = env(names.ENV_EVENTS_HTTP_URL, res.EVENTS_HTTP_URL)
+    aws_region: str = env(names.ENV_AWS_REGION, res.RUNTIME_REGION)  # signs the AppSync Events requests
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ UPLOAD_RULE = "salon-upload-created"
 COMMENT_EVENTS_QUEUE = "salon-comment-events"
 COMMENT_EVENTS_DLQ = "salon-comment-events-dlq"
 COMMENT_RULE = "salon-comment-submitted"
+LIVE_EVENTS_QUEUE = "salon-live-events"
+LIVE_EVENTS_DLQ = "salon-live-events-dlq"
+LIVE_RULE = "salon-live-updates"
 USER_POOL = "salon-users"
 USER_POOL_CLIENT = "salon-cli"
 IMAGE_STATE_MACHINE = "salon-image-moderation"
@@ -28,7 +31,9 @@ BURST_COUNTER = "negatives#salon"  # one salon-wide rolling window of negative c
 # Key layout in the uploads bucket.
 UPLOAD_PREFIX = "uploads/"
 QUARANTINE_PREFIX = "quarantine/"
-PUBLISHED_PREFIX = "published/"
+PUBLISHED_PREFIX = "published/"  # what the gallery serves: renditions the workflow approved
+RENDITION_PREFIX = "renditions/"  # re-encoded renditions of uploads, judged by the workflow (never served)
+GALLERY_IMAGES_PATH = "images/"  # the site serves published images at <site>/images/<designId>
 UPLOADER_METADATA = "uploader"  # x-amz-meta-uploader
 
 # Cognito groups.
@@ -46,6 +51,7 @@ EVENT_PHOTO_IN_REVIEW = "PhotoInReview"
 EVENT_PHOTO_TAKEN_DOWN = "PhotoTakenDown"
 EVENT_COMMENT_SUBMITTED = "CommentSubmitted"
 EVENT_COMMENT_ANALYZED = "CommentAnalyzed"
+LIVE_EVENT_TYPES = (EVENT_PHOTO_PUBLISHED, EVENT_PHOTO_REJECTED, EVENT_PHOTO_QUARANTINED, EVENT_COMMENT_ANALYZED)
 
 # Lambda function logical names (also the local Lambda endpoint's function names).
 FN_INSPECT_UPLOAD = "salon-inspect-upload"
@@ -56,6 +62,7 @@ FN_REQUEST_REVIEW = "salon-request-review"
 FN_START_WORKFLOW = "salon-start-workflow"
 FN_ASSESS_COMMENT = "salon-assess-comment"
 FN_HTTP_API = "salon-http-api"  # serves every HTTP API route
+FN_PUBLISH_LIVE = "salon-publish-live"  # live gallery events -> AppSync Events
 FN_RECONCILE = "salon-reconcile"  # checks and repairs the workflows' invariants (scheduled on AWS)
 
 # Search index names.
@@ -84,6 +91,11 @@ ENV_SEARCH_ENDPOINT = "SEARCH_ENDPOINT"  # OpenSearch domain endpoint, or the em
 ENV_OPENSEARCH_ENDPOINT = ENV_SEARCH_ENDPOINT
 ENV_CONSOLE_URL = "CONSOLE_URL"  # base URL for execution links in emails
 ENV_MAX_UPLOAD_BYTES = "MAX_UPLOAD_BYTES"
+ENV_EVENTS_HTTP_URL = "EVENTS_HTTP_URL"  # AppSync Events: https://<http domain>/event
+# Photos table index: published designs newest first (status + publishedAt).
+PHOTOS_BY_STATUS_INDEX = "byStatus"
+# Comments table index: a design's comments in order (designId + submittedAt).
+COMMENTS_BY_DESIGN_INDEX = "byDesign"
 
 # Human review: execution names of reopened reviews are <photoId>-<kind> (one appeal, one release).
 REOPEN_APPEAL = "appeal"

@@ -42,7 +42,19 @@ class BulkResult:
 
 
 class IndexingError(Exception):
-    """A document could not be indexed (after retries); the message has the engine's status and reason."""
+    """A document could not be indexed (after retries); the message has the engine's status and reason.
+
+    `transient` says whether trying again later may succeed (the engine throttled, failed or was unreachable).
+    """
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+def transient_status(status: Any) -> bool:
+    """A bulk item status worth retrying: 429, 5xx, or none at all (the engine was not reached)."""
+    return not isinstance(status, int) or status == 429 or status >= 500
 
 
 class IndexUnavailableError(IndexingError):

@@ -52,6 +52,7 @@ MAX_UPLOAD_BYTES = Resource("value", "max-upload-bytes")
 CONSOLE_URL = Resource("value", "console-url")  # base URL of execution links in emails
 GALLERY_URL = Resource("value", "gallery-url")  # base URL of design links in emails
 REVIEW_URL = Resource("value", "review-url")  # base URL of the owner's review page (photo id appended)
+EVENTS_HTTP_URL = Resource("value", "events-http-url")  # AppSync Events: https://<http domain>/event
 QUARANTINE_RETENTION_DAYS = Resource("value", "quarantine-retention-days")  # how long quarantined copies are kept
 MODERATION_POLICY = Resource("policy", "moderation_policy")
 COMMENT_POLICY = Resource("policy", "comment_policy")

@@ -43,6 +43,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(names.FN_ASSESS_COMMENT, "functions.handlers.assess_comment.handler", config.AssessCommentSettings),
     Function(names.FN_HTTP_API, "functions.handlers.api.handler", config.HttpApiSettings),
     Function(names.FN_RECONCILE, "functions.handlers.reconcile.handler", config.ReconcileSettings),
+    Function(names.FN_PUBLISH_LIVE, "functions.handlers.publish_live.handler", config.PublishLiveSettings),
 )
 
 
@@ -89,6 +90,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/uploads", "create_upload", names.GROUP_DESIGNER),
     Route("POST", "/designs/{design_id}/comments", "create_comment", names.GROUP_CUSTOMER),
     Route("GET", names.ROUTE_INSIGHTS, "get_insights", names.GROUP_OWNER),
+    Route("GET", "/designs", "list_designs", PUBLIC),
+    Route("GET", "/designs/{design_id}", "get_design", PUBLIC),
+    Route("GET", "/designers/{designer_id}/designs", "designer_album", PUBLIC),
+    Route("GET", "/me/uploads", "my_uploads", names.GROUP_DESIGNER),
     Route("GET", "/reviews", "list_reviews", names.GROUP_OWNER),
     Route("POST", "/reviews/{photo_id}", "decide_review", names.GROUP_OWNER),
     Route("POST", "/me/uploads/{photo_id}/appeal", "appeal", names.GROUP_DESIGNER),
@@ -228,6 +233,37 @@ TRIGGERS: tuple[Trigger, ...] = (
         COMMENT_ID,
     ),
 )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """EventBridge rule -> SQS queue (+ DLQs) -> a function consuming the queue itself (no workflow)."""
+
+    rule: str
+    description: str
+    pattern: Mapping[str, Any]
+    queue: str
+    dead_letter_queue: str
+    function: str
+
+
+DELIVERIES: tuple[Delivery, ...] = (
+    Delivery(
+        names.LIVE_RULE,
+        "Workflow outcomes -> live updates queue",
+        {"source": [names.EVENT_SOURCE], "detail-type": list(names.LIVE_EVENT_TYPES)},
+        names.LIVE_EVENTS_QUEUE,
+        names.LIVE_EVENTS_DLQ,
+        names.FN_PUBLISH_LIVE,
+    ),
+)
+
+
+def delivery(rule: str) -> Delivery:
+    for item in DELIVERIES:
+        if item.rule == rule:
+            return item
+    raise KeyError(f"no delivery {rule!r} in the wiring")
 
 
 def trigger_for(event: Any) -> Trigger | None:

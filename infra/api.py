@@ -105,8 +105,23 @@ class Api(Construct):
         authorizer = authorizers.HttpJwtAuthorizer(
             "Cognito", self.issuer, jwt_audience=[self.client.user_pool_client_id]
         )
+        cors = (
+            apigwv2.CorsPreflightOptions(
+                allow_origins=[config.site_origin],
+                allow_methods=[apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
+                allow_headers=["authorization", "content-type"],
+                max_age=Duration.minutes(10),
+            )
+            if config.site_origin
+            else None
+        )
         self.http_api = apigwv2.HttpApi(
-            self, "HttpApi", description="Salon Insights API", create_default_stage=False, default_authorizer=authorizer
+            self,
+            "HttpApi",
+            description="Salon Insights API",
+            create_default_stage=False,
+            default_authorizer=authorizer,
+            cors_preflight=cors,
         )
         integration_of: dict[str, integrations.HttpLambdaIntegration] = {}
         for route in ROUTES:
@@ -125,8 +140,8 @@ class Api(Construct):
                 acknowledge(
                     added,
                     "APIG4",
-                    f"{route.key} is public by design (functions/wiring.py says so): it answers "
-                    "without a token and reads nothing.",
+                    f"{route.key} is public by design (functions/wiring.py says so): anyone may call it "
+                    "without a token; it reads the published gallery only (never emails) or nothing at all.",
                 )
 
         self.access_logs = logs.LogGroup(

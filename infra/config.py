@@ -99,6 +99,13 @@ class DeployConfig:
     gallery_url: str = ""  # design page base URL for escalation emails (empty: DEFAULT_GALLERY_URL)
     owner_phone: str = ""  # E.164 number: owner alerts by SMS too (an SNS SMS subscription); empty: none
 
+    @property
+    def site_origin(self) -> str:
+        """The gallery site's origin (scheme://host[:port]) from gallery_url: the only origin CORS allows."""
+        if not self.gallery_url.startswith("https://"):
+            return ""
+        return "https://" + self.gallery_url.removeprefix("https://").split("/", 1)[0].split("#", 1)[0]
+
     @classmethod
     def from_node(cls, node: Node) -> DeployConfig:
         return cls.from_mapping({key: node.try_get_context(PREFIX + key) for key in _PARSERS})

@@ -38,11 +38,11 @@ class Notifications(Construct):
         self.operations = sns.Topic(
             self, "Operations", display_name="Salon Insights operations", master_key=self.key, enforce_ssl=True
         )
+        if config.owner_phone:  # owner alerts (reviews, quarantines, escalations) by SMS too
+            self.alerts.add_subscription(subscriptions.SmsSubscription(config.owner_phone))
         if config.owner_email:
             for topic in (self.alerts, self.operations):
                 topic.add_subscription(subscriptions.EmailSubscription(config.owner_email))
-        if config.owner_phone:  # owner alerts (reviews, quarantines, escalations) by SMS too
-            self.alerts.add_subscription(subscriptions.SmsSubscription(config.owner_phone))
         else:
             Annotations.of(self).add_warning_v2(
                 "salon:noOwnerEmail",

@@ -46,6 +46,13 @@ _S3_ACTIONS = {
     "putObjectTagging": ("s3:PutObjectTagging",),
     "getObjectTagging": ("s3:GetObjectTagging",),
 }
+# The same calls on one named version (VersionId, or "?versionId=" in a CopySource) need the *Version actions.
+_S3_VERSION_ACTIONS = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+}
 _OPTIMIZED = {
     "lambda:invoke": ("lambda:InvokeFunction", "FunctionName"),
     "dynamodb:getItem": ("dynamodb:GetItem", "TableName"),
@@ -185,18 +192,32 @@ def _optimized(state: str, integration: str, params: Mapping[str, Any]) -> list[
     return [Need(action, _required_ref(state, params, key), state)]
 
 
+def _s3_versioned(api: str, params: Mapping[str, Any]) -> set[str]:
+    """Which of the call's actions act on one named version: the source of a copy, or the object itself."""
+    if api == "copyObject":
+        source = str(params.get("CopySource.$", params.get("CopySource", "")))
+        return {"s3:GetObject", "s3:GetObjectTagging"} if "versionId=" in source else set()
+    return set(_S3_ACTIONS[api]) if "VersionId" in params or "VersionId.$" in params else set()
+
+
 def _aws_sdk(state: str, service: str, api: str, params: Mapping[str, Any]) -> list[Need]:
     if service == "s3":
         if api not in _S3_ACTIONS:
             raise UnsupportedIntegration(f"{state}: aws-sdk:s3:{api} is not supported")
-        return [Need(action, DYNAMIC, state) for action in _S3_ACTIONS[api]]
+        versioned = _s3_versioned(api, params)
+        return [
+            Need(_S3_VERSION_ACTIONS[action] if action in versioned else action, DYNAMIC, state)
+            for action in _S3_ACTIONS[api]
+        ]
     action = f"{service}:{api[0].upper()}{api[1:]}"
     if service in _NO_RESOURCE_APIS:
         if api not in _NO_RESOURCE_APIS[service]:
             raise UnsupportedIntegration(f"{state}: aws-sdk:{service}:{api} is not supported")
         needs = [Need(action, WILDCARD, state)]
-        if "S3Object" in params.get("Image", {}) or "S3Object" in params.get("Document", {}):
-            needs.append(Need("s3:GetObject", DYNAMIC, state))  # the service reads the object as the caller
+        s3_object = params.get("Image", {}).get("S3Object") or params.get("Document", {}).get("S3Object")
+        if s3_object:  # the service reads the object (or the named version of it) as the caller
+            one_version = "Version" in s3_object or "Version.$" in s3_object
+            needs.append(Need("s3:GetObjectVersion" if one_version else "s3:GetObject", DYNAMIC, state))
         return needs
     if service == "eventbridge" and api == "putEvents":
         return _put_events(state, params)

@@ -20,6 +20,7 @@ from infra.bundling import LambdaAssets
 from infra.config import DEFAULT_GALLERY_URL, DeployConfig
 from infra.ingestion import QueuedWorkflowStart
 from infra.lambdas import LambdaFunctions
+from infra.live import LiveUpdates
 from infra.nag import acknowledge
 from infra.notifications import Notifications
 from infra.observability import Observability
@@ -65,25 +66,18 @@ class SalonStack(Stack):
         self._grant_functions()
         self.api = Api(self, "Api", functions=self.functions, config=config)
         self._grant_api_function()
+        self.live = LiveUpdates(
+            self,
+            "Live",
+            user_pool=self.api.user_pool,
+            publisher=self.functions[names.FN_PUBLISH_LIVE],
+            config=config,
+        )
 
         uploads = self.storage.uploads
         self.state_machines: dict[str, sfn.StateMachine] = {}
         machines: dict[str, AslStateMachine] = {}
-        dynamic = {  # image workflow: the bucket and key come from the S3 event (or a reopened review)
-            IMAGE_WORKFLOW: {
-                action: [
-                    uploads.arn_for_objects(f"{names.UPLOAD_PREFIX}*"),
-                    uploads.arn_for_objects(f"{names.QUARANTINE_PREFIX}*"),
-                ]
-                for action in (
-                    "s3:GetObject",
-                    "s3:GetObjectTagging",
-                    "s3:DeleteObject",
-                    "s3:PutObject",
-                    "s3:PutObjectTagging",
-                )
-            }
-        }
+        dynamic = {IMAGE_WORKFLOW: self._image_object_access(uploads)}  # keys come from the event
         # AskOwner's input carries the task token: no execution data in the image workflow's logs
         # (trade-off: docs/decisions.md).
         log_execution_data = {IMAGE_WORKFLOW: False}
@@ -103,9 +97,18 @@ class SalonStack(Stack):
         acknowledge(
             self.image.role,
             "IAM5",
-            "Object-level S3 access is scoped to key prefixes: uploads/* and quarantine/* (quarantine a "
-            "moderated upload, restore a released one after the owner's approval).",
-            [self._objects_finding(names.UPLOAD_PREFIX), self._objects_finding(names.QUARANTINE_PREFIX)],
+            "Object-level S3 access is scoped to key prefixes: uploads/* (read and tag the judged version, "
+            "hide it, delete a duplicate version), renditions/* (Rekognition reads the judged rendition, "
+            "copied from there), quarantine/* and published/* (write the copies).",
+            [
+                self._objects_finding(prefix)
+                for prefix in (
+                    names.UPLOAD_PREFIX,
+                    names.RENDITION_PREFIX,
+                    names.QUARANTINE_PREFIX,
+                    names.PUBLISHED_PREFIX,
+                )
+            ],
         )
 
         self.dead_letter_queues: dict[str, Any] = {}
@@ -146,6 +149,7 @@ class SalonStack(Stack):
         self.dead_letter_queues["reconcile-schedule-dlq"] = self.reconciliation.dead_letters
         self._set_environments()
 
+        self._configure_publisher()
         self.observability = Observability(
             self,
             "Observability",
@@ -157,6 +161,25 @@ class SalonStack(Stack):
             http_api=self.api.http_api,
         )
         self._outputs()
+
+    @staticmethod
+    def _image_object_access(uploads: Any) -> dict[str, list[str]]:
+        """Which objects the image workflow's S3 actions may touch (the bucket and keys come from the event)."""
+        upload, rendition, quarantine, published = (
+            uploads.arn_for_objects(f"{prefix}*")
+            for prefix in (names.UPLOAD_PREFIX, names.RENDITION_PREFIX, names.QUARANTINE_PREFIX, names.PUBLISHED_PREFIX)
+        )
+        return {
+            "s3:GetObject": [quarantine],  # a released upload is restored from its quarantined copy
+            "s3:GetObjectTagging": [quarantine],
+            "s3:GetObjectVersion": [upload, rendition],
+            "s3:GetObjectVersionTagging": [upload, rendition],
+            "s3:DeleteObject": [upload, quarantine],
+            "s3:DeleteObjectVersion": [upload],
+            "s3:PutObjectVersionTagging": [upload],
+            "s3:PutObject": [upload, quarantine, published],
+            "s3:PutObjectTagging": [upload, quarantine, published],
+        }
 
     def _value(self, resource: Resource) -> str:
         """What a wiring resource is on AWS (a CloudFormation value)."""
@@ -198,6 +221,7 @@ class SalonStack(Stack):
             # the owner's review page, beside the gallery's design pages
             res.REVIEW_URL: lambda: gallery.rstrip("/").rsplit("/", 1)[0] + "/reviews/",
             res.QUARANTINE_RETENTION_DAYS: lambda: str(self.config.quarantine_retention_days),
+            res.EVENTS_HTTP_URL: lambda: self.live.http_url,
         }
         value = values.get(resource)
         return None if value is None else value()
@@ -229,14 +253,29 @@ class SalonStack(Stack):
 
         inspect = fns[names.FN_INSPECT_UPLOAD]
         inspect.role.add_to_policy(
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")])
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=[bucket.arn_for_objects(f"{names.UPLOAD_PREFIX}*")],
+            )
+        )
+        inspect.role.add_to_policy(  # is this version the first object under its key?
+            iam.PolicyStatement(
+                actions=["s3:ListBucketVersions"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{names.UPLOAD_PREFIX}*"]}},
+            )
+        )
+        inspect.role.add_to_policy(  # the re-encoded rendition the workflow judges
+            iam.PolicyStatement(
+                actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{names.RENDITION_PREFIX}*")]
+            )
         )
         acknowledge(
             inspect.role,
             "IAM5",
-            "Reads objects under the uploads/ prefix only: the keys are "
-            "generated per upload, so the grant is a key prefix.",
-            [self._objects_finding(names.UPLOAD_PREFIX)],
+            "Reads object versions under uploads/ and writes renditions under renditions/ only: the keys are "
+            "generated per upload, so the grants are key prefixes.",
+            [self._objects_finding(names.UPLOAD_PREFIX), self._objects_finding(names.RENDITION_PREFIX)],
         )
 
         index = fns[names.FN_INDEX_DOCUMENT]
@@ -250,8 +289,9 @@ class SalonStack(Stack):
 
         assess = fns[names.FN_ASSESS_COMMENT]
         assess.role.add_to_policy(
-            iam.PolicyStatement(  # the rolling window: conditional updates only
-                actions=["dynamodb:UpdateItem"], resources=[tables[names.COUNTERS_TABLE].table_arn]
+            iam.PolicyStatement(  # the rolling window: a transaction (Put marker + Update bucket), one BatchGet
+                actions=["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                resources=[tables[names.COUNTERS_TABLE].table_arn],
             )
         )
         # FN_START_WORKFLOW: granted by QueuedWorkflowStart (queues, StartExecution).
@@ -277,6 +317,23 @@ class SalonStack(Stack):
                 },
             )
         )
+        # Gallery reads: published designs (photos byStatus), comments (byDesign), meters, own decisions.
+        tables = self.storage.tables
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[
+                    f"{tables[names.PHOTOS_TABLE].table_arn}/index/{names.PHOTOS_BY_STATUS_INDEX}",
+                    f"{tables[names.COMMENTS_TABLE].table_arn}/index/{names.COMMENTS_BY_DESIGN_INDEX}",
+                ],
+            )
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[tables[names.METERS_TABLE].table_arn])
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:Scan"], resources=[tables[names.DECISIONS_TABLE].table_arn])
+        )
         # GET /insights: searches and counts on the two indexes.
         self.search.grant(
             api_fn.role,
@@ -290,6 +347,20 @@ class SalonStack(Stack):
             "generated per upload, so the grant is a key prefix).",
             [self._objects_finding(names.UPLOAD_PREFIX)],
         )
+
+    def _configure_publisher(self) -> None:
+        """publish-live reads the photo, comment and meter an event names (GetItem only); its variables are
+        PublishLiveSettings' (set from the wiring)."""
+        publisher, tables = self.functions[names.FN_PUBLISH_LIVE], self.storage.tables
+        publisher.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem"],
+                resources=[tables[t].table_arn for t in (names.PHOTOS_TABLE, names.COMMENTS_TABLE, names.METERS_TABLE)],
+            )
+        )
+        self.dead_letter_queues["live-rule-dlq"] = self.live.rule_dlq
+        self.dead_letter_queues["live-queue-dlq"] = self.live.queue_dlq
+        self.rules["live-updates"] = self.live.rule
 
     def _executions_finding(self, machine: sfn.StateMachine) -> str:
         """The cdk-nag IAM5 finding for every execution of a state machine."""
@@ -412,6 +483,8 @@ class SalonStack(Stack):
             "OpenSearchEndpoint": (self.search.endpoint, "OpenSearch domain endpoint (IAM/SigV4 only)"),
             "CommentStateMachineArn": (self.comment.state_machine.state_machine_arn, "Comment workflow"),
             "DashboardName": (self.observability.dashboard.dashboard_name, "CloudWatch dashboard"),
+            "EventsHttpEndpoint": (self.live.http_url, "AppSync Events: POST /event (IAM publish)"),
+            "EventsRealtimeEndpoint": (self.live.realtime_url, "AppSync Events WebSocket for the site"),
         }
         for name, table in self.storage.tables.items():
             key = "".join(p.title() for p in name.removeprefix("salon-").split("-")) + "TableName"

@@ -22,6 +22,11 @@ TABLE_KEYS = {
 }
 SORT_KEYS = {names.DECISIONS_TABLE: "decidedAt"}
 TTL_ATTRIBUTES = {names.COUNTERS_TABLE: "expiresAt"}
+# Table -> (index, partition key, sort key), string keys, all attributes projected (the gallery reads).
+TABLE_INDEXES = {
+    names.PHOTOS_TABLE: (names.PHOTOS_BY_STATUS_INDEX, "status", "publishedAt"),
+    names.COMMENTS_TABLE: (names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"),
+}
 REJECTED_TAG = ("verdict", "rejected")  # set by the image workflow's TagRejectedObject state
 # Objects waiting for a decision are never expired first: an appealed upload is re-tagged verdict=review
 # (TagUnderReview) so the rejected-uploads rule no longer matches it, and a quarantine release is refused
@@ -78,6 +83,12 @@ class Storage(Construct):
                     tag_filters={REJECTED_TAG[0]: REJECTED_TAG[1]},
                     expiration=Duration.days(config.rejected_retention_days),
                 ),
+                s3.LifecycleRule(  # judged renditions: kept as long as a review or a redrive may publish one
+                    id="expire-renditions",
+                    prefix=names.RENDITION_PREFIX,
+                    expiration=Duration.days(max(14, config.quarantine_retention_days)),
+                    noncurrent_version_expiration=Duration.days(max(14, config.quarantine_retention_days)),
+                ),
                 s3.LifecycleRule(  # a quarantined original is deleted; its old version must not linger
                     id="expire-replaced-uploads",
                     prefix=names.UPLOAD_PREFIX,
@@ -120,6 +131,14 @@ class Storage(Construct):
                 deletion_protection=config.retain_data,
                 removal_policy=removal,
             )
+            if name in TABLE_INDEXES:
+                index, partition, sort = TABLE_INDEXES[name]
+                self.tables[name].add_global_secondary_index(
+                    index_name=index,
+                    partition_key=dynamodb.Attribute(name=partition, type=dynamodb.AttributeType.STRING),
+                    sort_key=dynamodb.Attribute(name=sort, type=dynamodb.AttributeType.STRING),
+                    projection_type=dynamodb.ProjectionType.ALL,
+                )
 
     def table(self, name: str) -> dynamodb.Table:
         return self.tables[name]

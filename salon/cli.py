@@ -35,7 +35,7 @@ def _config(args: argparse.Namespace) -> StackConfig:
         config = StackConfig.from_env()
     except ValueError as exc:  # e.g. SALON_SEARCH names no engine
         raise ClientError(str(exc)) from exc
-    for field in ("moto_port", "lambda_port", "ai_port", "api_port", "search"):
+    for field in ("moto_port", "lambda_port", "ai_port", "api_port", "events_port", "realtime_port", "search"):
         if getattr(args, field, None) is not None:
             setattr(config, field, getattr(args, field))
     if getattr(args, "home", None):
@@ -274,6 +274,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         weeks=args.weeks,
         images=Path(args.images) if args.images else None,
         report_path=Path(args.report) if args.report else None,
+        serve=args.serve,
         search=_config(args).search,
     )
 
@@ -293,7 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="run the embedded stack in the foreground until Ctrl-C")
-    for name, default in (("moto", 4566), ("lambda", 4567), ("ai", 4568), ("api", 4569)):
+    ports = (("moto", 4566), ("lambda", 4567), ("ai", 4568), ("api", 4569), ("events", 4570), ("realtime", 4571))
+    for name, default in ports:
         up.add_argument(
             f"--{name}-port",
             type=int,
@@ -352,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--images", help="a folder of your own photos to upload instead of the drawn ones")
     demo.add_argument("--weeks", type=int, default=6, help="how many weeks of comments to play (default 6)")
     demo.add_argument("--report", help="where to write the insights report (default ./demo-report.html)")
+    demo.add_argument("--serve", action="store_true", help="keep the stack and the gallery up until Ctrl-C")
     _search_option(demo)
     demo.set_defaults(func=cmd_demo)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import hashlib
 import json
 import os
 import socket
@@ -20,7 +21,6 @@ import boto3
 import requests
 
 from functions import names
-from functions.domain.executions import OBJECT_VERSION, execution_name
 from functions.domain.identity import is_safe_username
 from salon.local.config import Endpoints, StackConfig
 from salon.local.passwords import LocalPasswords
@@ -184,13 +184,7 @@ class StackClient:
         posted = requests.post(grant["url"], data=grant["fields"], files={"file": (path.name, data)}, timeout=60)
         if posted.status_code not in (200, 201, 204):
             raise ClientError(f"S3 refused the upload ({posted.status_code}): {posted.text[:300]}")
-        # The execution is named from the object version S3 reports (the Object Created event's eTag).
-        etag = (
-            posted.headers.get("ETag")
-            or self.aws("s3").head_object(Bucket=names.UPLOADS_BUCKET, Key=grant["key"])["ETag"]
-        )
-        event = {"detail": {"object": {"key": grant["key"], "eTag": etag.strip('"')}}}
-        name = execution_name(event, OBJECT_VERSION)
+        name = upload_execution_name(grant["photoId"], posted.headers.get("x-amz-version-id"), data)
         result: dict[str, Any] = {"photoId": grant["photoId"], "key": grant["key"], "execution": name}
         if wait:
             result.update(self.wait_for_upload(name))
@@ -421,6 +415,13 @@ class StackClient:
 
     def mail(self) -> list[dict[str, Any]]:
         return read_mailbox(Path(self.endpoints.mailbox))
+
+
+def upload_execution_name(photo_id: str, version: str | None, data: bytes) -> str:
+    """The image workflow's execution for this upload (functions.domain.executions names it the same way)."""
+    from functions.domain.executions import object_suffix
+
+    return f"{photo_id}-{object_suffix({'version-id': version, 'eTag': hashlib.md5(data).hexdigest()})}"[:80]
 
 
 def summarise_history(events: list[dict[str, Any]]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from functions.domain.insights import (
     WeekSentiments,
     parse_instant,
 )
-from functions.ports import BulkResult, IndexingError, SearchIndex
+from functions.ports import BulkResult, IndexingError, SearchIndex, transient_status
 
 T = TypeVar("T")
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
@@ -167,7 +167,7 @@ class EmbeddedIndex(SearchIndex):
         try:
             self._root = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:  # held by another process, not a DuckDB file, ...
-            raise IndexingError(f"cannot open the embedded index {self.path}: {exc}") from exc
+            raise IndexingError(f"cannot open the embedded index {self.path}: {exc}", transient=True) from exc
         self._local = threading.local()
         self._lock = _write_lock(self.path)
         if not read_only:
@@ -219,7 +219,10 @@ class EmbeddedIndex(SearchIndex):
         result = self.bulk(index, [(doc_id, document)])
         if result.failed:
             failure = result.failed[0]
-            raise IndexingError(f"{index}/{doc_id}: {failure['status']} {failure['error']}")
+            raise IndexingError(
+                f"{index}/{doc_id}: {failure['status']} {failure['error']}",
+                transient=transient_status(failure["status"]),
+            )
 
     def bulk(self, index: str, documents: list[tuple[str, dict[str, Any]]]) -> BulkResult:
         latest = dict(documents)  # a repeated id in one batch: the last one wins, as in a bulk request

@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# Creates/reuses .venv and node_modules so both README commands work on a fresh clone.
+# Creates/reuses .venv and node_modules so both README commands work on a fresh clone, and installs Debian's
+# chromium for the browser tests (Playwright drives it through executable_path; it never downloads a browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=.venv/.bootstrap-stamp
+chromium=${SALON_CHROMIUM:-/usr/bin/chromium}
 want=$(cat pyproject.toml package.json package-lock.json scripts/bootstrap.sh 2>/dev/null | sha256sum | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules ] && [ -x "$chromium" ]; then
   exit 0
 fi
-[ -x /usr/bin/chromium ] || { s=$([ "$(id -u)" = 0 ] || echo sudo); $s apt-get update -q && DEBIAN_FRONTEND=noninteractive $s apt-get install -y -q --no-install-recommends chromium; } >/dev/null || echo "bootstrap: no chromium: the headless-Chromium tests will fail" >&2
+if [ ! -x "$chromium" ]; then
+  echo "bootstrap: installing Debian's chromium for the browser tests" >&2
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; then
+    $sudo apt-get update -q >/dev/null || true  # a fresh machine has no package lists yet
+    $sudo apt-get install -y --no-install-recommends chromium >/dev/null || {
+      echo "bootstrap: could not install chromium; the browser tests (tests/browser) will fail" >&2
+    }
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
 fi

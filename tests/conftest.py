@@ -36,7 +36,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from salon.local.config import StackConfig
     from salon.local.stack import EmbeddedStack
 
-    config = StackConfig(home=tmp_path_factory.mktemp("salon-home"), moto_port=0, lambda_port=0, ai_port=0, api_port=0)
+    config = StackConfig(
+        home=tmp_path_factory.mktemp("salon-home"),
+        moto_port=0,
+        lambda_port=0,
+        ai_port=0,
+        api_port=0,
+        events_port=0,
+        realtime_port=0,
+    )
     embedded = EmbeddedStack(config)
     embedded.start()
     yield embedded

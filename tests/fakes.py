@@ -4,6 +4,7 @@ code relies on (conditional claims, refused entries, existing executions). No ne
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import uuid
@@ -11,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.domain.bursts import WindowState, WindowStore
+from functions.domain.bursts import WindowCount, WindowStore
 
 
 def _client_error(code: str, operation: str, message: str = "") -> ClientError:
@@ -22,17 +23,50 @@ class FakeS3:
     """Objects by (bucket, key); presigned POSTs recorded and returned with their policy, as boto3 shapes them."""
 
     def __init__(self) -> None:
-        self.objects: dict[tuple[str, str], dict[str, Any]] = {}
+        self.versions: dict[tuple[str, str], list[dict[str, Any]]] = {}  # oldest first, as a versioned bucket
         self.presigned: list[dict[str, Any]] = []
 
-    def put(self, bucket: str, key: str, data: bytes, content_type: str, metadata: dict[str, str]) -> None:
-        self.objects[(bucket, key)] = {"data": data, "ContentType": content_type, "Metadata": metadata}
+    def put(
+        self, bucket: str, key: str, data: bytes, content_type: str, metadata: dict[str, str], version: str = ""
+    ) -> str:
+        """Stores a new version of the object; returns its version id."""
+        version = version or uuid.uuid4().hex
+        etag = '"' + hashlib.md5(data).hexdigest() + '"'
+        obj = {"data": data, "ContentType": content_type, "Metadata": metadata, "VersionId": version, "ETag": etag}
+        self.versions.setdefault((bucket, key), []).append(obj)
+        return version
 
-    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
-        if (Bucket, Key) not in self.objects:
-            raise _client_error("NoSuchKey", "GetObject")
-        obj = self.objects[(Bucket, Key)]
-        return {"Body": io.BytesIO(obj["data"]), "ContentType": obj["ContentType"], "Metadata": obj["Metadata"]}
+    def put_object(self, Bucket: str, Key: str, Body: bytes, ContentType: str) -> dict[str, Any]:
+        return {"VersionId": self.put(Bucket, Key, Body, ContentType, {})}
+
+    def get_object(self, Bucket: str, Key: str, VersionId: str | None = None) -> dict[str, Any]:
+        found = [o for o in self.versions.get((Bucket, Key), []) if VersionId in (None, o["VersionId"])]
+        if not found:
+            raise _client_error("NoSuchKey" if VersionId is None else "NoSuchVersion", "GetObject")
+        obj = found[-1]
+        return {
+            "Body": io.BytesIO(obj["data"]),
+            "ContentType": obj["ContentType"],
+            "ContentLength": len(obj["data"]),
+            "Metadata": obj["Metadata"],
+            "VersionId": obj["VersionId"],
+        }
+
+    def get_paginator(self, operation: str) -> Any:
+        assert operation == "list_object_versions", operation
+        fake = self
+
+        class Pages:
+            def paginate(self, Bucket: str, Prefix: str) -> list[dict[str, Any]]:
+                listed = [
+                    {"Key": key, "VersionId": o["VersionId"], "ETag": o["ETag"]}
+                    for (bucket, key), objs in fake.versions.items()
+                    if bucket == Bucket and key.startswith(Prefix)
+                    for o in reversed(objs)  # newest first, as S3 lists them
+                ]
+                return [{"Versions": listed}]
+
+        return Pages()
 
     def generate_presigned_post(
         self, Bucket: str, Key: str, Fields: dict[str, str], Conditions: list[Any], ExpiresIn: int
@@ -103,19 +137,20 @@ class FakeStepFunctions:
 
 
 class MemoryWindowStore(WindowStore):
-    """The counters table's rolling window, with the same idempotency and atomic-claim semantics."""
+    """The counters table's bucketed window, with the same idempotency and atomic-claim semantics."""
 
     def __init__(self) -> None:
-        self.negatives: dict[str, int] = {}
+        self.seen: set[str] = set()
+        self.buckets: dict[int, int] = {}
         self.alerted_at: int | None = None
 
-    def add(self, counter: str, comment_id: str, at: int, expires_at: int) -> WindowState:
-        self.negatives.setdefault(comment_id, at)
-        return WindowState(dict(self.negatives), self.alerted_at)
+    def add(self, counter: str, comment_id: str, bucket: int, expires_at: int) -> None:
+        if comment_id not in self.seen:
+            self.seen.add(comment_id)
+            self.buckets[bucket] = self.buckets.get(bucket, 0) + 1
 
-    def prune(self, counter: str, comment_ids: list[str]) -> None:
-        for cid in comment_ids:
-            self.negatives.pop(cid, None)
+    def count(self, counter: str, buckets: list[int]) -> WindowCount:
+        return WindowCount(sum(self.buckets.get(b, 0) for b in buckets), self.alerted_at)
 
     def claim_alert(self, counter: str, at: int, not_alerted_since: int) -> bool:
         if self.alerted_at is None or self.alerted_at <= not_alerted_since:

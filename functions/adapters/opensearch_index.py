@@ -39,7 +39,7 @@ from functions.domain.insights import (
     WeekSentiments,
     week_of,
 )
-from functions.ports import BulkResult, IndexingError, SearchIndex
+from functions.ports import BulkResult, IndexingError, SearchIndex, transient_status
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 TEMPLATE_PREFIX = names.INDEX_TEMPLATE_PREFIX
@@ -373,7 +373,10 @@ class OpenSearchIndex(SearchIndex):
         result = self.bulk(index, [(doc_id, document)])
         if result.failed:
             failure = result.failed[0]
-            raise IndexingError(f"{index}/{doc_id}: {failure['status']} {failure['error']}")
+            raise IndexingError(
+                f"{index}/{doc_id}: {failure['status']} {failure['error']}",
+                transient=transient_status(failure["status"]),
+            )
 
     def _actions(self, index: str, pending: dict[str, dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for doc_id, document in pending.items():

@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from functions import names
 from functions.domain.identity import USERNAME_SEGMENT
+from functions.domain.renditions import DECODE_BUDGET
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 KEY_PATTERN = re.compile(
@@ -96,7 +97,8 @@ def inspect_image(
                     width,
                     height,
                 )
-            image.load()  # full decode: truncated or corrupt files fail here
+            with DECODE_BUDGET.claim(width * height):
+                image.load()  # full decode: truncated or corrupt files fail here
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own guard, at open
         return _too_many_pixels(data, limits)
     except UnidentifiedImageError:

@@ -17,13 +17,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import config, names, wiring
-from functions.adapters import client, search_index
+from functions.adapters import client, gallery_store, search_index
 from functions.adapters.dynamodb_photos import published_design, record_decision, take_down_photo
 from functions.adapters.eventbridge import publish
 from functions.adapters.reviews import ReviewStore, decision_history
 from functions.adapters.s3_uploads import S3UploadSigner
 from functions.config import HttpApiSettings, comment_policy, moderation_policy
-from functions.domain import insights
+from functions.domain import gallery, insights
 from functions.domain.bodies import BodyRefused
 from functions.domain.bodies import parse as parse_body
 from functions.domain.comments import CommentRefused, submitted_detail
@@ -143,6 +143,70 @@ def get_insights(who: Caller) -> Response:
         raise BadRequestError(str(exc)) from exc
     index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
     return Response(200, content_types.APPLICATION_JSON, insights.answer(index, request).to_dict())
+
+
+def page_args() -> tuple[int, str | None]:
+    query = app.current_event.query_string_parameters or {}
+    raw = query.get("limit", "20")
+    if not raw.isdigit() or not 1 <= int(raw) <= gallery_store.MAX_PAGE:
+        raise BadRequestError(f"limit must be a whole number from 1 to {gallery_store.MAX_PAGE}.")
+    cursor = query.get("cursor") or None
+    if cursor is not None and len(cursor) > 1024:
+        raise BadRequestError("The cursor is not valid.")
+    return int(raw), cursor
+
+
+def designs_page(designer_sub: str | None = None) -> Response:
+    limit, cursor = page_args()
+    try:
+        items, following = gallery_store.published_page(
+            port("dynamodb"), settings().photos_table, limit, cursor, designer_sub
+        )
+    except gallery_store.BadCursor as exc:
+        raise BadRequestError(str(exc)) from exc
+    document = {"designs": [gallery.design_view(i) for i in items], "next": following}
+    return Response(200, content_types.APPLICATION_JSON, document)
+
+
+@tracer.capture_method
+def list_designs(who: Caller | None) -> Response:
+    """Published designs, newest first, paged (?limit=&cursor=). Public."""
+    return designs_page()
+
+
+@tracer.capture_method
+def get_design(who: Caller | None, design_id: str) -> Response:
+    """A published design with its visible comments and meter. Public; unknown or unpublished: 404."""
+    cfg, ddb = settings(), port("dynamodb")
+    item = gallery_store.get_item(ddb, cfg.photos_table, "photoId", design_id)
+    if item is None or item.get("status", {}).get("S") != "published":
+        raise NotFoundError(f"Design {design_id!r} does not exist or is not published.")
+    comments = gallery_store.design_comments(ddb, cfg.comments_table, design_id)
+    meter = gallery_store.get_item(ddb, cfg.meters_table, "designId", design_id)
+    document = {
+        "design": gallery.design_view(item),
+        "comments": [gallery.comment_view(c) for c in comments if gallery.visible(c)],
+        "meter": gallery.meter_view(design_id, meter),
+    }
+    return Response(200, content_types.APPLICATION_JSON, document)
+
+
+@tracer.capture_method
+def designer_album(who: Caller | None, designer_id: str) -> Response:
+    """One designer's published designs (by Cognito sub), newest first, paged. Public."""
+    if not designer_id or len(designer_id) > 128:
+        raise NotFoundError("No such designer.")
+    return designs_page(designer_id)
+
+
+@tracer.capture_method
+def my_uploads(who: Caller) -> Response:
+    """The signed-in designer's own uploads with status and reasons, refused ones included."""
+    decisions = gallery_store.designer_decisions(port("dynamodb"), settings().decisions_table, who.username)
+    latest: dict[str, dict[str, Any]] = {}
+    for view in map(gallery.upload_view, decisions):  # newest first: one entry per upload, its latest decision
+        latest.setdefault(view["photoId"], view)
+    return Response(200, content_types.APPLICATION_JSON, {"uploads": list(latest.values())})
 
 
 def _now() -> datetime:
@@ -286,7 +350,13 @@ def take_down(who: Caller, design_id: str) -> Response:
         index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
         index.delete(names.PHOTOS_INDEX, design_id)
         record_decision(
-            ddb, cfg.decisions_table, record["objectKey"], "taken-down", [note], who.username, record["takenDownAt"]
+            ddb,
+            cfg.decisions_table,
+            record.get("uploadKey", record["objectKey"]),  # decisions are kept per upload key
+            "taken-down",
+            [note],
+            who.username,
+            record["takenDownAt"],
         )
         publish(
             port("events"),
@@ -307,6 +377,10 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "appeal": appeal,
     "release": release,
     "take_down": take_down,
+    "list_designs": list_designs,
+    "get_design": get_design,
+    "designer_album": designer_album,
+    "my_uploads": my_uploads,
 }
 
 

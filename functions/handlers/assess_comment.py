@@ -12,12 +12,14 @@ from functions.adapters import client
 from functions.adapters.dynamodb_window import DynamoDbWindowStore
 from functions.config import AssessCommentSettings, comment_policy
 from functions.domain.bursts import WindowStore, assess
+from functions.errors import retryable
 from functions.schemas import validate
 
 logger = Logger()
 
 
 @logger.inject_lambda_context
+@retryable
 def handler(event: dict[str, Any], context: LambdaContext, window: WindowStore | None = None) -> dict[str, Any]:
     event = validate(event, "assess_comment_input")
     cfg = config.settings(AssessCommentSettings)

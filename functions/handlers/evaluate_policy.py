@@ -10,12 +10,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions import config
 from functions.config import EvaluatePolicySettings, moderation_policy
 from functions.domain.policy import evaluate
+from functions.errors import retryable
 from functions.schemas import validate
 
 logger = Logger()
 
 
 @logger.inject_lambda_context
+@retryable
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = validate(event, "evaluate_policy_input")
     policy = moderation_policy(config.settings(EvaluatePolicySettings).moderation_policy)

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions import config
 from functions.adapters import search_index
 from functions.config import IndexDocumentSettings
+from functions.errors import retryable
 from functions.ports import SearchIndex
 from functions.schemas import validate
 
@@ -17,6 +18,7 @@ logger = Logger()
 
 
 @logger.inject_lambda_context
+@retryable
 def handler(event: dict[str, Any], context: LambdaContext, index: SearchIndex | None = None) -> dict[str, Any]:
     event = validate(event, "index_document_input")
     cfg = config.settings(IndexDocumentSettings)

@@ -1,4 +1,4 @@
-"""InspectUpload: is the uploaded object a usable image under its designer's prefix? Says why not."""
+"""InspectUpload: the event's object version, one upload per photo id, a usable image, its re-encoded rendition."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import config
 from functions.adapters import client
+from functions.adapters.s3_uploads import S3Uploads
 from functions.config import InspectUploadSettings
-from functions.domain.inspection import Limits, inspect_image, parse_key, uploader_of, uploader_reasons
+from functions.domain.inspection import Limits
+from functions.domain.upload_check import check_upload
+from functions.errors import retryable
 from functions.schemas import validate
 
 logger = Logger()
@@ -19,41 +22,16 @@ tracer = Tracer()
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
+@retryable
 def handler(event: dict[str, Any], context: LambdaContext, s3: Any = None) -> dict[str, Any]:
+    """s3: a stand-in for the S3 client (tests); the process's client otherwise."""
     event = validate(event, "inspect_upload_input")
-    bucket, key = event["bucket"], event["key"]
-    photo: dict[str, Any] = {
-        "objectKey": key,
-        "photoId": "",
-        "designer": "",
-        "uploader": {},
-        "contentType": "",
-        "width": 0,
-        "height": 0,
-        "size": 0,
-        "uploadedAt": event["eventTime"],
-    }
-    parsed = parse_key(key)
-    if parsed is None:
-        return {
-            "valid": False,
-            "photo": photo,
-            "reasons": [f"The object key {key!r} is not an upload key issued by the API."],
-        }
-    photo["designer"], photo["photoId"] = parsed
-    max_bytes = config.settings(InspectUploadSettings).max_upload_bytes
-    obj = (s3 or client("s3")).get_object(Bucket=bucket, Key=key)
-    data = obj["Body"].read(max_bytes + 1)
-    uploader = uploader_of(obj.get("Metadata", {}))
-    size = int(obj.get("ContentLength", len(data)))  # the real size: the read stops one byte past the limit
-    result = inspect_image(data, obj.get("ContentType"), Limits(max_bytes=max_bytes), size)
-    reasons = [*result.reasons, *uploader_reasons(uploader, photo["designer"])]
-    photo.update(
-        uploader=uploader,
-        contentType=obj.get("ContentType", ""),
-        width=result.width,
-        height=result.height,
-        size=size,
+    version = (event.get("object") or {}).get("version-id")
+    store = S3Uploads(s3 or client("s3"), event["bucket"])
+    limits = Limits(max_bytes=config.settings(InspectUploadSettings).max_upload_bytes)
+    result = check_upload(store, event["key"], version, event["eventTime"], limits)
+    logger.info(
+        "inspected upload",
+        extra={"key": event["key"], "version": version, "valid": result["valid"], "reasons": result["reasons"]},
     )
-    logger.info("inspected upload", extra={"key": key, "valid": not reasons, "reasons": reasons})
-    return {"valid": not reasons, "reasons": reasons, "photo": photo}
+    return result

@@ -11,12 +11,14 @@ from functions import config
 from functions.config import RenderAlertSettings, comment_policy
 from functions.domain import messages
 from functions.domain.comments import excerpt
+from functions.errors import retryable
 from functions.schemas import validate
 
 logger = Logger()
 
 
 @logger.inject_lambda_context
+@retryable
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     event = validate(event, "render_alert_input")
     cfg = config.settings(RenderAlertSettings)

@@ -8,6 +8,7 @@ actually decided. Ends with the mailbox and the owner's insights report as HTML.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import tempfile
@@ -68,6 +69,7 @@ def run(
     images: Path | None = None,
     report_path: Path | None = None,
     home: Path | None = None,
+    serve: bool = False,
     search: str = "duckdb",
 ) -> int:
     started = time.perf_counter()
@@ -75,6 +77,7 @@ def run(
     config.home = home or config.home / "demo"
     config.search = search
     config.moto_port = config.lambda_port = config.ai_port = config.api_port = 0
+    config.events_port = config.realtime_port = 0
     stack = EmbeddedStack(config)
     with console.status(f"starting the embedded stack (moto, Lambda, AI and API endpoints, {search} index)"):
         endpoints = stack.start()
@@ -92,6 +95,14 @@ def run(
             f"Watch any execution: `salon execution NAME` needs a running stack; the report and "
             f"mailbox stay. Demo finished in {time.perf_counter() - started:.0f} s."
         )
+        gallery = f"{endpoints.api}/gallery/"
+        if serve:
+            console.print(f"[bold]Gallery:[/] {gallery}  (the stack stays up until Ctrl-C)")
+            with contextlib.suppress(KeyboardInterrupt):
+                threading.Event().wait()
+        else:
+            console.print(f"[bold]Gallery:[/] {gallery} was served during the demo and is gone now that it ended.")
+            console.print("`salon demo --serve` keeps the stack and the gallery up until Ctrl-C.")
     finally:
         stack.stop()
     return 0

@@ -36,6 +36,8 @@ STATUS = {
     "InternalServerError": 500,
     "InternalServerException": 500,
     "AccessDeniedException": 400,
+    "ServiceUnavailableException": 503,
+    "ServiceUnavailable": 503,
 }
 
 

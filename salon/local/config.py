@@ -25,6 +25,8 @@ class StackConfig:
     lambda_port: int = 4567
     ai_port: int = 4568
     api_port: int = 4569
+    events_port: int = 4570  # AppSync Events HTTP endpoint (POST /event)
+    realtime_port: int = 4571  # AppSync Events WebSocket endpoint (/event/realtime)
     region: str = "us-east-1"
     owner_email: str = "owner@salon.example"
     owner_phone: str = ""  # optional: owner alerts by SMS too (the mailbox writes .sms files)
@@ -44,6 +46,8 @@ class StackConfig:
             lambda_port=_port(env, "SALON_LAMBDA_PORT", 4567),
             ai_port=_port(env, "SALON_AI_PORT", 4568),
             api_port=_port(env, "SALON_API_PORT", 4569),
+            events_port=_port(env, "SALON_EVENTS_PORT", 4570),
+            realtime_port=_port(env, "SALON_REALTIME_PORT", 4571),
             region=env.get("SALON_REGION", "us-east-1"),
             owner_email=env.get("SALON_OWNER_EMAIL", "owner@salon.example"),
             owner_phone=env.get("SALON_OWNER_PHONE", ""),
@@ -78,6 +82,9 @@ class Endpoints:
     comment_state_machine_arn: str
     mailbox: str
     pid: int
+    events_http: str = ""  # http://host:port/event
+    events_realtime: str = ""  # ws://host:port/event/realtime
+    events_api_key: str = ""  # subscribe-only key for the public namespaces (the site's config carries it)
     opensearch: str = ""  # the OpenSearch-compatible server's URL when the stack runs with --search opensearch
     home: str = ""  # the stack's state folder (local users' passwords live there)
 
@@ -97,6 +104,9 @@ class Endpoints:
             "SALON_IMAGE_STATE_MACHINE_ARN": self.image_state_machine_arn,
             "SALON_COMMENT_STATE_MACHINE_ARN": self.comment_state_machine_arn,
             "SALON_MAILBOX": self.mailbox,
+            "SALON_EVENTS_HTTP_URL": self.events_http,
+            "SALON_EVENTS_REALTIME_URL": self.events_realtime,
+            "SALON_GALLERY_URL": f"{self.api}/gallery/",
             **({"SALON_OPENSEARCH_URL": self.opensearch} if self.opensearch else {}),
         }
 

@@ -4,6 +4,8 @@ Every route but the public ones (functions/wiring.py) requires a valid Cognito t
 API JWT authorizer does: RS256 signature
 from the pool's JWKS, issuer, expiry, and `aud` (ID token) or `client_id` (access token) matching the app
 client. The handler gets the claims in requestContext.authorizer.jwt.claims, stringified as on AWS.
+Public routes (the gallery's reads) have no authorizer: as on AWS, the handler gets no claims even when a
+token is sent. CORS as the HTTP API's CORS configuration: preflights are answered here, never by the handler.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class Route:
     method: str
     path: str  # API Gateway style: /designs/{design_id}/comments
     function: str
-    public: bool = False  # no authorizer: anyone may call it
+    public: bool = False  # no authorizer (reading the published gallery needs no sign-in)
 
     @property
     def rule(self) -> str:
@@ -107,13 +109,52 @@ def apigw_event(
     return event
 
 
+def cors_headers(request: Request, origins: tuple[str, ...]) -> dict[str, str]:
+    origin = request.headers.get("Origin", "")
+    return {"access-control-allow-origin": origin, "vary": "Origin"} if origin and origin in origins else {}
+
+
+def preflight_headers(request: Request, origins: tuple[str, ...], methods: list[str]) -> dict[str, str]:
+    headers = cors_headers(request, origins)
+    if headers:
+        headers.update(
+            {
+                "access-control-allow-methods": ",".join(methods),
+                "access-control-allow-headers": "authorization,content-type",
+                "access-control-max-age": "600",
+            }
+        )
+    return headers
+
+
+def read_payload(request: Request) -> bytes | None:
+    """The body, or None past API Gateway's hard payload limit (checked before any work; a body without a
+    length is read one byte past it)."""
+    if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+        return None
+    raw = request.get_data() if request.content_length is not None else request.stream.read(MAX_PAYLOAD_BYTES + 1)
+    return None if len(raw) > MAX_PAYLOAD_BYTES else raw
+
+
 def make_app(
     routes: list[Route],
     registry: FunctionRegistry,
     authorizer: JwtAuthorizer,
     extra: dict[str, Callable[[Request], Response]] | None = None,
+    cors_origins: tuple[str, ...] = (),
 ) -> Callable[..., Any]:
     url_map = Map([Rule(r.rule, endpoint=i, methods=[r.method]) for i, r in enumerate(routes)])
+    one = [(r.method, Map([Rule(r.rule, endpoint="r")]).bind("local")) for r in routes]
+
+    def cors(request: Request) -> dict[str, str]:
+        return cors_headers(request, cors_origins)
+
+    def preflight(request: Request) -> Response:
+        """API Gateway answers a CORS preflight for any route path, without calling the integration."""
+        allowed = sorted({method for method, adapter in one if adapter.test(request.path)})
+        if not allowed:
+            return message(404, "Not Found")
+        return Response(b"", 204, preflight_headers(request, cors_origins, allowed))
 
     def message(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
         return Response(json.dumps({"message": text}), status, headers, content_type="application/json")
@@ -122,11 +163,10 @@ def make_app(
         for prefix, view in (extra or {}).items():
             if request.path.startswith(prefix):
                 return view(request)
-        # API Gateway's hard payload limit, before any work; a body without a length is read one byte past it
-        if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
-            return message(413, "Request Entity Too Large")
-        raw = request.get_data() if request.content_length is not None else request.stream.read(MAX_PAYLOAD_BYTES + 1)
-        if len(raw) > MAX_PAYLOAD_BYTES:
+        if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+            return preflight(request)
+        raw = read_payload(request)
+        if raw is None:
             return message(413, "Request Entity Too Large")
         try:
             index, params = url_map.bind_to_environ(request.environ).match()
@@ -146,7 +186,7 @@ def make_app(
             return message(500, "Internal Server Error")
         body = result.get("body") or ""
         data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-        return Response(data, result.get("statusCode", 200), result.get("headers") or {})
+        return Response(data, result.get("statusCode", 200), {**(result.get("headers") or {}), **cors(request)})
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return handle(Request(environ))(environ, start_response)

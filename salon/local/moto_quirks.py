@@ -8,9 +8,13 @@ index (`$.Languages[0].LanguageCode`) to a list, AWS to a scalar; the workflows 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import threading
+import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 # On AWS, aws-sdk integration errors are named '<Service>.<Code>' with the service's documented
@@ -27,6 +31,13 @@ AWS_SDK_ERROR_PREFIXES = {
 MOTO_TOKEN_KID = "dummy"  # the key id moto writes into every token header
 _applied = False
 _signing_key: Any = None
+# DynamoDB transactions on AWS are atomic, and one that touches an item another transaction is writing is
+# cancelled with reason TransactionConflict. moto runs a transaction as steps on a table copy and restores
+# the copy on failure, so concurrent writers can interleave (lost updates, or a crash whose error response
+# has no request id). The stack serialises moto's DynamoDB writes and cancels overlapping transactions.
+_WRITES = threading.RLock()
+_IN_FLIGHT_LOCK = threading.Lock()
+_IN_FLIGHT: dict[tuple[str, str], list[float]] = {}  # (table, key) -> deadlines of the transactions holding it
 
 
 def _unique_s3_event_ids() -> None:
@@ -45,7 +56,8 @@ def _unique_s3_event_ids() -> None:
 
 
 def _enforce_post_policies() -> None:
-    """S3 enforces the signed policy of a browser-form (presigned POST) upload; moto accepts anything."""
+    """S3 enforces the signed policy of a browser-form (presigned POST) upload; moto accepts anything.
+    S3 also names the stored version in its answer (x-amz-version-id); moto does not."""
     import os
 
     from moto.s3.responses import S3Response
@@ -74,6 +86,11 @@ def _enforce_post_policies() -> None:
                 return s3_post_policy.error_response(exc)
             # moto reads the exact-case `key`; S3 reads names without regard to case: store the checked key.
             self.querystring = {n: v for n, v in self.querystring.items() if n.lower() != "key"} | {"key": [key]}
+            response = original(self, request, bucket_name)
+            stored = self.backend.get_object(bucket_name, key)
+            if isinstance(response, tuple) and stored is not None and stored.version_id not in (None, "null"):
+                response[1]["x-amz-version-id"] = stored.version_id  # as S3 answers a POST to a versioned bucket
+            return response
         return original(self, request, bucket_name)
 
     S3Response._bucket_response_post = checked  # type: ignore[method-assign]
@@ -105,6 +122,133 @@ def use_own_signing_key() -> None:
     models.CognitoIdpUserPool.__init__ = with_own_key  # type: ignore[method-assign]
 
 
+def _item_id(table: str, key: dict[str, Any]) -> tuple[str, str]:
+    return table, json.dumps(key, sort_keys=True)
+
+
+def _hold(items: list[tuple[str, str]], until: float) -> list[tuple[str, str]]:
+    """Registers the items as written by a transaction; returns those another one holds (then none is held)."""
+    now = time.monotonic()
+    with _IN_FLIGHT_LOCK:
+        for item in list(_IN_FLIGHT):
+            _IN_FLIGHT[item] = [d for d in _IN_FLIGHT[item] if d > now]
+            if not _IN_FLIGHT[item]:
+                del _IN_FLIGHT[item]
+        busy = [item for item in items if item in _IN_FLIGHT]
+        if not busy:
+            for item in items:
+                _IN_FLIGHT.setdefault(item, []).append(until)
+        return busy
+
+
+def _release(items: list[tuple[str, str]], until: float) -> None:
+    with _IN_FLIGHT_LOCK:
+        for item in items:
+            deadlines = _IN_FLIGHT.get(item, [])
+            if until in deadlines:
+                deadlines.remove(until)
+            if not deadlines:
+                _IN_FLIGHT.pop(item, None)
+
+
+@contextlib.contextmanager
+def item_in_transaction(table: str, key: dict[str, Any], seconds: float) -> Iterator[None]:
+    """Test hook: the item counts as written by another transaction for `seconds` (or until the block ends)."""
+    items, until = [_item_id(table, key)], time.monotonic() + seconds
+    if _hold(items, until):
+        raise RuntimeError(f"{items[0]} is already held")
+    try:
+        yield
+    finally:
+        _release(items, until)
+
+
+def _atomic_dynamodb_writes() -> None:
+    from moto.dynamodb.exceptions import TransactionCanceledException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    def keys(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        found = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            key = op.get("Key")
+            if key is None and "Item" in op:  # a Put names its item by the table's key attributes
+                table = backend.get_table(op["TableName"])
+                attrs = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+                key = {a: op["Item"][a] for a in attrs if a in op["Item"]}
+            found.append(_item_id(op.get("TableName", ""), key or {}))
+        return found
+
+    original_transact = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        items = keys(self, transact_items)
+        until = time.monotonic() + 30
+        busy = _hold(items, until)
+        if busy:
+            conflict = ("TransactionConflict", "Transaction is ongoing for the item", None)
+            reasons: list[Any] = [conflict if i in busy else (None, None, None) for i in items]
+            raise TransactionCanceledException(reasons)
+        try:
+            with _WRITES:
+                original_transact(self, transact_items)
+        finally:
+            _release(items, until)
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    for name in ("put_item", "update_item", "delete_item"):
+        write = getattr(DynamoDBBackend, name)
+
+        def serialised(self: Any, *args: Any, _write: Any = write, **kwargs: Any) -> Any:
+            with _WRITES:
+                return _write(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, serialised)
+
+
+def _complete_error_names() -> None:
+    """Local error responses always carry a request id, and DynamoDB task errors are named as on AWS.
+
+    The engine reads `ResponseMetadata.RequestId` of every service error; a response without one crashes the
+    execution with an uncatchable States.Runtime KeyError instead of raising the service's error. The optimized
+    DynamoDB integration names an error by its code (`DynamoDB.InternalServerError`) where AWS appends
+    `Exception` to a name that lacks it (`DynamoDB.InternalServerErrorException`).
+    """
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk,
+        state_task_service_dynamodb,
+        state_task_service_lambda,
+        state_task_service_sns,
+    )
+
+    for cls in (
+        state_task_service_aws_sdk.StateTaskServiceAwsSdk,
+        state_task_service_dynamodb.StateTaskServiceDynamoDB,
+        state_task_service_lambda.StateTaskServiceLambda,
+        state_task_service_sns.StateTaskServiceSns,
+    ):
+        original = cls._from_error
+
+        def from_error(self: Any, env: Any, ex: Exception, _original: Any = original) -> Any:
+            if isinstance(ex, ClientError):
+                metadata = ex.response.setdefault("ResponseMetadata", {})
+                metadata.setdefault("RequestId", f"local-{uuid.uuid4()}")
+                metadata.setdefault("HTTPStatusCode", 500)
+            return _original(self, env, ex)
+
+        cls._from_error = from_error  # type: ignore[method-assign]
+
+    dynamodb = state_task_service_dynamodb.StateTaskServiceDynamoDB
+    error_cause = dynamodb._error_cause_from_client_error
+
+    def aws_named(client_error: ClientError) -> tuple[str, str]:
+        error, cause = error_cause(client_error)
+        return (error if error.endswith("Exception") else error + "Exception"), cause
+
+    dynamodb._error_cause_from_client_error = staticmethod(aws_named)  # type: ignore[method-assign]
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -116,4 +260,6 @@ def apply() -> None:
     aws_sdk._SERVICE_ERROR_NAMES.update(AWS_SDK_ERROR_PREFIXES)  # type: ignore[attr-defined]
     _unique_s3_event_ids()
     _enforce_post_policies()
+    _atomic_dynamodb_writes()
+    _complete_error_names()
     _applied = True

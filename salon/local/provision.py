@@ -35,17 +35,34 @@ class Resources:
     user_pool_id: str
     user_pool_client_id: str
     state_machine_arns: dict[str, str]  # by state machine name
-    queue_urls: dict[str, str]  # by rule name
+    queue_urls: dict[str, str]  # by rule name (triggers and deliveries)
     substitutions: dict[str, dict[str, str]]  # by state machine name: what each ASL placeholder became
 
 
-def _table(ddb: Any, name: str, key: str, sort_key: str | None = None) -> None:
+def _table(
+    ddb: Any, name: str, key: str, sort_key: str | None = None, index: tuple[str, str, str] | None = None
+) -> None:
+    """A table keyed by strings; `index` = (name, hash, range) adds a string-keyed GSI (as infra/ does)."""
     keys = [(key, "HASH")] + ([(sort_key, "RANGE")] if sort_key else [])
+    attributes = [k for k, _ in keys] + [a for a in (index[1:] if index else ()) if a not in (key, sort_key)]
+    extra: dict[str, Any] = {}
+    if index:
+        extra["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index[0],
+                "KeySchema": [
+                    {"AttributeName": index[1], "KeyType": "HASH"},
+                    {"AttributeName": index[2], "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ]
     ddb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
         KeySchema=[{"AttributeName": k, "KeyType": kind} for k, kind in keys],
+        **extra,
     )
 
 
@@ -64,6 +81,7 @@ class LocalValues:
     state_machine_arns: dict[str, str] | None = None
     index_path: str = ""
     api_url: str = ""
+    events_http_url: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
     quarantine_retention_days: int = 90
 
@@ -88,9 +106,11 @@ class LocalValues:
         if resource == res.CONSOLE_URL:
             return f"{self.api_url}/console/executions/"
         if resource == res.GALLERY_URL:
-            return f"{self.api_url}/gallery/designs/"
+            return f"{self.api_url}/gallery/#/designs/"  # the site uses hash routes
         if resource == res.REVIEW_URL:
             return f"{self.api_url}/gallery/reviews/"
+        if resource == res.EVENTS_HTTP_URL:
+            return self.events_http_url
         if resource == res.QUARANTINE_RETENTION_DAYS:
             return str(self.quarantine_retention_days)
         if kind == "policy":
@@ -112,10 +132,10 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
     s3.put_bucket_notification_configuration(
         Bucket=names.UPLOADS_BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
     )
-    _table(ddb, names.PHOTOS_TABLE, "photoId")
+    _table(ddb, names.PHOTOS_TABLE, "photoId", index=(names.PHOTOS_BY_STATUS_INDEX, "status", "publishedAt"))
     _table(ddb, names.DECISIONS_TABLE, "objectKey", "decidedAt")  # one item per decision
     _table(ddb, names.REVIEWS_TABLE, "photoId")
-    _table(ddb, names.COMMENTS_TABLE, "commentId")
+    _table(ddb, names.COMMENTS_TABLE, "commentId", index=(names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"))
     _table(ddb, names.METERS_TABLE, "designId")
     _table(ddb, names.COUNTERS_TABLE, "counter")
 
@@ -127,6 +147,7 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=mailbox_arn)
 
     values = LocalValues(registry, topic_arn)
+    routed: list[wiring.Trigger | wiring.Delivery] = [*wiring.TRIGGERS, *wiring.DELIVERIES]
     queues = {
         trigger.rule: _routed_queue(
             sqs,
@@ -136,7 +157,7 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
             trigger.rule,
             wiring.resolve_pattern(trigger.pattern, values),
         )
-        for trigger in wiring.TRIGGERS
+        for trigger in routed
     }
 
     pool_id = idp.create_user_pool(
@@ -193,10 +214,12 @@ def _routed_queue(
 
 
 def function_environments(
-    registry: FunctionRegistry, resources: Resources, index_path: str, api_url: str
+    registry: FunctionRegistry, resources: Resources, index_path: str, api_url: str, events_http_url: str = ""
 ) -> dict[str, dict[str, str]]:
     """Function name -> the variables of its settings model (on AWS, CDK sets the same ones per function)."""
-    values = LocalValues(registry, resources.alerts_topic_arn, resources.state_machine_arns, index_path, api_url)
+    values = LocalValues(
+        registry, resources.alerts_topic_arn, resources.state_machine_arns, index_path, api_url, events_http_url
+    )
     return {
         fn.name: {var: values(r) for var, r in fn.environment.items() if r.kind != "runtime"} for fn in wiring.FUNCTIONS
     }

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 from moto import mock_aws
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from werkzeug.wrappers import Request, Response
 
 from functions import adapters, config, names, wiring
 from salon.embedded_index import EmbeddedIndex
-from salon.local import ai_endpoint, faults, http_api, lambda_endpoint, moto_quirks
+from salon.local import ai_endpoint, events_api, faults, gallery_site, http_api, lambda_endpoint, moto_quirks
 from salon.local.config import Endpoints, StackConfig
 from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
@@ -57,6 +60,8 @@ def check_ports(config: StackConfig) -> None:
         ("lambda", config.lambda_port),
         ("ai", config.ai_port),
         ("api", config.api_port),
+        ("events", config.events_port),
+        ("realtime", config.realtime_port),
     ):
         if not port:
             continue
@@ -87,6 +92,7 @@ class EmbeddedStack:
         self.resources: Resources | None = None
         self.function_environments: dict[str, dict[str, str]] = {}
         self.mappings: dict[str, EventSourceMapping] = {}
+        self.events: events_api.EventsEndpoint | None = None
         self._search: SearchServer | None = None
 
     def _setenv(self, values: dict[str, str]) -> None:
@@ -136,14 +142,38 @@ class EmbeddedStack:
         authorizer = http_api.JwtAuthorizer(
             issuer, f"{moto_url}/{res.user_pool_id}/.well-known/jwks.json", [res.user_pool_client_id]
         )
-        console = make_view(lambda: boto3.client("stepfunctions", region_name=cfg.region))
-        api = BackgroundServer(
-            http_api.make_app(ROUTES, self.registry, authorizer, {"/console": console}), cfg.host, cfg.api_port
+        api_key = "da2-" + secrets.token_hex(13)
+        events_auth = events_api.EventsAuth(
+            api_key, authorizer, {os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]}, cfg.region
         )
+        self.events = events_api.EventsEndpoint(events_auth, cfg.host, cfg.events_port, cfg.realtime_port).start()
+        console = make_view(lambda: boto3.client("stepfunctions", region_name=cfg.region))
+        site_config: dict[str, Any] = {}
+        site = gallery_site.GallerySite(
+            lambda: site_config,
+            lambda: boto3.client("s3", region_name=cfg.region),
+            lambda: boto3.client("dynamodb", region_name=cfg.region),
+        )
+        extra: dict[str, Callable[[Request], Response]] = {"/console": console, gallery_site.PREFIX: site}
+        api = BackgroundServer(http_api.make_app(ROUTES, self.registry, authorizer, extra), cfg.host, cfg.api_port)
         self._servers.append(api.start())
+        site_config.update(
+            {
+                "apiUrl": api.url,
+                "region": cfg.region,
+                "userPoolId": res.user_pool_id,
+                "userPoolClientId": res.user_pool_client_id,
+                "cognitoEndpoint": moto_url,
+                "eventsHttpEndpoint": self.events.http.url,
+                "eventsRealtimeEndpoint": self.events.realtime.url.removesuffix(events_api.REALTIME_PATH),
+                "eventsApiKey": api_key,
+            }
+        )
         # Handlers share this process, so each function's variables go into its environment; they never
         # disagree (a variable names one resource), which merged_environment checks.
-        self.function_environments = function_environments(self.registry, res, str(cfg.index_path), api.url)
+        self.function_environments = function_environments(
+            self.registry, res, str(cfg.index_path), api.url, self.events.http_url
+        )
         search = self._start_search()  # --search opensearch: the same variables, aimed at osmem-server
         for environment in self.function_environments.values():
             environment.update({k: v for k, v in search.items() if k in environment})
@@ -159,6 +189,14 @@ class EmbeddedStack:
         }
         mailbox = Mailbox(cfg.mailbox, res.mailbox_queue_url, cfg.region)
         self._pumps = [Pump(rule.removeprefix("salon-"), m.step) for rule, m in self.mappings.items()]
+        self._pumps += [  # live updates: the page waits on these, so the pump polls often
+            Pump(
+                d.rule.removeprefix("salon-"),
+                EventSourceMapping(res.queue_urls[d.rule], d.function, cfg.region).step,
+                idle_seconds=0.05,
+            )
+            for d in wiring.DELIVERIES
+        ]
         self._pumps.append(Pump("mailbox", mailbox.step))
         for pump in self._pumps:
             pump.start()
@@ -177,6 +215,9 @@ class EmbeddedStack:
             comment_state_machine_arn=res.comment_state_machine_arn,
             mailbox=str(cfg.mailbox),
             pid=os.getpid(),
+            events_http=self.events.http_url,
+            events_realtime=self.events.realtime.url,
+            events_api_key=api_key,
             opensearch=self._search.url if self._search else "",
             home=str(cfg.home),
         )
@@ -204,6 +245,9 @@ class EmbeddedStack:
             self._warmup.join(timeout=WARMUP_JOIN_SECONDS)
         for server in reversed(self._servers):
             server.stop()
+        if self.events is not None:
+            self.events.stop()
+            self.events = None
         if self._mock is not None:
             self._mock.stop()
         self.config.state_file.unlink(missing_ok=True)

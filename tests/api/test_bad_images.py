@@ -3,7 +3,6 @@ them the whole way: the presigned POST, the S3 event, the workflow, the verdict 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 
@@ -12,6 +11,7 @@ import pytest
 import requests
 
 from functions import names
+from salon.client import upload_execution_name
 from tests.bad_images import ACCEPTED, BAD, Case, jpeg, png_claiming, size
 
 CORPUS_BUCKET = "salon-inspection-corpus"  # no event notifications: objects here start no workflow
@@ -21,6 +21,7 @@ CORPUS_BUCKET = "salon-inspection-corpus"  # no event notifications: objects her
 def s3(stack):
     client = boto3.client("s3")
     client.create_bucket(Bucket=CORPUS_BUCKET)
+    client.put_bucket_versioning(Bucket=CORPUS_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     return client
 
 
@@ -31,8 +32,13 @@ def inspect(stack, s3, case: Case, designer: str = "corpus-dana") -> dict:
         data = data + b"\0" * (case.size - len(data))
     extra = {"ContentType": case.declared} if case.declared else {}
     uploader = json.dumps({"email": "d@salon.example", "sub": "s", "username": designer})
-    s3.put_object(Bucket=CORPUS_BUCKET, Key=key, Body=data, Metadata={names.UPLOADER_METADATA: uploader}, **extra)
-    event = {"bucket": CORPUS_BUCKET, "key": key, "eventTime": "2026-12-01T09:00:00Z"}
+    put = s3.put_object(Bucket=CORPUS_BUCKET, Key=key, Body=data, Metadata={names.UPLOADER_METADATA: uploader}, **extra)
+    event = {
+        "bucket": CORPUS_BUCKET,
+        "key": key,
+        "object": {"key": key, "version-id": put["VersionId"]},
+        "eventTime": "2026-12-01T09:00:00Z",
+    }
     result: dict = stack.registry.invoke(names.FN_INSPECT_UPLOAD, event)
     return result
 
@@ -56,7 +62,8 @@ def post_upload(client, designer: str, data: bytes, content_type: str = "image/p
     token = client.token(designer, names.GROUP_DESIGNER)
     grant = client.api("POST", "/uploads", token, {"contentType": content_type}).json()
     posted = requests.post(grant["url"], data=grant["fields"], files={"file": ("x", data)}, timeout=60)
-    return {"grant": grant, "status": posted.status_code, "text": posted.text}
+    execution = upload_execution_name(grant.get("photoId", ""), posted.headers.get("x-amz-version-id"), data)
+    return {"grant": grant, "status": posted.status_code, "text": posted.text, "execution": execution}
 
 
 @pytest.mark.parametrize(
@@ -71,8 +78,7 @@ def post_upload(client, designer: str, data: bytes, content_type: str = "image/p
 def test_bad_images_through_the_whole_stack_end_rejected_with_their_reason(client, data, content_type, reason):
     sent = post_upload(client, "corpus-whole", data, content_type)
     assert sent["status"] == 204, sent["text"][:300]
-    execution = f"{sent['grant']['photoId']}-{hashlib.md5(data).hexdigest()[:8]}"
-    verdict = client.wait_for_upload(execution)
+    verdict = client.wait_for_upload(sent["execution"])
     assert verdict["verdict"] == "rejected", verdict
     assert any(reason in r for r in verdict["reasons"]), verdict["reasons"]
 
@@ -88,6 +94,6 @@ def test_a_16_megabyte_object_put_past_the_grant_is_rejected_with_its_real_size(
     data = jpeg(256, 256) + b"\0" * (16 * 1024 * 1024 - len(jpeg(256, 256)))
     put = boto3.client("s3").put_object(Bucket=names.UPLOADS_BUCKET, Key=key, Body=data, ContentType="image/jpeg")
     photo_id = key.rsplit("/", 1)[1].removesuffix(".jpg")
-    verdict = client.wait_for_upload(f"{photo_id}-{put['ETag'].strip(chr(34))[:8]}")
+    verdict = client.wait_for_upload(upload_execution_name(photo_id, put["VersionId"], data))
     assert verdict["verdict"] == "rejected", verdict
     assert size(16 * 1024 * 1024) in verdict["reasons"], verdict["reasons"]

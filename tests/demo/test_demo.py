@@ -29,6 +29,7 @@ def test_demo_plays_a_season_and_writes_the_report(tmp_path: Path):
     assert done.returncode == 0, out + done.stderr
     for heading in ("What happened", "by language", "Off-topic photos", "Owner's mailbox", "Insights report"):
         assert heading in out
+    assert "/gallery/ was served during the demo and is gone" in out and "salon demo --serve" in out
     html = report.read_text()
     assert "<canvas" in html and "Chart" in html and "Is my customer base growing?" in html
     mail = read_mailbox(tmp_path / "home" / "demo" / "mailbox")

@@ -25,6 +25,7 @@ VALUES = LocalValues(
     STATE_MACHINES,
     ":memory:",
     "https://salon.example",
+    "https://events.salon.example/event",
 )
 
 

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.infra
 RECORDED_SUFFIXES = {
     f"/{names.UPLOAD_PREFIX}*",
     f"/{names.QUARANTINE_PREFIX}*",
+    f"/{names.RENDITION_PREFIX}*",
+    f"/{names.PUBLISHED_PREFIX}*",
     f"/{names.PHOTOS_INDEX}/*",
     f"/{names.COMMENTS_INDEX}/*",
     ".Name>:*",  # every execution of a state machine (reconcile reads their status)
@@ -142,14 +144,24 @@ def test_put_events_is_limited_to_the_asl_event_types(template: dict[str, Any]) 
     }
 
 
-def test_the_image_workflow_reads_only_uploads_and_quarantine(template: dict[str, Any]) -> None:
-    """Rekognition reads uploads/ as the workflow; RestoreFromQuarantine reads quarantine/ (released uploads)."""
+def test_the_image_workflow_reads_only_named_versions_of_uploads_and_renditions(template: dict[str, Any]) -> None:
     statements = _role_statements(template, "ImageModeration/Role/Resource")
-    readable = {
-        _flat(r) for s in statements if "s3:GetObject" in _listify(s["Action"]) for r in _listify(s["Resource"])
-    }
+
+    def resources(action: str) -> set[str]:
+        return {_flat(r) for s in statements if action in _listify(s["Action"]) for r in _listify(s["Resource"])}
+
     uploads = logical_id(template, "Storage/Uploads/Resource")
-    assert readable == {f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*", f"<{uploads}.Arn>/{names.QUARANTINE_PREFIX}*"}
+    assert resources("s3:GetObject") == {f"<{uploads}.Arn>/{names.QUARANTINE_PREFIX}*"}  # restore on release
+    assert resources("s3:GetObjectVersion") == {
+        f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*",
+        f"<{uploads}.Arn>/{names.RENDITION_PREFIX}*",
+    }
+    assert resources("s3:DeleteObjectVersion") == {f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*"}
+    assert resources("s3:PutObject") == {
+        f"<{uploads}.Arn>/{names.UPLOAD_PREFIX}*",
+        f"<{uploads}.Arn>/{names.QUARANTINE_PREFIX}*",
+        f"<{uploads}.Arn>/{names.PUBLISHED_PREFIX}*",
+    }
 
 
 def test_trust_policies(template: dict[str, Any]) -> None:
@@ -179,10 +191,24 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "kms:Decrypt",
         "kms:GenerateDataKey",
     }
-    assert actions("InspectUpload") == base | {"s3:GetObject"}
-    assert actions("AssessComment") == base | {"dynamodb:UpdateItem"}
+    assert actions("InspectUpload") == base | {
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:ListBucketVersions",
+        "s3:PutObject",
+    }
+    assert actions("AssessComment") == base | {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
     assert actions("StartWorkflow") == base | {
         "states:StartExecution",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
+    assert actions("PublishLive") == base | {
+        "appsync:EventPublish",
+        "dynamodb:GetItem",
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
@@ -194,8 +220,8 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "s3:GetObject",  # presigned review images
         "s3:ListBucket",  # find a quarantined upload (prefix-conditioned)
         "dynamodb:GetItem",
-        "dynamodb:Scan",  # pending reviews
-        "dynamodb:Query",  # decision history
+        "dynamodb:Scan",  # pending reviews, a designer's decisions
+        "dynamodb:Query",  # decision history, the gallery indexes
         "dynamodb:PutItem",  # take-down history item
         "dynamodb:UpdateItem",  # review decisions, take-downs
         "events:PutEvents",

@@ -25,7 +25,7 @@ EXPECTED_RULES = {
     "AwsSolutions-COG2",
     "AwsSolutions-COG8",
     "AwsSolutions-SQS3",
-    "AwsSolutions-APIG4",  # the public routes of functions/wiring.py (GET /health)
+    "AwsSolutions-APIG4",  # the public routes of functions/wiring.py (GET /health, the gallery's reads)
 }
 
 

@@ -29,20 +29,30 @@ def test_image_workflow_actions() -> None:
         "lambda:InvokeFunction",
         "rekognition:DetectModerationLabels",
         "rekognition:DetectLabels",
-        "s3:GetObject",
+        "s3:GetObject",  # RestoreFromQuarantine reads the quarantined copy
         "s3:GetObjectTagging",
+        "s3:GetObjectVersion",
+        "s3:GetObjectVersionTagging",
         "s3:PutObject",
         "s3:PutObjectTagging",
+        "s3:PutObjectVersionTagging",
         "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "dynamodb:GetItem",
         "dynamodb:PutItem",
-        "dynamodb:UpdateItem",  # ExpireReview
+        "dynamodb:UpdateItem",  # ExpireReview, MarkAnnounced
         "sns:Publish",
         "events:PutEvents",
     }
     needs = permissions.needs(definition)
-    # Rekognition reads the image from S3 with the state machine's credentials.
-    assert Need("s3:GetObject", DYNAMIC, "DetectLabels") in needs
-    assert Need("s3:GetObject", DYNAMIC, "DetectModerationLabels") in needs
+    # Rekognition reads the judged version of the rendition from S3 with the state machine's credentials.
+    assert Need("s3:GetObjectVersion", DYNAMIC, "DetectLabels") in needs
+    assert Need("s3:GetObjectVersion", DYNAMIC, "DetectModerationLabels") in needs
+    # Calls on one named version need the *Version actions; the delete marker of RemoveOriginal does not.
+    assert Need("s3:DeleteObjectVersion", DYNAMIC, "RemoveDuplicate") in needs
+    assert Need("s3:DeleteObject", DYNAMIC, "RemoveOriginal") in needs
+    assert Need("s3:GetObjectVersion", DYNAMIC, "PublishRendition") in needs
+    assert Need("s3:PutObjectVersionTagging", DYNAMIC, "TagRejectedObject") in needs
     assert {n.resource for n in needs if n.action == "lambda:InvokeFunction"} == {
         "InspectUploadFunctionArn",
         "EvaluatePolicyFunctionArn",
@@ -72,7 +82,6 @@ def test_comment_workflow_actions() -> None:
     assert {
         "comprehend:DetectDominantLanguage",
         "comprehend:DetectSentiment",
-        "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "lambda:InvokeFunction",
         "sns:Publish",

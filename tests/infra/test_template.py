@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match, Template
 from functions import config, names, wiring
 from infra import index_templates
 from infra.ingestion import MAX_RECEIVE_COUNT, RETRY_ATTEMPTS
-from infra.storage import SORT_KEYS, TABLE_KEYS
+from infra.storage import SORT_KEYS, TABLE_INDEXES, TABLE_KEYS
 from tests.infra.conftest import OWNER, logical_id, resource_at
 
 pytestmark = pytest.mark.infra
@@ -57,7 +57,14 @@ def test_uploads_bucket(t: Template, template: dict[str, Any]) -> None:
     assert rules["expire-rejected-uploads"]["TagFilters"] == [{"Key": "verdict", "Value": "rejected"}]
     assert rules["expire-replaced-uploads"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
     # Uploads waiting for a review (untagged, or re-tagged verdict=review on appeal) are never expired first.
-    expiring = [r for r in rules.values() if "ExpirationInDays" in r and not r.get("Prefix", "").startswith("quar")]
+    renditions = rules["expire-renditions"]
+    assert renditions["Prefix"] == names.RENDITION_PREFIX  # never an upload; outlives a review like quarantine
+    assert renditions["ExpirationInDays"] >= rules["quarantine-retention"]["ExpirationInDays"]
+    expiring = [
+        r
+        for r in rules.values()
+        if "ExpirationInDays" in r and not r.get("Prefix", "").startswith(("quar", names.RENDITION_PREFIX))
+    ]
     assert expiring and all(r["TagFilters"] == [{"Key": "verdict", "Value": "rejected"}] for r in expiring)
 
 
@@ -104,7 +111,17 @@ def test_tables_have_their_keys_and_point_in_time_recovery(t: Template, template
         props = table["Properties"]
         keys = [(key, "HASH")] + ([(sort_keys[name], "RANGE")] if name in sort_keys else [])
         assert props["KeySchema"] == [{"AttributeName": k, "KeyType": kind} for k, kind in keys]
-        assert props["AttributeDefinitions"] == [{"AttributeName": k, "AttributeType": "S"} for k, _ in keys]
+        indexed = [a for a in (TABLE_INDEXES[name][1:] if name in TABLE_INDEXES else ()) if a not in dict(keys)]
+        attributes = [k for k, _ in keys] + indexed
+        assert props["AttributeDefinitions"] == [{"AttributeName": a, "AttributeType": "S"} for a in attributes]
+        if name in TABLE_INDEXES:
+            index, partition, sort = TABLE_INDEXES[name]
+            [gsi] = props["GlobalSecondaryIndexes"]
+            assert gsi["IndexName"] == index and gsi["Projection"] == {"ProjectionType": "ALL"}
+            assert gsi["KeySchema"] == [
+                {"AttributeName": partition, "KeyType": "HASH"},
+                {"AttributeName": sort, "KeyType": "RANGE"},
+            ]
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         assert props["SSESpecification"] == {"SSEEnabled": True}
@@ -182,9 +199,10 @@ def test_rules_retry_then_dead_letter_into_the_starter_queue(
 
 
 def test_every_queue_is_encrypted_and_tls_only(t: Template) -> None:
-    t.resource_count_is("AWS::SQS::Queue", 7)  # 2 starter queues with 2 dead-letter queues each, the schedule DLQ
+    # 2 starter queues and the live-updates queue with 2 dead-letter queues each, the schedule DLQ
+    t.resource_count_is("AWS::SQS::Queue", 10)
     t.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
-    t.resource_count_is("AWS::SQS::QueuePolicy", 7)
+    t.resource_count_is("AWS::SQS::QueuePolicy", 10)
     t.all_resources_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -234,7 +252,7 @@ def test_user_pool_groups_and_client(t: Template, template: dict[str, Any]) -> N
     )
 
 
-def test_every_route_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) -> None:
+def test_every_route_but_the_public_reads_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) -> None:
     pool = logical_id(template, "Api/Users/Resource")
     authorizer_id, authorizer = resource_at(template, "Api/HttpApi/Cognito/Resource")
     assert authorizer["Properties"]["AuthorizerType"] == "JWT"
@@ -255,7 +273,12 @@ def test_every_route_needs_a_cognito_jwt(t: Template, template: dict[str, Any]) 
             assert routes[route.key]["AuthorizationType"] == "JWT"
             assert routes[route.key]["AuthorizerId"] == {"Ref": authorizer_id}
     assert {route.path: route.groups for route in wiring.ROUTES}["/insights"] == (names.GROUP_OWNER,)
-    assert [r.key for r in wiring.ROUTES if r.public] == ["GET /health"]
+    assert {r.key for r in wiring.ROUTES if r.public} == {
+        "GET /health",
+        "GET /designs",
+        "GET /designs/{design_id}",
+        "GET /designers/{designer_id}/designs",
+    }
 
 
 def test_api_stage_logs_and_throttles(t: Template, template: dict[str, Any]) -> None:
@@ -368,8 +391,8 @@ def test_alarms_cover_failures_timeouts_throttles_and_dead_letters(template: dic
         "ExecutionThrottled": 2,
         "Throttles": len(wiring.FUNCTIONS),
         "Errors": len(wiring.FUNCTIONS),
-        "ApproximateNumberOfMessagesVisible": 5,
-        "FailedInvocations": 2,
+        "ApproximateNumberOfMessagesVisible": 7,
+        "FailedInvocations": 3,
         "5xx": 1,
         "ReconcileFindings": 1,
     }

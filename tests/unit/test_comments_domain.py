@@ -1,7 +1,7 @@
 import pytest
 
 from functions.config import default_comment_policy
-from functions.domain.bursts import record_negative
+from functions.domain.bursts import BUCKETS_PER_WINDOW, record_negative, window_buckets
 from functions.domain.comments import CommentRefused, excerpt, normalise
 from tests.fakes import MemoryWindowStore
 
@@ -42,4 +42,13 @@ def test_rolling_window_forgets_old_negatives():
     store = MemoryWindowStore()
     record_negative(store, "c", "old", 0, 60, 2)
     check = record_negative(store, "c", "new", 100, 60, 2)
-    assert check.negatives_in_window == 1 and not check.alert and "old" not in store.negatives
+    assert check.negatives_in_window == 1 and not check.alert
+
+
+def test_the_window_is_a_fixed_number_of_buckets_whatever_the_rate():
+    buckets = window_buckets(7205, 3600)
+    assert len(buckets) == BUCKETS_PER_WINDOW and buckets[0] == 7200 and buckets[-1] == 7200 - 11 * 300
+    store = MemoryWindowStore()
+    for i in range(5000):  # 5,000 negatives in 50 seconds: the state is still one counter per bucket
+        record_negative(store, "c", f"x{i}", 100_000 + i // 100, 3600, 10**6)
+    assert len(store.buckets) <= 2 and sum(store.buckets.values()) == 5000

@@ -82,6 +82,7 @@ def test_the_embedded_stack_resolves_every_resource_the_wiring_names() -> None:
         {w.state_machine: f"arn:sm:{w.state_machine}" for w in wiring.WORKFLOWS},
         "/tmp/index.duckdb",
         "http://127.0.0.1:1",
+        "http://127.0.0.1:2/event",
     )
     for resource in wiring.resources_used():
         if resource.kind != "runtime":

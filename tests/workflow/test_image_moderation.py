@@ -70,10 +70,11 @@ def test_approved_manicure_is_persisted_indexed_and_announced(client, stack, ai_
 
     doc = EmbeddedIndex(stack.config.index_path).get(names.PHOTOS_INDEX, result["photoId"])
     assert doc is not None and doc["designer"] == "approver"
-    assert states_entered(result["executionArn"])[-4:] == [
+    assert states_entered(result["executionArn"])[-5:] == [
         "RecordApproval",
         "IndexPhoto",
         "NotifyClientPublished",
+        "MarkAnnounced",
         "Published",
     ]
     assert decision(result["key"])["verdict"] == "approved"

@@ -136,11 +136,12 @@ def test_review_then_approve_publishes_and_repeats_are_idempotent(client, stack,
     assert decided.json()["status"] == "approved" and decided.json()["decidedBy"] == OWNER
     done = finished(client, result["executionArn"])
     assert done["status"] == "SUCCEEDED" and json.loads(done["output"])["verdict"] == "approved"
-    assert entered(result["executionArn"])[-5:] == [
+    assert entered(result["executionArn"])[-6:] == [
         "PersistPhoto",
         "RecordApproval",
         "IndexPhoto",
         "NotifyClientPublished",
+        "MarkAnnounced",
         "Published",
     ]
     photo = boto3.client("dynamodb").get_item(TableName=names.PHOTOS_TABLE, Key={"photoId": {"S": photo_id}})["Item"]

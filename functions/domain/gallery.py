@@ -1,0 +1,164 @@
+"""The gallery's read model: designs, comments and happiness meters as pages and live events show them.
+
+Views never carry emails or task tokens; designers and authors appear by display name (the Cognito
+username) and by their Cognito `sub`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from functions import names
+from functions.domain import live
+
+SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
+VISIBLE_COMMENT_STATUS = "analyzed"
+IMAGE_PATH = names.GALLERY_IMAGES_PATH  # relative to the gallery site: <site>/images/<designId>
+
+
+def _s(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key) or {}
+    return str(value.get("S", "")) if isinstance(value, Mapping) else ""
+
+
+def _n(item: Mapping[str, Any], key: str) -> float:
+    value = item.get(key) or {}
+    try:
+        return float(value.get("N", "0")) if isinstance(value, Mapping) else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def meter_view(design_id: str, item: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Meter totals; `version` is the meter's comment count, so a page ignores totals older than its own."""
+    item = item or {}
+    counts = {s: int(_n(item, s)) for s in SENTIMENTS}
+    comments, scored = int(_n(item, "comments")), int(_n(item, "scored"))
+    positivity = _n(item, "positivitySum")
+    return {
+        "designId": design_id,
+        "comments": comments,
+        **counts,
+        "scored": scored,
+        "happiness": round(positivity / scored, 4) if scored else None,
+        "version": comments,
+    }
+
+
+def uploader_of(item: Mapping[str, Any]) -> dict[str, str]:
+    uploader = _json(_s(item, "uploader"))
+    return uploader if isinstance(uploader, dict) else {}
+
+
+def design_view(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A published photo record as the gallery shows it."""
+    design_id = _s(item, "photoId")
+    uploader = uploader_of(item)
+    return {
+        "designId": design_id,
+        "designer": _s(item, "designer"),
+        "designerId": str(uploader.get("sub", "")),
+        "title": _s(item, "title"),
+        "publishedAt": _s(item, "publishedAt"),
+        "width": int(_n(item, "width")),
+        "height": int(_n(item, "height")),
+        "image": f"{IMAGE_PATH}{design_id}",
+    }
+
+
+def comment_view(item: Mapping[str, Any]) -> dict[str, Any]:
+    author = _json(_s(item, "author"))
+    author = author if isinstance(author, dict) else {}
+    return {
+        "commentId": _s(item, "commentId"),
+        "designId": _s(item, "designId"),
+        "text": _s(item, "text"),
+        "author": str(author.get("username", "")),
+        "language": _s(item, "language"),
+        "sentiment": _s(item, "sentiment"),
+        "submittedAt": _s(item, "submittedAt"),
+    }
+
+
+def visible(comment: Mapping[str, Any]) -> bool:
+    return _s(comment, "status") == VISIBLE_COMMENT_STATUS
+
+
+def upload_view(decision: Mapping[str, Any]) -> dict[str, Any]:
+    """A designer's own upload from its moderation decision (no image URL unless published)."""
+    key = _s(decision, "objectKey")
+    verdict = _s(decision, "verdict")
+    status = {"approved": "published", "rejected": "rejected", "quarantined": "quarantined"}.get(verdict, verdict)
+    photo_id = key.rsplit("/", 1)[-1].split(".", 1)[0] if key else ""
+    reasons = _json(_s(decision, "reasons"))
+    view: dict[str, Any] = {
+        "photoId": photo_id,
+        "status": status,
+        "reasons": reasons if isinstance(reasons, list) else [],
+        "decidedAt": _s(decision, "decidedAt"),
+    }
+    if status == "published":
+        view["image"] = f"{IMAGE_PATH}{photo_id}"
+    return view
+
+
+def live_messages(
+    detail_type: str,
+    detail: Mapping[str, Any],
+    *,
+    photo: Mapping[str, Any] | None = None,
+    comment: Mapping[str, Any] | None = None,
+    meter: Mapping[str, Any] | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """(channel, event) pairs for one workflow event; [] for events no page shows."""
+    uploader = detail.get("uploader") if isinstance(detail.get("uploader"), Mapping) else {}
+    sub = str(uploader.get("sub", "")) if uploader else ""
+    photo_id = str(detail.get("photoId") or "")
+    if not photo_id and detail.get("objectKey"):
+        photo_id = str(detail["objectKey"]).rsplit("/", 1)[-1].split(".", 1)[0]
+    status = {
+        names.EVENT_PHOTO_PUBLISHED: "published",
+        names.EVENT_PHOTO_REJECTED: "rejected",
+        names.EVENT_PHOTO_QUARANTINED: "quarantined",
+    }.get(detail_type)
+    messages: list[tuple[str, dict[str, Any]]] = []
+    if status:
+        if status == "published" and photo is not None:
+            messages.append((live.GALLERY_CHANNEL, {"type": "DesignPublished", "design": design_view(photo)}))
+        if sub and _channel_safe(sub):
+            reasons = detail.get("reasons") if isinstance(detail.get("reasons"), list) else []
+            update = {"type": "UploadStatus", "photoId": photo_id, "status": status, "reasons": reasons}
+            if status == "published":
+                update["image"] = f"{IMAGE_PATH}{photo_id}"
+            messages.append((live.designer_channel(sub), update))
+    elif detail_type == names.EVENT_COMMENT_ANALYZED:
+        design_id = str(detail.get("designId") or "")
+        if design_id and _channel_safe(design_id):
+            event: dict[str, Any] = {"type": "CommentAnalyzed", "designId": design_id}
+            if comment is not None and visible(comment):
+                event["comment"] = comment_view(comment)
+            event["meter"] = meter_view(design_id, meter)
+            messages.append((live.design_channel(design_id), event))
+    return messages
+
+
+def _channel_safe(segment: str) -> bool:
+    """One channel segment (an id), never a path: `a/b` would address another channel."""
+    return "/" not in segment and segment != "*" and _segments_ok(f"/x/{segment}")
+
+
+def _segments_ok(path: str) -> bool:
+    try:
+        live.segments(path)
+    except live.ChannelError:
+        return False
+    return True

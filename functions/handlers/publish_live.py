@@ -1,0 +1,50 @@
+"""PublishLive: workflow events (EventBridge -> SQS) -> AppSync Events channels, signed with SigV4.
+
+Thin: reads what the page needs (photo, comment, meter), lets functions/domain/gallery.py pick channels
+and shapes, publishes. A failed publish is reported per message so SQS retries, then dead-letters it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions import config, names
+from functions.adapters import client
+from functions.adapters.gallery_store import get_item
+from functions.adapters.live_events import publish_events
+from functions.config import PublishLiveSettings
+from functions.domain.gallery import live_messages
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def publish(record: SQSRecord) -> int:
+    event = json.loads(record.body)
+    detail_type, detail = event.get("detail-type", ""), event.get("detail") or {}
+    if detail_type not in names.LIVE_EVENT_TYPES or not isinstance(detail, dict):
+        logger.warning("not a live event; dropped", extra={"detail_type": detail_type})
+        return 0
+    cfg, ddb = config.settings(PublishLiveSettings), client("dynamodb")
+    photo = comment = meter = None
+    if detail_type == names.EVENT_PHOTO_PUBLISHED:
+        photo = get_item(ddb, cfg.photos_table, "photoId", str(detail.get("photoId", "")))
+    elif detail_type == names.EVENT_COMMENT_ANALYZED:
+        comment = get_item(ddb, cfg.comments_table, "commentId", str(detail.get("commentId", "")))
+        meter = get_item(ddb, cfg.meters_table, "designId", str(detail.get("designId", "")))
+    messages = live_messages(detail_type, detail, photo=photo, comment=comment, meter=meter)
+    for channel, message in messages:
+        publish_events(cfg.events_http_url, cfg.aws_region, channel, [message])
+    logger.info("published live updates", extra={"detail_type": detail_type, "channels": len(messages)})
+    return len(messages)
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(process_partial_response(event=event, record_handler=publish, processor=processor, context=context))

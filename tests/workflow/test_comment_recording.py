@@ -1,0 +1,92 @@
+"""Recording a comment's analysis: concurrent comments, transaction conflicts and redrives count each comment once."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from functions import names
+from salon.local import moto_quirks
+from tests.conftest import history, jpeg
+
+pytestmark = pytest.mark.workflow
+NEGATIVE = {
+    "Sentiment": "NEGATIVE",
+    "SentimentScore": {"Positive": 0.02, "Negative": 0.95, "Neutral": 0.02, "Mixed": 0.01},
+}
+
+
+@pytest.fixture(scope="module")
+def busy_design(client, stack, tmp_path_factory) -> str:
+    stack.ai.script(
+        "DetectLabels",
+        [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}],
+        match="/busy-designer/",
+    )
+    path: Path = tmp_path_factory.mktemp("busy") / "design.jpg"
+    path.write_bytes(jpeg(320, 320, (20, 120, 200)))
+    result = client.upload(path, "busy-designer", wait=True)
+    assert result["verdict"] == "approved", result
+    return str(result["photoId"])
+
+
+def meter(design_id: str) -> dict[str, float]:
+    item = boto3.client("dynamodb").get_item(TableName=names.METERS_TABLE, Key={"designId": {"S": design_id}})
+    return {k: float(v["N"]) for k, v in item.get("Item", {}).items() if "N" in v}
+
+
+def status(comment_id: str) -> str:
+    item = boto3.client("dynamodb").get_item(TableName=names.COMMENTS_TABLE, Key={"commentId": {"S": comment_id}})
+    return str(item["Item"]["status"]["S"])
+
+
+def errors_seen(arn: str) -> list[str]:
+    return [e["taskFailedEventDetails"]["error"] for e in history(arn) if "taskFailedEventDetails" in e]
+
+
+def test_concurrent_comments_on_one_design_are_all_analysed_and_counted(client, busy_design):
+    before = meter(busy_design).get("comments", 0)
+    results: list[dict[str, Any]] = []
+
+    def post(i: int) -> None:
+        results.append(client.comment(busy_design, f"crowd{i}", f"Such a pretty design, number {i}", wait=True))
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert [r["status"] for r in results] == ["SUCCEEDED"] * 8, [r.get("error") for r in results]
+    assert {status(r["commentId"]) for r in results} == {"analyzed"}
+    assert meter(busy_design)["comments"] == before + 8
+
+
+def test_a_transaction_conflict_is_retried_and_not_taken_for_already_recorded(client, busy_design):
+    before = meter(busy_design).get("comments", 0)
+    with moto_quirks.item_in_transaction(names.METERS_TABLE, {"designId": {"S": busy_design}}, seconds=2.5):
+        result = client.comment(busy_design, "conflicted-carl", "Gorgeous glitter", wait=True)
+    assert result["status"] == "SUCCEEDED", result.get("error")
+    assert "DynamoDb.TransactionCanceledException" in errors_seen(result["executionArn"])
+    assert status(result["commentId"]) == "analyzed"
+    assert meter(busy_design)["comments"] == before + 1
+
+
+def test_a_redrive_after_a_late_failure_counts_the_comment_once(client, busy_design, ai_script):
+    broken = {"Sentiment": "NEGATIVE", "SentimentScore": {**NEGATIVE["SentimentScore"], "Negative": "very"}}
+    ai_script("DetectSentiment", [{"result": broken}])  # recorded, then refused by the index: fails late
+    before = meter(busy_design)
+    failed = client.comment(busy_design, "late-lena", "This is awful work", wait=True)
+    assert failed["status"] == "FAILED" and status(failed["commentId"]) == "failed"
+    assert meter(busy_design)["NEGATIVE"] == before.get("NEGATIVE", 0) + 1
+
+    ai_script("DetectSentiment", [{"result": NEGATIVE}])
+    rerun = client.redrive(failed["execution"])
+    assert client.wait_for_execution(rerun["executionArn"])["status"] == "SUCCEEDED"
+    after = meter(busy_design)
+    assert status(failed["commentId"]) == "analyzed"
+    assert after["NEGATIVE"] == before.get("NEGATIVE", 0) + 1
+    assert after["comments"] == before.get("comments", 0) + 1
