@@ -21,7 +21,7 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions import names
+from functions import names, wiring
 from functions.domain import live
 from infra.config import DeployConfig
 from infra.ingestion import MAX_EVENT_AGE, MAX_RECEIVE_COUNT, RETRY_ATTEMPTS, dead_letter_queue
@@ -51,6 +51,7 @@ class LiveUpdates(Construct):
         config: DeployConfig,
     ) -> None:
         super().__init__(scope, construct_id)
+        delivery = wiring.delivery(names.LIVE_RULE)  # rule -> queue -> publish-live, as the wiring states it
         self.api = appsync.EventApi(
             self,
             "EventApi",
@@ -118,8 +119,10 @@ class LiveUpdates(Construct):
         self.rule = events.Rule(
             self,
             "Rule",
-            description="Workflow outcomes -> live updates queue",
-            event_pattern=events.EventPattern(source=[names.EVENT_SOURCE], detail_type=list(names.LIVE_EVENT_TYPES)),
+            description=delivery.description,
+            event_pattern=events.EventPattern(
+                source=list(delivery.pattern["source"]), detail_type=list(delivery.pattern["detail-type"])
+            ),
             targets=[
                 targets.SqsQueue(
                     self.queue,

@@ -183,19 +183,15 @@ class EmbeddedStack:
         adapters.register_search_backend("embedded", lambda endpoint, region: EmbeddedIndex(endpoint))
         adapters.wrap_search_index(lambda index: faults.FaultyIndex(index, self.faults))
 
-        self.mappings = {  # each trigger's queue -> its function, as the Lambda event source mapping does
-            trigger.rule: EventSourceMapping(res.queue_urls[trigger.rule], trigger.function, cfg.region)
-            for trigger in wiring.TRIGGERS
+        routed: list[wiring.Trigger | wiring.Delivery] = [*wiring.TRIGGERS, *wiring.DELIVERIES]
+        self.mappings = {  # each trigger's and delivery's queue -> its function, as the Lambda event source mapping
+            r.rule: EventSourceMapping(res.queue_urls[r.rule], r.function, cfg.region) for r in routed
         }
         mailbox = Mailbox(cfg.mailbox, res.mailbox_queue_url, cfg.region)
-        self._pumps = [Pump(rule.removeprefix("salon-"), m.step) for rule, m in self.mappings.items()]
-        self._pumps += [  # live updates: the page waits on these, so the pump polls often
-            Pump(
-                d.rule.removeprefix("salon-"),
-                EventSourceMapping(res.queue_urls[d.rule], d.function, cfg.region).step,
-                idle_seconds=0.05,
-            )
-            for d in wiring.DELIVERIES
+        live = {d.rule for d in wiring.DELIVERIES}  # live updates: the page waits on these, so poll often
+        self._pumps = [
+            Pump(rule.removeprefix("salon-"), m.step, **({"idle_seconds": 0.05} if rule in live else {}))
+            for rule, m in self.mappings.items()
         ]
         self._pumps.append(Pump("mailbox", mailbox.step))
         for pump in self._pumps:

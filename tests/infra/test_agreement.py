@@ -179,7 +179,8 @@ def test_same_routes_and_auth(template: dict[str, Any], stack: Any) -> None:
 def test_same_rules_patterns_and_consumers(template: dict[str, Any], stack: Any) -> None:
     aws = aws_rules(template)
     assert aws == local_rules(stack)
-    assert len(aws) == len(wiring.TRIGGERS)
+    assert len(aws) == len(wiring.TRIGGERS) + len(wiring.DELIVERIES)
+    assert "functions.handlers.publish_live.handler" in aws.values()
 
 
 def test_same_placeholders_naming_the_same_resources(template: dict[str, Any], stack: Any) -> None:

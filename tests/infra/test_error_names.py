@@ -17,7 +17,7 @@ import pytest
 
 from functions import errors
 from infra.permissions import RESOURCE_PREFIX, tasks
-from salon import asl
+from workflows import asl
 
 WORKFLOWS = sorted(p.name.removesuffix(".asl.json") for p in asl.WORKFLOWS_DIR.glob("*.asl.json"))
 # aws-sdk service id -> (error prefix, generic exception of unmodelled errors)
