@@ -111,3 +111,25 @@ def wait_for_redelivery(stack: Any, queue_url: str, starts_before: int) -> None:
         return pending == 0 and stack.registry.invocations.get(names.FN_START_WORKFLOW, 0) > starts_before
 
     wait_until(drained)
+
+
+# One Playwright (sync API) per session: a second sync_playwright() in the same thread refuses to start.
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright; fails (never skips) when Chromium is missing."""
+    import os
+
+    from salon.browser import CHROMIUM, FLAGS
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run scripts/bootstrap.sh (it installs Debian's chromium) "
+            "or set SALON_CHROMIUM; the browser tests never skip",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield chromium
+        chromium.close()

@@ -16,10 +16,6 @@ from salon.local.config import StackConfig
 from salon.local.stack import PortInUseError, check_ports
 from tests.conftest import REPO_ROOT, wait_until
 
-# Free ports for every server `salon up` starts (a stack elsewhere on the machine may hold the defaults).
-PORT_OPTIONS = ("moto", "lambda", "ai", "api", "events", "realtime")
-NO_EVENTS_PORTS = {"events_port": 0, "realtime_port": 0}
-
 
 def time_wait_port() -> int:
     """A port whose last connection is in TIME_WAIT, as a stopped `salon up` leaves it (its servers reuse addresses)."""
@@ -39,7 +35,9 @@ def time_wait_port() -> int:
 
 def test_a_port_in_time_wait_is_free_to_start_on(tmp_path):
     port = time_wait_port()
-    check_ports(StackConfig(home=tmp_path, moto_port=port, lambda_port=0, ai_port=0, api_port=0, **NO_EVENTS_PORTS))
+    check_ports(
+        StackConfig(home=tmp_path, moto_port=port, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0)
+    )
 
 
 def test_a_port_someone_listens_on_is_still_refused(tmp_path):
@@ -47,9 +45,7 @@ def test_a_port_someone_listens_on_is_still_refused(tmp_path):
         other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         other.bind(("127.0.0.1", 0))
         other.listen()
-        config = StackConfig(
-            home=tmp_path, moto_port=0, lambda_port=0, ai_port=0, api_port=other.getsockname()[1], **NO_EVENTS_PORTS
-        )
+        config = StackConfig(home=tmp_path, moto_port=0, lambda_port=0, ai_port=0, api_port=other.getsockname()[1])
         with pytest.raises(PortInUseError, match=r"\(api\).*in use"):
             check_ports(config)
 
@@ -100,7 +96,7 @@ def test_up_stops_on_sigint_when_started_in_the_background(tmp_path):
     import signal
 
     command = [sys.executable, "-m", "salon.cli", "--home", str(tmp_path), "up"]
-    for name in PORT_OPTIONS:
+    for name in ("moto", "lambda", "ai", "api", "events", "realtime"):
         command += [f"--{name}-port", "0"]
     up = subprocess.Popen(
         command,
@@ -133,7 +129,7 @@ def test_up_refuses_a_home_a_running_stack_uses_and_replaces_a_stale_one(tmp_pat
         state["moto"] = f"http://127.0.0.1:{live.getsockname()[1]}"
         (tmp_path / "stack.json").write_text(json.dumps(state), encoding="utf-8")
         command = [sys.executable, "-m", "salon.cli", "--home", str(tmp_path), "up"]
-        for name in PORT_OPTIONS:
+        for name in ("moto", "lambda", "ai", "api", "events", "realtime"):
             command += [f"--{name}-port", "0"]
         try:
             done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)

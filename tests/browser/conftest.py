@@ -7,13 +7,10 @@ never skip. Screenshots go to build/screenshots/ (gitignored; SALON_SCREENSHOTS 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from salon.browser import CHROMIUM, FLAGS
 
 SCREENSHOTS = Path(os.environ.get("SALON_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" / "screenshots"))
 DESKTOP = {"width": 1280, "height": 900}
@@ -24,22 +21,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: run scripts/bootstrap.sh (it installs Debian's chromium) "
-            "or set SALON_CHROMIUM; the browser tests never skip",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ Without Chromium these tests fail (scripts/bootstrap.sh installs it); they never
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -48,18 +47,6 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Any:
     scenarios.load(index, scenarios.generate(weeks=10, seed=3, start=date(2025, 1, 6)))
     data = insights.answer(index, insights.InsightsRequest(rule=insights.EscalationRule(0.75))).to_dict()
     return report.write(tmp_path_factory.mktemp("report") / "report.html", data)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/bootstrap.sh or set SALON_CHROMIUM", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def assert_complete(state: list[dict[str, Any]]) -> None:

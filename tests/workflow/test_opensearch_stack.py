@@ -40,7 +40,7 @@ SENTIMENTS = [
 @pytest.fixture(scope="module")
 def opensearch_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackClient, Path]]:
     home = tmp_path_factory.mktemp("salon-opensearch")
-    ports = [arg for name in ("moto", "lambda", "ai", "api") for arg in (f"--{name}-port", "0")]
+    ports = [arg for name in ("moto", "lambda", "ai", "api", "events", "realtime") for arg in (f"--{name}-port", "0")]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SALON_"))}
     log = (home / "stack.log").open("w")
     process = subprocess.Popen(
