@@ -5,13 +5,12 @@ Pure logic over a port; the S3 adapter is functions/adapters/s3_uploads.py.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
 from functions import names
-from functions.domain.inspection import Limits, inspect_image, parse_key
+from functions.domain.inspection import Limits, inspect_image, parse_key, uploader_of, uploader_reasons
 from functions.domain.renditions import EXTENSION, RenditionRefused, render
 
 
@@ -45,14 +44,6 @@ def rendition_key(designer: str, photo_id: str) -> str:
 
 def published_key(designer: str, photo_id: str) -> str:
     return f"{names.PUBLISHED_PREFIX}{designer}/{photo_id}.{EXTENSION}"
-
-
-def _uploader(metadata: dict[str, str]) -> dict[str, Any]:
-    try:
-        value = json.loads(metadata.get(names.UPLOADER_METADATA, "{}"))
-    except json.JSONDecodeError:
-        value = {}
-    return value if isinstance(value, dict) else {}
 
 
 def check_upload(store: UploadStore, key: str, version: str | None, event_time: str, limits: Limits) -> dict[str, Any]:
@@ -99,11 +90,9 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
         return result
 
     obj = store.read(key, version, limits.max_bytes + 1)
-    uploader = _uploader(obj.metadata)
+    uploader = uploader_of(obj.metadata)
     inspection = inspect_image(obj.data, obj.content_type or None, limits, obj.size)
-    reasons = list(inspection.reasons)
-    if uploader.get("username") != photo["designer"]:
-        reasons.append("The upload's uploader identity does not match the designer prefix of its key.")
+    reasons = [*inspection.reasons, *uploader_reasons(uploader, photo["designer"])]
     photo.update(
         uploader=uploader,
         contentType=obj.content_type,
