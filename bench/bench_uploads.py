@@ -49,7 +49,11 @@ def main() -> None:
             paths = generated_images(args.count, home)
         paths = (paths * (args.count // max(len(paths), 1) + 1))[: args.count]
 
-        stack = EmbeddedStack(StackConfig(home=home / "salon", moto_port=0, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0))
+        stack = EmbeddedStack(
+            StackConfig(
+                home=home / "salon", moto_port=0, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0
+            )
+        )
         t0 = time.perf_counter()
         stack.start()
         startup = time.perf_counter() - t0

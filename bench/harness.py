@@ -42,7 +42,9 @@ COMMENT_TERMINAL = {"analyzed", "held", "failed"}
 
 
 def start_stack(home: Path) -> tuple[EmbeddedStack, StackClient]:
-    stack = EmbeddedStack(StackConfig(home=home, moto_port=0, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0))
+    stack = EmbeddedStack(
+        StackConfig(home=home, moto_port=0, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0)
+    )
     stack.start()
     return stack, StackClient(_endpoints(stack), timeout=600)
 
