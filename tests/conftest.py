@@ -29,6 +29,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = item.path.relative_to(REPO_ROOT / "tests").parts
         tier = parts[0] if len(parts) > 1 and parts[0] in TIERS else "asl"
         item.add_marker(getattr(pytest.mark, tier))
+    # The functional tier runs first: it disables sockets process-wide (pytest-socket), which would kill the
+    # session stack's server and pump threads if that stack were already running.
+    items.sort(key=lambda item: 0 if item.get_closest_marker("functional") else 1)
 
 
 @pytest.fixture(scope="session")
