@@ -97,6 +97,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/reviews", "list_reviews", names.GROUP_OWNER),
     Route("POST", "/reviews/{photo_id}", "decide_review", names.GROUP_OWNER),
     Route("POST", "/me/uploads/{photo_id}/appeal", "appeal", names.GROUP_DESIGNER),
+    Route("GET", "/quarantine", "list_quarantine", names.GROUP_OWNER),
     Route("POST", "/quarantine/{photo_id}/release", "release", names.GROUP_OWNER),
     Route("POST", "/designs/{design_id}/takedown", "take_down", names.GROUP_OWNER),
 )

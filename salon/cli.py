@@ -95,7 +95,9 @@ def cmd_env(args: argparse.Namespace) -> int:
 def cmd_upload(args: argparse.Namespace) -> int:
     client = StackClient.connect(_config(args))
     client.timeout = args.timeout
-    result = client.upload(Path(args.path), args.as_user, wait=args.wait)
+    result = client.upload(
+        Path(args.path), args.as_user, wait=args.wait, title=args.title, description=args.description
+    )
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
@@ -313,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("path")
     upload.add_argument("--as", dest="as_user", required=True, metavar="USER")
     upload.add_argument("--wait", action="store_true", help="wait for the workflow's verdict")
+    upload.add_argument("--title", default="", help="the design's title (at most 100 characters)")
+    upload.add_argument("--description", default="", help="an optional description (at most 300 characters)")
     upload.add_argument("--json", action="store_true")
     upload.add_argument("--timeout", type=float, default=120.0)
     upload.set_defaults(func=cmd_upload)

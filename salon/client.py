@@ -170,14 +170,19 @@ class StackClient:
         return requests.request(method, self.endpoints.api + path, json=body, headers=headers, timeout=30)
 
     # -- uploads ---------------------------------------------------------------------------
-    def upload(self, path: Path, username: str, wait: bool = False) -> dict[str, Any]:
+    def upload(
+        self, path: Path, username: str, wait: bool = False, title: str = "", description: str = ""
+    ) -> dict[str, Any]:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise ClientError(f"cannot read {path}: {exc.strerror}") from exc
         token = self.token(username, names.GROUP_DESIGNER)
         started = time.monotonic()
-        grant_response = self.api("POST", "/uploads", token, {"contentType": content_type_for(path, data)})
+        request: dict[str, Any] = {"contentType": content_type_for(path, data)}
+        if title or description:
+            request.update(title=title, description=description)
+        grant_response = self.api("POST", "/uploads", token, request)
         if grant_response.status_code != 201:
             raise ClientError(f"upload refused ({grant_response.status_code}): {grant_response.text}")
         grant = grant_response.json()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from functions import names
@@ -68,6 +69,7 @@ def design_view(item: Mapping[str, Any]) -> dict[str, Any]:
         "designer": _s(item, "designer"),
         "designerId": str(uploader.get("sub", "")),
         "title": _s(item, "title"),
+        "description": _s(item, "description"),
         "publishedAt": _s(item, "publishedAt"),
         "width": int(_n(item, "width")),
         "height": int(_n(item, "height")),
@@ -100,8 +102,10 @@ def upload_view(decision: Mapping[str, Any]) -> dict[str, Any]:
     status = {"approved": "published", "rejected": "rejected", "quarantined": "quarantined"}.get(verdict, verdict)
     photo_id = key.rsplit("/", 1)[-1].split(".", 1)[0] if key else ""
     reasons = _json(_s(decision, "reasons"))
+    photo = _json(_s(decision, "photo"))
     view: dict[str, Any] = {
         "photoId": photo_id,
+        "title": str(photo.get("title") or "") if isinstance(photo, dict) else "",
         "status": status,
         "reasons": reasons if isinstance(reasons, list) else [],
         "decidedAt": _s(decision, "decidedAt"),
@@ -129,11 +133,16 @@ def live_messages(
         names.EVENT_PHOTO_PUBLISHED: "published",
         names.EVENT_PHOTO_REJECTED: "rejected",
         names.EVENT_PHOTO_QUARANTINED: "quarantined",
+        names.EVENT_PHOTO_IN_REVIEW: "review",
+        names.EVENT_PHOTO_TAKEN_DOWN: "taken-down",
     }.get(detail_type)
     messages: list[tuple[str, dict[str, Any]]] = []
     if status:
         if status == "published" and photo is not None:
             messages.append((live.GALLERY_CHANNEL, {"type": "DesignPublished", "design": design_view(photo)}))
+        if status == "taken-down" and photo_id and _channel_safe(photo_id):
+            gone = {"type": "DesignTakenDown", "designId": photo_id}
+            messages += [(live.GALLERY_CHANNEL, gone), (live.design_channel(photo_id), gone)]
         if sub and _channel_safe(sub):
             reasons = detail.get("reasons") if isinstance(detail.get("reasons"), list) else []
             update = {"type": "UploadStatus", "photoId": photo_id, "status": status, "reasons": reasons}
@@ -151,6 +160,18 @@ def live_messages(
     return messages
 
 
+def taken_down_detail(record: Mapping[str, str], note: str) -> dict[str, Any]:
+    """The PhotoTakenDown event's detail from the (string-valued) photo record: ids and the uploader's sub."""
+    uploader = _json(str(record.get("uploader") or ""))
+    return {
+        "photoId": record["photoId"],
+        "designer": record.get("designer", ""),
+        "uploader": uploader if isinstance(uploader, dict) else {},
+        "verdict": "taken-down",
+        "reasons": [note],
+    }
+
+
 def _channel_safe(segment: str) -> bool:
     """One channel segment (an id), never a path: `a/b` would address another channel."""
     return "/" not in segment and segment != "*" and _segments_ok(f"/x/{segment}")
@@ -162,3 +183,23 @@ def _segments_ok(path: str) -> bool:
     except live.ChannelError:
         return False
     return True
+
+
+def quarantined_view(key: str, photo_id: str, since: datetime, history: list[dict[str, Any]]) -> dict[str, Any]:
+    """A quarantined upload as the owner's page lists it: who, why, when (no image URL: the API adds one)."""
+    latest: dict[str, Any] = next(
+        (h for h in reversed(history) if h.get("verdict") == "quarantined"), history[-1] if history else {}
+    )
+    photo: dict[str, Any] = latest["photo"] if isinstance(latest.get("photo"), dict) else {}
+    reasons: list[Any] = latest["reasons"] if isinstance(latest.get("reasons"), list) else []
+    moderation: list[Any] = latest["moderation"] if isinstance(latest.get("moderation"), list) else []
+    return {
+        "photoId": photo_id,
+        "designer": str(photo.get("designer") or key.removeprefix(names.UPLOAD_PREFIX).split("/", 1)[0]),
+        "title": str(photo.get("title") or ""),
+        "reasons": [str(r) for r in reasons],
+        "moderation": moderation,
+        "decidedBy": str(latest.get("decidedBy") or ""),
+        "quarantinedAt": since.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "status": str(history[-1].get("verdict") or "") if history else "quarantined",
+    }

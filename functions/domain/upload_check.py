@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions import names
+from functions.domain import captions
 from functions.domain.inspection import Limits, inspect_image, parse_key, uploader_of, uploader_reasons
 from functions.domain.renditions import EXTENSION, RenditionRefused, render
 
@@ -59,6 +60,8 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
         "height": 0,
         "size": 0,
         "uploadedAt": event_time,
+        "title": "",
+        "description": "",
     }
     result: dict[str, Any] = {
         "valid": False,
@@ -93,7 +96,10 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
     uploader = uploader_of(obj.metadata)
     inspection = inspect_image(obj.data, obj.content_type or None, limits, obj.size)
     reasons = [*inspection.reasons, *uploader_reasons(uploader, photo["designer"])]
+    caption = captions.from_metadata(obj.metadata)
     photo.update(
+        title=caption.title,
+        description=caption.description,
         uploader=uploader,
         contentType=obj.content_type,
         width=inspection.width,

@@ -6,7 +6,7 @@ Routes, and the group each needs, come from functions/wiring.py ROUTES; VIEWS ma
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from functions.adapters.eventbridge import publish
 from functions.adapters.reviews import ReviewStore, decision_history
 from functions.adapters.s3_uploads import S3UploadSigner
 from functions.config import HttpApiSettings, comment_policy, moderation_policy
-from functions.domain import gallery, insights
+from functions.domain import captions, gallery, insights
 from functions.domain.bodies import BodyRefused
 from functions.domain.bodies import parse as parse_body
 from functions.domain.comments import CommentRefused, submitted_detail
@@ -98,9 +98,10 @@ def health(who: Caller | None) -> Response:
 def create_upload(who: Caller) -> Response:
     request = body("upload_request")
     try:
+        caption = captions.parse(request.get("title", ""), request.get("description", ""))
         signer = S3UploadSigner(port("s3"), settings().uploads_bucket)
-        grant = presign_upload(signer, who, request["contentType"], settings().max_upload_bytes)
-    except UploadRefused as exc:
+        grant = presign_upload(signer, who, request["contentType"], settings().max_upload_bytes, caption)
+    except (UploadRefused, captions.CaptionRefused) as exc:
         raise BadRequestError(str(exc)) from exc
     return Response(201, content_types.APPLICATION_JSON, grant)
 
@@ -221,6 +222,10 @@ def _image_url(review: dict[str, Any]) -> str:
     key = review["objectKey"]
     if review.get("kind") == names.REOPEN_RELEASE:
         key = names.QUARANTINE_PREFIX + key
+    return _presigned(key)
+
+
+def _presigned(key: str) -> str:
     url: str = port("s3").generate_presigned_url(
         "get_object", Params={"Bucket": settings().uploads_bucket, "Key": key}, ExpiresIn=IMAGE_URL_SECONDS
     )
@@ -309,17 +314,40 @@ def appeal(who: Caller, photo_id: str) -> Response:
         raise _error(exc) from exc
 
 
-def _quarantined_key(photo_id: str) -> tuple[str, datetime]:
-    """(upload key, when quarantined) of the quarantined object for a photo id."""
+def _quarantined() -> Iterator[tuple[str, str, datetime]]:
+    """(upload key, photo id, when quarantined) of every quarantined object."""
     s3 = port("s3")
     prefix = names.QUARANTINE_PREFIX + names.UPLOAD_PREFIX
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings().uploads_bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             key = obj["Key"].removeprefix(names.QUARANTINE_PREFIX)
             parsed = parse_key(key)
-            if parsed is not None and parsed[1] == photo_id:
-                return key, obj["LastModified"]
+            if parsed is not None:
+                yield key, parsed[1], obj["LastModified"]
+
+
+def _quarantined_key(photo_id: str) -> tuple[str, datetime]:
+    """(upload key, when quarantined) of the quarantined object for a photo id."""
+    for key, found, since in _quarantined():
+        if found == photo_id:
+            return key, since
     raise NotFoundError("No quarantined upload has this id.")
+
+
+@tracer.capture_method
+def list_quarantine(who: Caller) -> Response:
+    """Quarantined uploads, newest first, with why and short-lived image URLs (owner only)."""
+    cfg, ddb = settings(), port("dynamodb")
+    pending = {r["photoId"] for r in ReviewStore(ddb, cfg.reviews_table).pending()}
+    rows = []
+    for key, photo_id, since in _quarantined():
+        view = gallery.quarantined_view(key, photo_id, since, decision_history(ddb, cfg.decisions_table, key))
+        view["releaseInReview"] = photo_id in pending
+        view["imageUrl"] = _presigned(names.QUARANTINE_PREFIX + key)
+        view["imageUrlExpiresIn"] = IMAGE_URL_SECONDS
+        rows.append(view)
+    rows.sort(key=lambda r: str(r["quarantinedAt"]), reverse=True)
+    return Response(200, content_types.APPLICATION_JSON, {"quarantined": rows})
 
 
 @tracer.capture_method
@@ -362,7 +390,7 @@ def take_down(who: Caller, design_id: str) -> Response:
             port("events"),
             cfg.event_bus_name,
             names.EVENT_PHOTO_TAKEN_DOWN,
-            {"photoId": design_id, "designer": record["designer"], "verdict": "taken-down", "reasons": [note]},
+            gallery.taken_down_detail(record, note),
         )
     return Response(200, content_types.APPLICATION_JSON, {**record, "repeated": not changed})
 
@@ -376,6 +404,7 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "decide_review": decide_review,
     "appeal": appeal,
     "release": release,
+    "list_quarantine": list_quarantine,
     "take_down": take_down,
     "list_designs": list_designs,
     "get_design": get_design,
