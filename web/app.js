@@ -300,9 +300,9 @@ function myUploadsPage() {
       const named = title.value.trim();
       title.value = '';
       description.value = '';
-      show({ photoId: grant.photoId, title: named, status: 'uploading', reasons: [] });
+      showTitled({ photoId: grant.photoId, title: named, status: 'uploading', reasons: [] });
       await postToS3(grant, chosen, (p) => (progress.value = p));
-      show({ photoId: grant.photoId, title: named, status: 'processing', reasons: [] });
+      showTitled({ photoId: grant.photoId, title: named, status: 'processing', reasons: [] });
       message.textContent = 'Uploaded; checking it now.';
     } catch (error) {
       message.textContent = error.message;

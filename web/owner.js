@@ -117,7 +117,7 @@ function quarantineItem(q, ctx) {
     try {
       await api('POST', `/quarantine/${encodeURIComponent(q.photoId)}/release`, { note: note.value || 'owner review' });
       message.textContent = 'Sent to the review queue: release or keep it there.';
-      ctx.reload();
+      ctx.reloadSoon(); // the review appears once the workflow has recorded it (a second or two)
     } catch (error) {
       message.className = 'form-message error';
       message.textContent = error.message;
@@ -250,9 +250,11 @@ export function ownerPage(main, { focus = null } = {}) {
   let timer = null;
   let loading = null;
   let lastExpired = 0;
+  let disposed = false;
   const ctx = {
     focus,
     reload: () => load(),
+    reloadSoon: () => [1500, 4000, 8000, 15000].forEach((ms) => setTimeout(() => !disposed && load(), ms)),
     expired: () => {
       // an image URL expired before the timer (a sleeping laptop): reload the lists now, at most every 10 s
       if (loading || Date.now() - lastExpired < 10_000) return;
@@ -284,5 +286,11 @@ export function ownerPage(main, { focus = null } = {}) {
     loading = null;
     if (lifetimes.length) timer = setTimeout(load, Math.min(...lifetimes) * REFRESH_SHARE * 1000);
   };
-  return { reload: load, dispose: () => clearTimeout(timer) };
+  return {
+    reload: load,
+    dispose: () => {
+      disposed = true;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from functions import names
 from tests.browser.conftest import DESKTOP, PHONE
@@ -18,25 +16,6 @@ from tests.conftest import jpeg
 MANICURE = [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}]
 TIMEOUT = 60_000
 expect.set_options(timeout=30_000)  # reconnects back off up to 10 s; the workflows take seconds
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Any]:
-    opened: list[BrowserContext] = []
-
-    def new(viewport: dict[str, int] = DESKTOP) -> Page:
-        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
-        context.set_default_timeout(TIMEOUT)
-        opened.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    errors: list[str] = []
-    yield new
-    for context in opened:
-        context.close()
-    assert errors == [], errors
 
 
 def site(stack: Any) -> str:
