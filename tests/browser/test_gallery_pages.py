@@ -57,6 +57,7 @@ def test_new_design_appears_live_when_a_page_upload_is_approved(
     stack.ai.script("DetectLabels", MANICURE, match="/web-dana/")
     photo = tmp_path / "design.jpg"
     photo.write_bytes(jpeg(colour=(220, 60, 120)))
+    designer.get_by_label("Title").fill("Coral chrome French tips")
     designer.locator("#upload-file").set_input_files(str(photo))
     published = designer.locator(".upload.published")
     expect(published).to_have_count(1)
@@ -66,6 +67,7 @@ def test_new_design_appears_live_when_a_page_upload_is_approved(
     expect(card).to_be_visible()  # arrived live: the visitor never reloaded
     assert visitor.evaluate("performance.getEntriesByType('navigation').length") == 1
     expect(card.locator("img")).to_have_attribute("alt", re.compile("web-dana"))
+    expect(card.locator(".card-title")).to_have_text("Coral chrome French tips")
     screenshot(visitor, "gallery-desktop")
     screenshot(designer, "my-uploads-desktop")
 
@@ -190,6 +192,7 @@ def test_an_off_topic_upload_through_the_page_is_rejected_with_reasons(
     )
     photo = tmp_path / "car.jpg"
     photo.write_bytes(jpeg(colour=(30, 30, 200)))
+    designer.get_by_label("Title").fill("My new car")
     designer.locator("#upload-file").set_input_files(str(photo))
     rejected = designer.locator(".upload.rejected")
     expect(rejected).to_have_count(1)
