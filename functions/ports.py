@@ -266,3 +266,24 @@ class SearchIndex(ABC):
     @abstractmethod
     def weekly_sentiments(self, period: Period) -> list[WeekSentiments]:
         """Comments per sentiment per week (weeks with comments only)."""
+
+
+class GalleryRecords(ABC):
+    """What a live update reads about its subject: DynamoDB items on AWS and on the embedded stack alike."""
+
+    @abstractmethod
+    def photo(self, photo_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def comment(self, comment_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def meter(self, design_id: str) -> dict[str, Any] | None: ...
+
+
+class LiveChannel(ABC):
+    """Publishes events to a live channel: AppSync Events' signed POST /event (the embedded stack speaks it too)."""
+
+    @abstractmethod
+    def publish(self, channel: str, events: list[dict[str, Any]]) -> None:
+        """Raises when the channel did not take them, so the message is retried."""
