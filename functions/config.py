@@ -190,6 +190,11 @@ class PublishLiveSettings:
 
 
 @dataclass(frozen=True)
+class PostConfirmationSettings:
+    aws_region: str = env(names.ENV_AWS_REGION, res.RUNTIME_REGION)
+
+
+@dataclass(frozen=True)
 class ReconcileSettings:
     uploads_bucket: str = env(names.ENV_UPLOADS_BUCKET, res.UPLOADS_BUCKET)
     decisions_table: str = env(names.ENV_DECISIONS_TABLE, res.table(names.DECISIONS_TABLE))

@@ -70,6 +70,7 @@ FN_START_WORKFLOW = "salon-start-workflow"
 FN_ASSESS_COMMENT = "salon-assess-comment"
 FN_HTTP_API = "salon-http-api"  # serves every HTTP API route
 FN_PUBLISH_LIVE = "salon-publish-live"  # live gallery events -> AppSync Events
+FN_POST_CONFIRMATION = "salon-post-confirmation"  # Cognito trigger: a self-signed-up user joins the customers
 FN_RECONCILE = "salon-reconcile"  # checks and repairs the workflows' invariants (scheduled on AWS)
 
 # Search index names.

@@ -44,6 +44,9 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(names.FN_HTTP_API, "functions.handlers.api.handler", config.HttpApiSettings),
     Function(names.FN_RECONCILE, "functions.handlers.reconcile.handler", config.ReconcileSettings),
     Function(names.FN_PUBLISH_LIVE, "functions.handlers.publish_live.handler", config.PublishLiveSettings),
+    Function(
+        names.FN_POST_CONFIRMATION, "functions.handlers.post_confirmation.handler", config.PostConfirmationSettings
+    ),
 )
 
 

@@ -43,8 +43,9 @@ def rendition_key(designer: str, photo_id: str) -> str:
     return f"{names.RENDITION_PREFIX}{designer}/{photo_id}.{EXTENSION}"
 
 
-def published_key(designer: str, photo_id: str) -> str:
-    return f"{names.PUBLISHED_PREFIX}{designer}/{photo_id}.{EXTENSION}"
+def published_key(photo_id: str) -> str:
+    """published/<photoId>.jpg: keyed by the design id alone, so the site's CDN maps images/<designId> to it."""
+    return f"{names.PUBLISHED_PREFIX}{photo_id}.{EXTENSION}"
 
 
 def check_upload(store: UploadStore, key: str, version: str | None, event_time: str, limits: Limits) -> dict[str, Any]:
@@ -116,7 +117,7 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
             result["rendition"] = photo["rendition"] = {
                 "key": target,
                 "versionId": store.put_rendition(target, rendition.data, rendition.content_type),
-                "publishedKey": published_key(*parsed),
+                "publishedKey": published_key(parsed[1]),
                 "contentType": rendition.content_type,
                 "width": rendition.width,
                 "height": rendition.height,

@@ -377,6 +377,8 @@ def take_down(who: Caller, design_id: str) -> Response:
     if changed:
         index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
         index.delete(names.PHOTOS_INDEX, design_id)
+        if str(record.get("objectKey", "")).startswith(names.PUBLISHED_PREFIX):  # the CDN serves published/ as is
+            port("s3").delete_object(Bucket=cfg.uploads_bucket, Key=record["objectKey"])
         record_decision(
             ddb,
             cfg.decisions_table,

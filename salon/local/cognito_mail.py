@@ -6,7 +6,8 @@ sends nothing, accepts any sign-up code, and returns its password-reset code in 
 (`x-moto-forgot-password-confirmation-code`) that a browser must never see. This middleware makes the
 local pool behave like the real one for the same browser calls: it writes each code to the local mailbox
 as an .eml file, checks the code the user types (CodeMismatchException otherwise), strips moto's header,
-and adds a confirmed self-sign-up to the customer group.
+and invokes the PostConfirmation function (functions/handlers/post_confirmation.py, the trigger on AWS),
+which adds a confirmed self-sign-up to the customer group.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
-
-from functions import names
 
 TARGET = "AWSCognitoIdentityProviderService."
 MOTO_CODE_HEADER = "x-moto-forgot-password-confirmation-code"
@@ -100,8 +99,11 @@ def write_email(folder: Path, to: str, subject: str, text: str) -> Path:
 class CognitoMail:
     """The middleware. `backend()` is moto's Cognito backend of the stack's account and region."""
 
-    def __init__(self, app: App, mailbox: Path, backend: Callable[[], Any]) -> None:
-        self.app, self.mailbox, self.backend = app, mailbox, backend
+    def __init__(
+        self, app: App, mailbox: Path, backend: Callable[[], Any], post_confirmation: Callable[[dict[str, Any]], Any]
+    ) -> None:
+        """post_confirmation: invokes the PostConfirmation trigger function (the one AWS runs) with an event."""
+        self.app, self.mailbox, self.backend, self.post_confirmation = app, mailbox, backend, post_confirmation
         self.codes = CodeBook()
 
     def _pool_of(self, client_id: str) -> Any:
@@ -172,8 +174,20 @@ class CognitoMail:
                 )
         elif action == "ConfirmSignUp":
             pool = self._pool_of(client)
-            if pool is not None:  # the PostConfirmation trigger's job on AWS: self sign-ups are customers
-                self.backend().admin_add_user_to_group(pool.id, names.GROUP_CUSTOMER, username)
+            if pool is not None:  # moto runs no Cognito triggers: invoke the function AWS would
+                user = pool._get_user(username)
+                self.post_confirmation(
+                    {
+                        "version": "1",
+                        "triggerSource": "PostConfirmation_ConfirmSignUp",
+                        "region": pool.region,
+                        "userPoolId": pool.id,
+                        "userName": user.username if user is not None else username,
+                        "callerContext": {"clientId": client},
+                        "request": {"userAttributes": dict(user.attribute_lookup) if user is not None else {}},
+                        "response": {},
+                    }
+                )
         elif action == "ForgotPassword" and moto_code:
             to = self._email_of(client, username)
             code = self.codes.issue("reset", client, username, RESET_SECONDS, moto_code)

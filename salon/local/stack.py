@@ -137,6 +137,7 @@ class EmbeddedStack:
             moto._server.app,  # type: ignore[union-attr]
             cfg.mailbox,
             lambda: cognitoidp_backends[ACCOUNT][cfg.region],
+            lambda event: self.registry.invoke(names.FN_POST_CONFIRMATION, event),
         )
         self._servers.append(moto)
         moto_url = f"http://{cfg.host}:{moto.get_host_and_port()[1]}"

@@ -34,7 +34,7 @@ def _arn(template: dict[str, Any], path: str) -> dict[str, list[str]]:
 
 
 def test_uploads_bucket(t: Template, template: dict[str, Any]) -> None:
-    t.resource_count_is("AWS::S3::Bucket", 2)  # uploads + its access logs
+    t.resource_count_is("AWS::S3::Bucket", 3)  # uploads, access logs, the gallery site
     _, bucket = resource_at(template, "Storage/Uploads/Resource")
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
