@@ -231,11 +231,15 @@ def test_user_pool_groups_and_client(t: Template, template: dict[str, Any]) -> N
     t.has_resource_properties(
         "AWS::Cognito::UserPool",
         {
-            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},  # customers sign up themselves
+            "AutoVerifiedAttributes": ["email"],
             "Policies": {"PasswordPolicy": Match.object_like({"MinimumLength": 12, "RequireSymbols": True})},
             "MfaConfiguration": "OPTIONAL",
         },
     )
+    _, pool = resource_at(template, "Api/Users/Resource")
+    trigger = pool["Properties"]["LambdaConfig"]["PostConfirmation"]
+    assert trigger == {"Fn::GetAtt": [logical_id(template, "Functions/PostConfirmation/Function/Resource"), "Arn"]}
     groups = {
         r["Properties"]["GroupName"]
         for r in template["Resources"].values()
