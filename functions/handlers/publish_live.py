@@ -35,7 +35,7 @@ def publish(record: SQSRecord) -> int:
     photo = comment = meter = None
     if detail_type == names.EVENT_PHOTO_PUBLISHED:
         photo = get_item(ddb, cfg.photos_table, "photoId", str(detail.get("photoId", "")))
-    elif detail_type == names.EVENT_COMMENT_ANALYZED:
+    elif detail_type in (names.EVENT_COMMENT_ANALYZED, names.EVENT_COMMENT_SHOWN):
         comment = get_item(ddb, cfg.comments_table, "commentId", str(detail.get("commentId", "")))
         meter = get_item(ddb, cfg.meters_table, "designId", str(detail.get("designId", "")))
     messages = live_messages(detail_type, detail, photo=photo, comment=comment, meter=meter)
