@@ -122,6 +122,33 @@ def cmd_reviews(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_held_comments(args: argparse.Namespace) -> int:
+    rows = StackClient.connect(_config(args)).held_comments(args.as_user)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    table = Table(title=f"Held comments ({len(rows)}, oldest first)")
+    for column in ("comment", "design", "author", "labels", "text (original)"):
+        table.add_column(column)
+    for r in rows:
+        labels = ", ".join(f"{x['Name']} {x['Score']:.2f}" for x in r.get("labels", []) if x["Score"] >= 0.3)
+        labels = labels or "; ".join(r.get("flagged", []))
+        table.add_row(r["commentId"], r["designId"], r["author"], labels, r["originalText"][:120])
+    console.print(table)
+    return 0
+
+
+def cmd_moderate_comment(args: argparse.Namespace) -> int:
+    decision = "approve" if args.approve else "reject"
+    result = StackClient.connect(_config(args)).decide_comment(args.comment_id, decision, args.reason, args.as_user)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    again = " (already decided so)" if result.get("repeated") else ""
+    console.print(f"{args.comment_id}: [bold]{result['visibility']}[/]{again}")
+    return 0
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     decision = "approve" if args.approve else "reject"
     result = StackClient.connect(_config(args)).review(args.photo_id, decision, args.note, args.as_user)
@@ -334,6 +361,21 @@ def build_parser() -> argparse.ArgumentParser:
     reviews.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
     reviews.add_argument("--json", action="store_true")
     reviews.set_defaults(func=cmd_reviews)
+
+    held = sub.add_parser("held-comments", help="comments held by screening, waiting for the owner, oldest first")
+    held.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
+    held.add_argument("--json", action="store_true")
+    held.set_defaults(func=cmd_held_comments)
+
+    moderate = sub.add_parser("moderate-comment", help="approve (show) or reject a held comment (as the owner)")
+    moderate.add_argument("comment_id")
+    choice = moderate.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--approve", action="store_true")
+    choice.add_argument("--reject", action="store_true")
+    moderate.add_argument("--reason", default="", help="required to reject: the author reads it")
+    moderate.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
+    moderate.add_argument("--json", action="store_true")
+    moderate.set_defaults(func=cmd_moderate_comment)
 
     review = sub.add_parser("review", help="approve or reject an upload waiting for review (as the owner)")
     review.add_argument("photo_id")

@@ -277,6 +277,10 @@ class StackClient:
                     "scores": output.get("scores"),
                     "escalated": output.get("escalated"),
                     "burstAlert": output.get("burstAlert"),
+                    "visibility": output.get("visibility"),
+                    "reason": output.get("reason"),
+                    "labels": output.get("labels"),
+                    "masked": output.get("masked"),
                     "seconds": round(time.monotonic() - started, 3),
                 }
             )
@@ -412,6 +416,27 @@ class StackClient:
             "POST", f"/reviews/{photo_id}", username, {"decision": decision, "note": note}
         )
         return result
+
+    # -- comment moderation --------------------------------------------------------------------
+    def held_comments(self, username: str = "owner") -> list[dict[str, Any]]:
+        """Comments held by screening, oldest first, with labels and the original text (owner only)."""
+        rows: list[dict[str, Any]] = self._owner_call("GET", "/held-comments", username)["comments"]
+        return rows
+
+    def decide_comment(
+        self, comment_id: str, decision: str, reason: str = "", username: str = "owner"
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = self._owner_call(
+            "POST", f"/held-comments/{comment_id}", username, {"decision": decision, "reason": reason}
+        )
+        return result
+
+    def my_comments(self, username: str, group: str = names.GROUP_CUSTOMER) -> list[dict[str, Any]]:
+        response = self.api("GET", "/me/comments", self.token(username, group))
+        if response.status_code != 200:
+            raise ClientError(f"GET /me/comments refused ({response.status_code}): {response.text}")
+        rows: list[dict[str, Any]] = response.json()["comments"]
+        return rows
 
     def mail(self) -> list[dict[str, Any]]:
         return read_mailbox(Path(self.endpoints.mailbox))
