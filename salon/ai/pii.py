@@ -36,7 +36,7 @@ _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_NAME = re.compile(r"\b(?:my name is|I am|I'm|me llamo|soy) ([A-Z][a-zá-úñ]+(?: [A-Z][a-zá-úñ]+)?)")
+_NAME = re.compile(r"\b(?i:my name is|I am|I'm|me llamo|soy) ([A-Z][a-zá-úñ]+(?: [A-Z][a-zá-úñ]+)?)")
 
 
 def _luhn(digits: str) -> bool:
