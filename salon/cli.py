@@ -246,7 +246,11 @@ def cmd_comment(args: argparse.Namespace) -> int:
     line = f"comment {result['commentId']} on {result['designId']}: {result.get('sentiment') or result['status']}"
     if result.get("language"):
         line += f" ({result['language']})"
+    if result.get("visibility"):
+        line += f", {result['visibility']}"
     console.print(line + ("  [red]escalated to the owner[/]" if result.get("escalated") else ""))
+    if result.get("reason"):
+        console.print(f"  {result['reason']}", soft_wrap=True)
     return 0
 
 
