@@ -328,11 +328,12 @@ def decide(
         flagged = [n for n, s in scores.items() if _over(s, policy.thresholds.get(n), "hold")]
         if rejected:
             visibility = REJECTED
-            worst = max(rejected, key=lambda n: scores[n])
-            reason = f"Automatic moderation found {PLAIN[worst]} in this comment; it will not be shown."
+            reason = (
+                f"Automatic moderation found {PLAIN[_worst(rejected, scores)]} in this comment; it will not be shown."
+            )
         elif flagged:
             visibility = HELD
-            worst = max(flagged, key=lambda n: scores[n])
+            worst = _worst(flagged, scores)
             reason = f"Waiting for moderation: the owner reviews comments that may contain {PLAIN[worst]}."
     else:
         hits = blocked_hits(text, policy.blocked_terms)
@@ -355,6 +356,12 @@ def decide(
         "masked": sorted({s.type for s in masked}),
         "publicText": mask(text, masked),
     }
+
+
+def _worst(names: list[str], scores: Mapping[str, float]) -> str:
+    """The label a reason names: the highest-scoring specific label, the overall score only when alone."""
+    specific = [n for n in names if n != TOXICITY] or names
+    return max(specific, key=lambda n: scores[n])
 
 
 def _over(score: float, thresholds: Thresholds | None, which: str) -> bool:

@@ -116,6 +116,8 @@ def test_the_policy_holds_rejects_or_shows():
     assert (shown["visibility"], held["visibility"], rejected["visibility"]) == ("shown", "held", "rejected")
     assert held["flagged"] == ["INSULT", "TOXICITY"] and "an insult" in held["reason"]
     assert "threat" in rejected["reason"] and rejected["segments"] == 2
+    overall = screening.decide(policy, "You idiot", "en", [{**result(INSULT=0.8), "Toxicity": 0.95}], [])
+    assert "an insult" in overall["reason"]  # the reason names the specific label, not the overall score
 
 
 def test_comprehend_entities_and_patterns_are_masked_by_the_policy_types():
