@@ -181,6 +181,7 @@ _URL = re.compile(
     r"(?:/[^\s<>\"'`]*)?(?![\w-])",
     re.IGNORECASE,
 )
+_IP = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d)")
 _NUMBERISH = re.compile(r"(?<![\w+])\+?\(?\d[\d \t().\-–/]*\d(?![\w])")
 _DATE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
 _TRAILING = ".,;:!?)]}'\"…"
@@ -209,14 +210,32 @@ def _card_or_phone(match: str) -> str | None:
     if 13 <= len(digits) <= 19 and luhn(digits) and re.fullmatch(r"\d+(?:[ \-]\d+)*", body):
         return "CREDIT_DEBIT_NUMBER"
     if 7 <= len(digits) <= 15:
-        if not body.startswith(("+", "(")) and re.fullmatch(r"\d{1,3}(?:[ .]\d{3})+", body):
+        if not body.startswith(("+", "(")) and _thousands(body):
             return None  # a count or a price written with thousands separators (1 000 000, 12.500.000)
         return "PHONE"
     return None
 
 
+def _thousands(body: str) -> bool:
+    """1 000 000, 12.500.000, 3,000,000, 100 000 000: a number, not a phone (612 345 678 is a phone)."""
+    if not re.fullmatch(r"\d{1,3}(?:([ .,])\d{3})(?:\1\d{3})*", body):
+        return False
+    first = re.split(r"[ .,]", body)[0]
+    return body[len(first)] in ".," or len(first) < 3 or body.endswith("000")
+
+
+def _trim(text: str, begin: int, end: int) -> tuple[int, int]:
+    """A number's span without unbalanced brackets or trailing separators around it: (5500-0000-...) -> 5500-..."""
+    while end > begin and (text[end - 1] in " \t.-–/(" or (text[end - 1] == ")" and "(" not in text[begin : end - 1])):
+        end -= 1
+    if text[begin] == "(" and ")" not in text[begin:end]:
+        begin += 1
+    return begin, end
+
+
 def find_personal_data(text: str) -> list[Span]:
-    """Emails, URLs, phone numbers and card-like numbers (Luhn) in any language, as code-point spans."""
+    """Emails, URLs, IP addresses, phone numbers and card-like numbers (Luhn) in any language, as code-point
+    spans."""
     spans: list[Span] = []
     for match in _EMAIL.finditer(text):
         spans.append(Span(match.start(), match.end(), "EMAIL"))
@@ -225,11 +244,13 @@ def find_personal_data(text: str) -> list[Span]:
         while end > match.start() and text[end - 1] in _TRAILING:
             end -= 1
         spans.append(Span(match.start(), end, "URL"))
+    for match in _IP.finditer(text):
+        spans.append(Span(match.start(), match.end(), "IP_ADDRESS"))
     for match in _NUMBERISH.finditer(text):
-        begin, end = match.start(), match.end()
-        if begin > 0 and text[begin - 1] in "$€£¥₹":
+        begin, end = _trim(text, match.start(), match.end())
+        if (begin > 0 and text[begin - 1] in "$€£¥₹") or any(s.begin <= begin < s.end for s in spans):
             continue
-        kind = _card_or_phone(match.group())
+        kind = _card_or_phone(text[begin:end])
         if kind:
             spans.append(Span(begin, end, kind))
     return _merged(spans)

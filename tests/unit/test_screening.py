@@ -31,6 +31,9 @@ def found(text: str) -> list[tuple[str, str]]:
         ("card 4111 1111 1111 1111 thanks", [("CREDIT_DEBIT_NUMBER", "4111 1111 1111 1111")]),
         ("card 5500-0000-0000-0004", [("CREDIT_DEBIT_NUMBER", "5500-0000-0000-0004")]),
         ("رقمي ٠٥٠١٢٣٤٥٦٧", [("PHONE", "٠٥٠١٢٣٤٥٦٧")]),  # Arabic-Indic digits
+        ("llámame al 612 345 678", [("PHONE", "612 345 678")]),  # grouped in threes, still a phone
+        ("paid with (5500-0000-0000-0004).", [("CREDIT_DEBIT_NUMBER", "5500-0000-0000-0004")]),
+        ("from 192.168.10.20.", [("IP_ADDRESS", "192.168.10.20")]),  # not a phone
     ],
 )
 def test_patterns_find_personal_data_in_any_language(text, expected):
@@ -43,6 +46,7 @@ def test_patterns_find_personal_data_in_any_language(text, expected):
         "booked on 2026-12-01 at 14:30",
         "paid $1234567 for all of it",  # a price
         "we had 1 000 000 visitors",  # thousands separators
+        "100 000 000 views and 12.500.000 likes",
         "only 12 colours and 3 coats",
         "the nail.polish was great",  # not a known top-level domain
         "4111 1111 1111 1112",  # fails Luhn, too long for a phone
