@@ -203,3 +203,19 @@ def test_a_screening_failure_is_recorded_never_shown(client, design, ai_script):
     assert stored["status"] == "failed" and stored["error"] == "Comprehend.InvalidRequestException"
     assert result["commentId"] not in public_comments(client, design)
     assert mine(client, "unlucky-uma", result["commentId"])["status"] == "failed"
+
+
+def test_the_live_channel_carries_a_held_comment_only_once_it_is_approved(client, stack, design):
+    from tests.api.test_gallery_api import next_message, realtime, subscribe
+
+    key = {"x-api-key": stack.endpoints.events_api_key}
+    with realtime(stack, key) as ws:
+        assert subscribe(ws, "d", f"/designs/{design}", key)["type"] == "subscribe_success"
+        result = client.comment(design, "live-lex", "What a moron, you ruined my nails.", wait=True)
+        assert result["visibility"] == "held"
+        held = json.loads(next_message(ws)["event"])
+        assert held["type"] == "CommentAnalyzed" and "comment" not in held and held["meter"]["comments"] >= 1
+        client.decide_comment(result["commentId"], "approve")
+        shown = json.loads(next_message(ws)["event"])
+        assert shown["comment"]["commentId"] == result["commentId"]
+        assert shown["comment"]["text"] == "What a moron, you ruined my nails."
