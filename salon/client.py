@@ -8,14 +8,11 @@ import email
 import email.policy
 import hashlib
 import json
-import os
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import requests
@@ -24,15 +21,12 @@ from functions import names
 from functions.domain.identity import is_safe_username
 from salon.local.config import Endpoints, StackConfig
 from salon.local.passwords import LocalPasswords
+from salon.stack_state import ClientError, running_endpoints
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 REVIEW_STATE = "AskOwner"  # the image workflow waits for the owner here
 USERS_FILE = "users.json"
-
-
-class ClientError(Exception):
-    """A problem the user can act on; the CLI prints it without a traceback."""
 
 
 def content_type_for(path: Path, data: bytes) -> str:
@@ -43,45 +37,6 @@ def content_type_for(path: Path, data: bytes) -> str:
     if path.suffix.lower() in CONTENT_TYPES:  # declared by name; the workflow checks the real bytes
         return CONTENT_TYPES[path.suffix.lower()]
     raise ClientError(f"{path}: only JPEG and PNG images can be uploaded")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _listening(url: str) -> bool:
-    parsed = urlsplit(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def running_endpoints(config: StackConfig) -> Endpoints:
-    """The endpoints of the stack running for `config`; a ClientError (one line) when none is.
-
-    A stack stopped by `kill -9` leaves its stack.json behind: its process is gone, or its pid was
-    reused by another program and nothing listens on its ports.
-    """
-    start = "start one with `salon up`"
-    try:
-        endpoints = Endpoints.load(config.state_file)
-    except FileNotFoundError:
-        raise ClientError(f"no stack running (no {config.state_file}); {start}") from None
-    except (ValueError, TypeError) as exc:
-        raise ClientError(f"no stack running ({config.state_file} is unreadable: {exc}); {start}") from None
-    if not _alive(endpoints.pid) or not _listening(endpoints.moto):
-        raise ClientError(
-            f"no stack running ({config.state_file} is left from process {endpoints.pid}, which has stopped); {start}"
-        )
-    return endpoints
 
 
 @dataclass
