@@ -10,6 +10,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,15 @@ def content_type_for(path: Path, data: bytes) -> str:
     if path.suffix.lower() in CONTENT_TYPES:  # declared by name; the workflow checks the real bytes
         return CONTENT_TYPES[path.suffix.lower()]
     raise ClientError(f"{path}: only JPEG and PNG images can be uploaded")
+
+
+def poll_pauses(first: float = 0.01, factor: float = 1.5, longest: float = 0.25) -> Iterator[float]:
+    """Pauses between status polls: short while an execution is likely to end (most take a fraction of a
+    second), growing so a long wait costs few requests."""
+    pause = first
+    while True:
+        yield pause
+        pause = min(pause * factor, longest)
 
 
 @dataclass
@@ -153,6 +163,7 @@ class StackClient:
     def wait_for_execution(self, arn: str, until_state: str | None = None) -> dict[str, Any]:
         """Waits for the execution to end, or (until_state) to enter that state; then returns its description."""
         sfn, deadline = self.aws("stepfunctions"), time.monotonic() + self.timeout
+        pauses = poll_pauses()
         while time.monotonic() < deadline:
             try:
                 described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
@@ -162,7 +173,7 @@ class StackClient:
                 return described
             if until_state and described["status"] == "RUNNING" and until_state in self._entered(arn):
                 return described
-            time.sleep(0.2)
+            time.sleep(next(pauses))
         raise ClientError(f"execution {arn.rsplit(':', 1)[-1]} did not finish within {self.timeout:.0f}s")
 
     def _entered(self, arn: str) -> list[str]:
