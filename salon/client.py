@@ -8,14 +8,12 @@ import email
 import email.policy
 import hashlib
 import json
-import os
-import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import requests
@@ -24,15 +22,12 @@ from functions import names
 from functions.domain.identity import is_safe_username
 from salon.local.config import Endpoints, StackConfig
 from salon.local.passwords import LocalPasswords
+from salon.stack_state import ClientError, running_endpoints
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 REVIEW_STATE = "AskOwner"  # the image workflow waits for the owner here
 USERS_FILE = "users.json"
-
-
-class ClientError(Exception):
-    """A problem the user can act on; the CLI prints it without a traceback."""
 
 
 def content_type_for(path: Path, data: bytes) -> str:
@@ -45,43 +40,13 @@ def content_type_for(path: Path, data: bytes) -> str:
     raise ClientError(f"{path}: only JPEG and PNG images can be uploaded")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _listening(url: str) -> bool:
-    parsed = urlsplit(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def running_endpoints(config: StackConfig) -> Endpoints:
-    """The endpoints of the stack running for `config`; a ClientError (one line) when none is.
-
-    A stack stopped by `kill -9` leaves its stack.json behind: its process is gone, or its pid was
-    reused by another program and nothing listens on its ports.
-    """
-    start = "start one with `salon up`"
-    try:
-        endpoints = Endpoints.load(config.state_file)
-    except FileNotFoundError:
-        raise ClientError(f"no stack running (no {config.state_file}); {start}") from None
-    except (ValueError, TypeError) as exc:
-        raise ClientError(f"no stack running ({config.state_file} is unreadable: {exc}); {start}") from None
-    if not _alive(endpoints.pid) or not _listening(endpoints.moto):
-        raise ClientError(
-            f"no stack running ({config.state_file} is left from process {endpoints.pid}, which has stopped); {start}"
-        )
-    return endpoints
+def poll_pauses(first: float = 0.01, factor: float = 1.5, longest: float = 0.25) -> Iterator[float]:
+    """Pauses between status polls: short while an execution is likely to end (most take a fraction of a
+    second), growing so a long wait costs few requests."""
+    pause = first
+    while True:
+        yield pause
+        pause = min(pause * factor, longest)
 
 
 @dataclass
@@ -198,6 +163,7 @@ class StackClient:
     def wait_for_execution(self, arn: str, until_state: str | None = None) -> dict[str, Any]:
         """Waits for the execution to end, or (until_state) to enter that state; then returns its description."""
         sfn, deadline = self.aws("stepfunctions"), time.monotonic() + self.timeout
+        pauses = poll_pauses()
         while time.monotonic() < deadline:
             try:
                 described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
@@ -207,7 +173,7 @@ class StackClient:
                 return described
             if until_state and described["status"] == "RUNNING" and until_state in self._entered(arn):
                 return described
-            time.sleep(0.2)
+            time.sleep(next(pauses))
         raise ClientError(f"execution {arn.rsplit(':', 1)[-1]} did not finish within {self.timeout:.0f}s")
 
     def _entered(self, arn: str) -> list[str]:

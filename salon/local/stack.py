@@ -188,11 +188,7 @@ class EmbeddedStack:
             r.rule: EventSourceMapping(res.queue_urls[r.rule], r.function, cfg.region) for r in routed
         }
         mailbox = Mailbox(cfg.mailbox, res.mailbox_queue_url, cfg.region)
-        live = {d.rule for d in wiring.DELIVERIES}  # live updates: the page waits on these, so poll often
-        self._pumps = [
-            Pump(rule.removeprefix("salon-"), m.step, **({"idle_seconds": 0.05} if rule in live else {}))
-            for rule, m in self.mappings.items()
-        ]
+        self._pumps = [Pump(rule.removeprefix("salon-"), m.step) for rule, m in self.mappings.items()]
         self._pumps.append(Pump("mailbox", mailbox.step))
         for pump in self._pumps:
             pump.start()
@@ -235,6 +231,8 @@ class EmbeddedStack:
         from functions.adapters import wrap_search_index
 
         wrap_search_index(None)
+        for pump in self._pumps:  # all at once: each ends after its receive in flight (long polling)
+            pump.halt()
         for pump in self._pumps:
             pump.stop()
         if self._warmup is not None:  # a process exiting while native model code loads aborts (SIGABRT)
