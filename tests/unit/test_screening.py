@@ -179,3 +179,10 @@ def test_the_policy_schema_refuses_a_bad_threshold():
     document["screening"]["toxicity"] = {"RUDENESS": {"hold": 0.5}}
     with pytest.raises(InvalidEventError):
         CommentPolicy.load(json.dumps(document))
+
+
+def test_the_policies_fit_the_lambda_environment():
+    """Both policy documents travel as variables of salon-http-api; Lambda allows 4 KB of variables in all."""
+    from functions.config import policy_document
+
+    assert len(policy_document("comment_policy")) + len(policy_document("moderation_policy")) < 2500
