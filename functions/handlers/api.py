@@ -389,18 +389,25 @@ def decide_comment(who: Caller, comment_id: str) -> Response:
     try:
         visibility, reason = screening.owner_outcome(request["decision"], request["reason"])
         item, changed = comment_moderation.decide_held(
-            port("dynamodb"), cfg.comments_table, comment_id, visibility, reason, who.username, _now().isoformat()
+            port("dynamodb"),
+            cfg.comments_table,
+            comment_id,
+            visibility,
+            reason,
+            who.username,
+            _now().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         )
     except screening.DecisionRefused as exc:
         raise ServiceError(exc.status, str(exc)) from exc
-    if changed:
-        index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
-        document = index.get(names.COMMENTS_INDEX, comment_id)
-        if document is not None:  # public reads of the index filter on visibility; insights count it either way
-            index.index(names.COMMENTS_INDEX, comment_id, {**document, "visibility": visibility})
-        if visibility == screening.SHOWN:
-            detail = {"commentId": comment_id, "designId": item["designId"]["S"], "visibility": visibility}
-            publish(port("events"), cfg.event_bus_name, names.EVENT_COMMENT_SHOWN, detail)
+    # The index follows on every call, repeats included: a decision whose index write failed is completed by
+    # deciding again. Public reads of the index filter on visibility; insights count the comment either way.
+    index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
+    document = index.get(names.COMMENTS_INDEX, comment_id)
+    if document is not None and document.get("visibility") != visibility:
+        index.index(names.COMMENTS_INDEX, comment_id, {**document, "visibility": visibility})
+    if changed and visibility == screening.SHOWN:  # the design's live channel shows it now
+        detail = {"commentId": comment_id, "designId": item["designId"]["S"], "visibility": visibility}
+        publish(port("events"), cfg.event_bus_name, names.EVENT_COMMENT_SHOWN, detail)
     logger.info("held comment decided", extra={"commentId": comment_id, "visibility": visibility})
     view = gallery.held_comment_view(item)
     return Response(200, content_types.APPLICATION_JSON, {**view, "visibility": visibility, "repeated": not changed})
