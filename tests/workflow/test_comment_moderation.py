@@ -219,3 +219,18 @@ def test_the_live_channel_carries_a_held_comment_only_once_it_is_approved(client
         shown = json.loads(next_message(ws)["event"])
         assert shown["comment"]["commentId"] == result["commentId"]
         assert shown["comment"]["text"] == "What a moron, you ruined my nails."
+
+
+def test_a_redelivered_held_comment_is_queued_and_counted_once(client, stack, design):
+    from tests.conftest import wait_for_redelivery
+
+    result = client.comment(design, "twice-tia", "You stupid clown, learn your job.", wait=True)
+    assert result["visibility"] == "held"
+    before, sfn = meter(design), boto3.client("stepfunctions")
+    event = sfn.describe_execution(executionArn=result["executionArn"])["input"]
+    starts = stack.registry.invocations.get(names.FN_START_WORKFLOW, 0)
+    boto3.client("sqs").send_message(QueueUrl=stack.resources.comment_queue_url, MessageBody=event)
+    wait_for_redelivery(stack, stack.resources.comment_queue_url, starts)
+    assert meter(design) == before
+    assert [c["commentId"] for c in client.held_comments()].count(result["commentId"]) == 1
+    assert [c["commentId"] for c in client.my_comments("twice-tia")] == [result["commentId"]]
