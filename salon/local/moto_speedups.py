@@ -19,27 +19,34 @@ _applied = False
 PARSED_DEFINITIONS = 64  # state machine definitions kept parsed (the stack has two; tests make a few more)
 
 
-def set_heap_keys(root: Any) -> int:
-    """Gives every evaluation component under `root` its heap key now; returns how many there are."""
+def components(root: Any) -> list[Any]:
+    """Every evaluation component reachable from `root` (a parsed program), each once."""
     from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 
     seen: set[int] = set()
-    todo, components = [root], 0
+    todo, found = [root], []
     while todo:
         node = todo.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         if isinstance(node, EvalComponent):
-            _ = node.heap_key
-            components += 1
+            found.append(node)
         if isinstance(node, dict):
             todo.extend(node.values())
         elif isinstance(node, list | tuple | set | frozenset):
             todo.extend(node)
         elif hasattr(node, "__dict__") and type(node).__module__.startswith("moto.stepfunctions"):
             todo.extend(vars(node).values())
-    return components
+    return found
+
+
+def set_heap_keys(root: Any) -> int:
+    """Gives every evaluation component under `root` its heap key now; returns how many there are."""
+    found = components(root)
+    for component in found:
+        _ = component.heap_key
+    return len(found)
 
 
 def _parse_each_definition_once() -> None:

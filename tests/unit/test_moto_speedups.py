@@ -3,29 +3,10 @@
 from __future__ import annotations
 
 from moto import backends
-from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from salon.local import moto_speedups
 from workflows import asl
-
-
-def components(root: object) -> list[EvalComponent]:
-    found, todo, seen = [], [root], set()
-    while todo:
-        node = todo.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, EvalComponent):
-            found.append(node)
-        if isinstance(node, dict):
-            todo.extend(node.values())
-        elif isinstance(node, list | tuple):
-            todo.extend(node)
-        elif hasattr(node, "__dict__") and type(node).__module__.startswith("moto."):
-            todo.extend(vars(node).values())
-    return found
 
 
 def test_a_definition_is_parsed_once_and_its_components_keyed_before_it_is_shared() -> None:
@@ -33,7 +14,7 @@ def test_a_definition_is_parsed_once_and_its_components_keyed_before_it_is_share
     definition = asl.definition_path("image_moderation").read_text(encoding="utf-8")
     program, _tree = AmazonStateLanguageParser.parse(definition)
     assert AmazonStateLanguageParser.parse(definition)[0] is program  # the cache answers the second time
-    found = components(program)
+    found = moto_speedups.components(program)
     assert len(found) > 50
     assert all(c._EvalComponent__heap_key is not None for c in found)  # type: ignore[attr-defined]
     assert len({c.heap_key for c in found}) == len(found)
