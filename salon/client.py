@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import requests
+from botocore.config import Config
 
 from functions import names
 from functions.domain.identity import is_safe_username
@@ -54,25 +55,31 @@ class StackClient:
     endpoints: Endpoints
     timeout: float = 60.0
     _tokens: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def connect(cls, config: StackConfig | None = None) -> StackClient:
         return cls(running_endpoints(config or StackConfig.from_env()))
 
     def aws(self, service: str) -> Any:
-        endpoint = {
-            "lambda": self.endpoints.lambda_,
-            "rekognition": self.endpoints.ai,
-            "comprehend": self.endpoints.ai,
-        }.get(service, self.endpoints.moto)
-        return boto3.client(
-            service,
-            endpoint_url=endpoint,
-            region_name=self.endpoints.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        """One boto3 client per service, made once (clients are thread-safe; making one costs milliseconds)."""
+        with self._lock:
+            if service not in self._clients:
+                endpoint = {
+                    "lambda": self.endpoints.lambda_,
+                    "rekognition": self.endpoints.ai,
+                    "comprehend": self.endpoints.ai,
+                }.get(service, self.endpoints.moto)
+                self._clients[service] = boto3.client(
+                    service,
+                    endpoint_url=endpoint,
+                    region_name=self.endpoints.region,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    config=Config(max_pool_connections=32),  # benchmarks and tests run clients on many threads
+                )
+            return self._clients[service]
 
     # -- identity --------------------------------------------------------------------------
     def token(self, username: str, group: str) -> str:
@@ -176,8 +183,11 @@ class StackClient:
             time.sleep(next(pauses))
         raise ClientError(f"execution {arn.rsplit(':', 1)[-1]} did not finish within {self.timeout:.0f}s")
 
-    def _entered(self, arn: str) -> list[str]:
-        events = self.aws("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    def _entered(self, arn: str, recent: int = 10) -> list[str]:
+        """The states entered among the execution's latest events (a state waiting on a task is among them)."""
+        events = self.aws("stepfunctions").get_execution_history(
+            executionArn=arn, maxResults=recent, reverseOrder=True
+        )["events"]
         return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
 
     def _policy_decision(self, arn: str) -> dict[str, Any]:

@@ -24,7 +24,16 @@ from werkzeug.wrappers import Request, Response
 
 from functions import adapters, config, names, wiring
 from salon.embedded_index import EmbeddedIndex
-from salon.local import ai_endpoint, events_api, faults, gallery_site, http_api, lambda_endpoint, moto_quirks
+from salon.local import (
+    ai_endpoint,
+    events_api,
+    faults,
+    gallery_site,
+    http_api,
+    lambda_endpoint,
+    moto_quirks,
+    moto_speedups,
+)
 from salon.local.config import Endpoints, StackConfig
 from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
@@ -117,6 +126,7 @@ class EmbeddedStack:
             }
         )
         moto_quirks.apply()
+        moto_speedups.apply()
         moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
