@@ -151,6 +151,11 @@ class AssessCommentSettings:
 
 
 @dataclass(frozen=True)
+class ScreenCommentSettings:
+    comment_policy: str = env(names.ENV_COMMENT_POLICY_JSON, res.COMMENT_POLICY)
+
+
+@dataclass(frozen=True)
 class HttpApiSettings:
     uploads_bucket: str = env(names.ENV_UPLOADS_BUCKET, res.UPLOADS_BUCKET)
     max_upload_bytes: int = env(names.ENV_MAX_UPLOAD_BYTES, res.MAX_UPLOAD_BYTES)

@@ -41,6 +41,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(names.FN_REQUEST_REVIEW, "functions.handlers.request_review.handler", config.RequestReviewSettings),
     Function(names.FN_START_WORKFLOW, "functions.handlers.start_workflow.handler", config.StartWorkflowSettings),
     Function(names.FN_ASSESS_COMMENT, "functions.handlers.assess_comment.handler", config.AssessCommentSettings),
+    Function(names.FN_SCREEN_COMMENT, "functions.handlers.screen_comment.handler", config.ScreenCommentSettings),
     Function(names.FN_HTTP_API, "functions.handlers.api.handler", config.HttpApiSettings),
     Function(names.FN_RECONCILE, "functions.handlers.reconcile.handler", config.ReconcileSettings),
     Function(names.FN_PUBLISH_LIVE, "functions.handlers.publish_live.handler", config.PublishLiveSettings),
@@ -103,6 +104,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/quarantine", "list_quarantine", names.GROUP_OWNER),
     Route("POST", "/quarantine/{photo_id}/release", "release", names.GROUP_OWNER),
     Route("POST", "/designs/{design_id}/takedown", "take_down", names.GROUP_OWNER),
+    Route("GET", "/me/comments", "my_comments", SIGNED_IN),
+    Route("GET", "/held-comments", "held_comments", names.GROUP_OWNER),
+    Route("POST", "/held-comments/{comment_id}", "decide_comment", names.GROUP_OWNER),
 )
 
 
@@ -185,7 +189,9 @@ WORKFLOWS: tuple[Workflow, ...] = (
         "CommentSentiment",
         {
             "Partition": res.PARTITION,
-            **_function_arns(names.FN_ASSESS_COMMENT, names.FN_INDEX_DOCUMENT, names.FN_RENDER_ALERT),
+            **_function_arns(
+                names.FN_SCREEN_COMMENT, names.FN_ASSESS_COMMENT, names.FN_INDEX_DOCUMENT, names.FN_RENDER_ALERT
+            ),
             "CommentsTable": res.table(names.COMMENTS_TABLE),
             "MetersTable": res.table(names.METERS_TABLE),
             "AlertsTopicArn": res.ALERTS_TOPIC,
@@ -356,6 +362,7 @@ EVENTS: tuple[Event, ...] = (
     Event(names.EVENT_PHOTO_IN_REVIEW, "image_moderation"),
     Event(names.EVENT_PHOTO_TAKEN_DOWN, names.FN_HTTP_API),
     Event(names.EVENT_COMMENT_ANALYZED, "comment_sentiment"),
+    Event(names.EVENT_COMMENT_SHOWN, names.FN_HTTP_API),
 )
 
 

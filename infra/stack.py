@@ -139,6 +139,7 @@ class SalonStack(Stack):
         self.image_start = self.starts[names.UPLOAD_RULE]
         self.comment_start = self.starts[names.COMMENT_RULE]
         self._grant_reviews()
+        self._grant_comment_moderation()
         self.reconciliation = Reconciliation(
             self,
             "Reconciliation",
@@ -474,6 +475,41 @@ class SalonStack(Stack):
             "Review images are presigned GETs of objects under uploads/* and quarantine/* only (keys are per upload); "
             "a take-down deletes the design's copy under published/* (keys are per design).",
             [self._objects_finding(names.QUARANTINE_PREFIX), self._objects_finding(names.PUBLISHED_PREFIX)],
+        )
+
+    def _grant_comment_moderation(self) -> None:
+        """GET /me/comments and the owner's queue (two comment indexes); approve and reject a held comment
+        (its item, its index document, CommentShown for the live channel)."""
+        api_fn, comments = self.functions[names.FN_HTTP_API], self.storage.tables[names.COMMENTS_TABLE]
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[
+                    f"{comments.table_arn}/index/{names.COMMENTS_BY_AUTHOR_INDEX}",
+                    f"{comments.table_arn}/index/{names.COMMENTS_BY_VISIBILITY_INDEX}",
+                ],
+            )
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[comments.table_arn])
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[event_bus_arn(self, names.EVENT_BUS)],
+                conditions={
+                    "StringEquals": {
+                        "events:source": [names.EVENT_SOURCE],
+                        "events:detail-type": [names.EVENT_COMMENT_SHOWN],
+                    }
+                },
+            )
+        )
+        self.search.grant(
+            api_fn.role,
+            ["es:ESHttpGet", "es:ESHttpPut", "es:ESHttpPost"],
+            [f"{names.COMMENTS_INDEX}/*"],
+            reason="Approve and reject rewrite one comment's document (its visibility); ids are per comment.",
         )
 
     def _console_url(self) -> str:

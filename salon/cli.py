@@ -9,18 +9,17 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
-
-import botocore.exceptions
-import requests
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from salon import cli_insights, cli_ops
-from salon.client import ClientError, StackClient, running_endpoints
 from salon.local.config import SEARCH_ENGINES, StackConfig
+from salon.stack_state import ClientError, LazyConsole, running_endpoints
 
-console = Console()
+if TYPE_CHECKING:
+    from salon.client import StackClient
+
+# Heavy imports (boto3, requests, rich) wait for the command that needs them: `salon env` starts fast.
+console = LazyConsole()
 VERDICT_STYLE = {
     "approved": "green",
     "rejected": "yellow",
@@ -41,6 +40,18 @@ def _config(args: argparse.Namespace) -> StackConfig:
     if getattr(args, "home", None):
         config.home = Path(args.home)
     return config
+
+
+def _connect(args: argparse.Namespace) -> StackClient:
+    from salon.client import StackClient
+
+    return StackClient.connect(_config(args))
+
+
+def _table(**options: Any) -> Any:
+    from rich.table import Table
+
+    return Table(**options)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -93,7 +104,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    client = StackClient.connect(_config(args))
+    client = _connect(args)
     client.timeout = args.timeout
     result = client.upload(
         Path(args.path), args.as_user, wait=args.wait, title=args.title, description=args.description
@@ -110,11 +121,11 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 
 def cmd_reviews(args: argparse.Namespace) -> int:
-    rows = StackClient.connect(_config(args)).reviews(args.as_user)
+    rows = _connect(args).reviews(args.as_user)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
-    table = Table(title=f"Pending reviews ({len(rows)}, oldest first)")
+    table = _table(title=f"Pending reviews ({len(rows)}, oldest first)")
     for column in ("photo", "designer", "kind", "asked", "decide by", "why"):
         table.add_column(column)
     for r in rows:
@@ -124,9 +135,36 @@ def cmd_reviews(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_held_comments(args: argparse.Namespace) -> int:
+    rows = _connect(args).held_comments(args.as_user)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    table = _table(title=f"Held comments ({len(rows)}, oldest first)")
+    for column in ("comment", "design", "author", "labels", "text (original)"):
+        table.add_column(column)
+    for r in rows:
+        labels = ", ".join(f"{x['Name']} {x['Score']:.2f}" for x in r.get("labels", []) if x["Score"] >= 0.3)
+        labels = labels or "; ".join(r.get("flagged", []))
+        table.add_row(r["commentId"], r["designId"], r["author"], labels, r["originalText"][:120])
+    console.print(table)
+    return 0
+
+
+def cmd_moderate_comment(args: argparse.Namespace) -> int:
+    decision = "approve" if args.approve else "reject"
+    result = _connect(args).decide_comment(args.comment_id, decision, args.reason, args.as_user)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    again = " (already decided so)" if result.get("repeated") else ""
+    console.print(f"{args.comment_id}: [bold]{result['visibility']}[/]{again}")
+    return 0
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     decision = "approve" if args.approve else "reject"
-    result = StackClient.connect(_config(args)).review(args.photo_id, decision, args.note, args.as_user)
+    result = _connect(args).review(args.photo_id, decision, args.note, args.as_user)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
@@ -136,11 +174,11 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_executions(args: argparse.Namespace) -> int:
-    rows = StackClient.connect(_config(args)).executions(args.limit)
+    rows = _connect(args).executions(args.limit)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table(title="Executions (newest first)")
+    table = _table(title="Executions (newest first)")
     for column in ("started", "workflow", "name", "status", "states passed"):
         table.add_column(column)
     for row in rows:
@@ -162,7 +200,7 @@ OUTCOME_STYLE = {
 
 
 def cmd_execution(args: argparse.Namespace) -> int:
-    view = StackClient.connect(_config(args)).execution_view(args.name)
+    view = _connect(args).execution_view(args.name)
     if args.json:
         print(json.dumps(view, indent=2, ensure_ascii=False))
         return 0
@@ -170,7 +208,7 @@ def cmd_execution(args: argparse.Namespace) -> int:
     console.print(
         f"[bold]{view['name']}[/] ({view['workflow']}) [{style}]{view['status']}[/]  started {view['started'][:19]}"
     )
-    table = Table(show_lines=False)
+    table = _table(show_lines=False)
     for column in ("#", "state", "type", "outcome", "tries", "time", "decision / error"):
         table.add_column(column)
     for i, step in enumerate(view["steps"], 1):
@@ -192,17 +230,17 @@ def cmd_execution(args: argparse.Namespace) -> int:
 
 
 def cmd_redrive(args: argparse.Namespace) -> int:
-    result = StackClient.connect(_config(args)).redrive(args.name)
+    result = _connect(args).redrive(args.name)
     console.print(f"started {result['name']} with the input of {result['redriveOf']}")
     return 0
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
-    messages = StackClient.connect(_config(args)).mail()
+    messages = _connect(args).mail()
     if args.json:
         print(json.dumps(messages, indent=2, ensure_ascii=False))
         return 0
-    table = Table(title=f"Mailbox ({len(messages)} messages, newest first)")
+    table = _table(title=f"Mailbox ({len(messages)} messages, newest first)")
     for column in ("date", "to", "subject", "file"):
         table.add_column(column)
     for m in messages:
@@ -212,7 +250,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
 
 
 def cmd_comment(args: argparse.Namespace) -> int:
-    client = StackClient.connect(_config(args))
+    client = _connect(args)
     client.timeout = args.timeout
     result = client.comment(args.design_id, args.as_user, args.text, wait=args.wait)
     if args.json:
@@ -221,16 +259,20 @@ def cmd_comment(args: argparse.Namespace) -> int:
     line = f"comment {result['commentId']} on {result['designId']}: {result.get('sentiment') or result['status']}"
     if result.get("language"):
         line += f" ({result['language']})"
+    if result.get("visibility"):
+        line += f", {result['visibility']}"
     console.print(line + ("  [red]escalated to the owner[/]" if result.get("escalated") else ""))
+    if result.get("reason"):
+        console.print(f"  {result['reason']}", soft_wrap=True)
     return 0
 
 
 def cmd_designs(args: argparse.Namespace) -> int:
-    rows = StackClient.connect(_config(args)).designs()
+    rows = _connect(args).designs()
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table(title="Published designs and their happiness meter")
+    table = _table(title="Published designs and their happiness meter")
     for column in ("design", "designer", "comments", "+", "-", "=", "~", "unscored", "happiness"):
         table.add_column(column)
     for r in rows:
@@ -258,7 +300,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(tiers, indent=2))
         return 0
-    table = Table(title="Offline AI stand-ins (production uses Rekognition and Comprehend)")
+    table = _table(title="Offline AI stand-ins (production uses Rekognition and Comprehend)")
     table.add_column("capability")
     table.add_column("tier in use")
     for capability, tier in tiers.items():
@@ -272,7 +314,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.ERROR)
     return run(
-        console,
+        console.get(),
         weeks=args.weeks,
         images=Path(args.images) if args.images else None,
         report_path=Path(args.report) if args.report else None,
@@ -339,6 +381,21 @@ def build_parser() -> argparse.ArgumentParser:
     reviews.add_argument("--json", action="store_true")
     reviews.set_defaults(func=cmd_reviews)
 
+    held = sub.add_parser("held-comments", help="comments held by screening, waiting for the owner, oldest first")
+    held.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
+    held.add_argument("--json", action="store_true")
+    held.set_defaults(func=cmd_held_comments)
+
+    moderate = sub.add_parser("moderate-comment", help="approve (show) or reject a held comment (as the owner)")
+    moderate.add_argument("comment_id")
+    choice = moderate.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--approve", action="store_true")
+    choice.add_argument("--reject", action="store_true")
+    moderate.add_argument("--reason", default="", help="required to reject: the author reads it")
+    moderate.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
+    moderate.add_argument("--json", action="store_true")
+    moderate.set_defaults(func=cmd_moderate_comment)
+
     review = sub.add_parser("review", help="approve or reject an upload waiting for review (as the owner)")
     review.add_argument("photo_id")
     verdict = review.add_mutually_exclusive_group(required=True)
@@ -392,9 +449,21 @@ def main(argv: list[str] | None = None) -> int:
     except ClientError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
-    except (requests.ConnectionError, botocore.exceptions.EndpointConnectionError) as exc:  # it stopped meanwhile
+    except Exception as exc:
+        if not _stack_gone(exc):
+            raise
         console.print(f"[red]error:[/] no stack running: {exc}", highlight=False, soft_wrap=True)
         return 2
+
+
+def _stack_gone(exc: Exception) -> bool:
+    """A connection refused by a stack that stopped meanwhile. The error types are looked up only if their
+    library was imported: an exception cannot be an instance of a class never loaded."""
+    requests, botocore = sys.modules.get("requests"), sys.modules.get("botocore.exceptions")
+    return bool(
+        (requests is not None and isinstance(exc, requests.ConnectionError))
+        or (botocore is not None and isinstance(exc, botocore.EndpointConnectionError))
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-// The gallery app: hash routes (#/, #/designs/<id>, #/designers/<sub>, #/me/uploads, #/sign-in, #/sign-up,
-// #/forgot-password, #/owner, #/reviews/<photoId>). Public images are site paths (images/<designId>) served
-// while the design is published: they never expire, so pages need no refresh for them.
+// The gallery app: hash routes (#/, #/designs/<id>, #/designers/<sub>, #/me/uploads, #/me/comments, #/sign-in,
+// #/sign-up, #/forgot-password, #/owner, #/reviews/<photoId>). Public images are site paths (images/<designId>)
+// served while the design is published: they never expire, so pages need no refresh for them.
 // Every page renders from REST and reloads from it on (re)connect and when the tab becomes visible; live
 // events patch what is shown, by id (events can repeat or arrive late: older meter totals are ignored).
 import { api, ApiError, postToS3 } from './api.js';
@@ -196,7 +196,11 @@ function commentForm(id) {
     try {
       await api('POST', `/designs/${encodeURIComponent(id)}/comments`, { text: text.value });
       text.value = '';
-      message.textContent = 'Thanks! Your comment appears once it has been read.';
+      message.replaceChildren(
+        'Thanks! Your comment appears once it has been read and checked; ',
+        h('a', { href: '#/me/comments', text: 'My comments' }),
+        ' shows where it stands.',
+      );
     } catch (error) {
       message.className = 'form-message error';
       message.textContent = error.message;
@@ -329,6 +333,34 @@ function myUploadsPage() {
   return { reload: () => load().catch(showError), dispose: off };
 }
 
+// The signed-in author's comments with where each stands: shown, waiting for moderation, rejected (and why).
+function myCommentsPage() {
+  const me = auth.user();
+  if (!me) {
+    location.hash = '#/sign-in';
+    return { reload: () => {}, dispose: () => {} };
+  }
+  const list = h('ul', { class: 'my-comments', 'aria-live': 'polite', 'aria-label': 'Your comments' });
+  main.replaceChildren(h('h1', { text: 'My comments' }), list);
+  const load = async () => {
+    const answer = await api('GET', '/me/comments');
+    list.replaceChildren(
+      ...answer.comments.map((c) =>
+        h(
+          'li',
+          { class: `my-comment ${c.status.replace(/ /g, '-')}`, 'data-comment-id': c.commentId },
+          h('p', { class: 'comment-text', dir: 'auto', text: c.text }),
+          h('p', { class: 'status', text: c.status }),
+          c.reason ? h('p', { class: 'reason', dir: 'auto', text: c.reason }) : null,
+          h('a', { href: `#/designs/${encodeURIComponent(c.designId)}`, text: 'the design' }),
+        ),
+      ),
+    );
+    if (!answer.comments.length) list.append(h('li', { class: 'hint', text: 'No comments yet.' }));
+  };
+  return { reload: () => load().catch(showError), dispose: () => {} };
+}
+
 function showError(error) {
   main.append(h('p', { class: 'form-message error', role: 'alert', text: `Something went wrong: ${error.message}` }));
 }
@@ -341,6 +373,7 @@ function route() {
   else if ((match = hash.match(/^\/designers\/([A-Za-z0-9-]{1,64})$/)))
     page = galleryPage('Album', `/designers/${match[1]}/designs`, { designerId: match[1] });
   else if (hash === '/me/uploads') page = myUploadsPage();
+  else if (hash === '/me/comments') page = myCommentsPage();
   else if (hash === '/sign-in') page = signInPage();
   else if (hash === '/sign-up') page = signUpPage(main);
   else if (hash === '/forgot-password') page = forgotPasswordPage(main);

@@ -12,10 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from functions import names
-from functions.domain import live
+from functions.domain import live, screening
 
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 VISIBLE_COMMENT_STATUS = "analyzed"
+# What an author reads about each of their comments (GET /me/comments).
+AUTHOR_STATUS = {
+    screening.SHOWN: "shown",
+    screening.HELD: "waiting for moderation",
+    screening.REJECTED: "rejected",
+}
 IMAGE_PATH = names.GALLERY_IMAGES_PATH  # relative to the gallery site: <site>/images/<designId>
 
 
@@ -77,22 +83,70 @@ def design_view(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def comment_view(item: Mapping[str, Any]) -> dict[str, Any]:
+def public_text(item: Mapping[str, Any]) -> str:
+    """The text as the public sees it: personal data masked. A comment screened before masking existed has no
+    public text stored: the patterns mask it here, so no public place ever shows the original."""
+    if "publicText" in item:
+        return _s(item, "publicText")
+    text = _s(item, "text")
+    return screening.mask(text, screening.find_personal_data(text))
+
+
+def _author(item: Mapping[str, Any]) -> dict[str, Any]:
     author = _json(_s(item, "author"))
-    author = author if isinstance(author, dict) else {}
+    return author if isinstance(author, dict) else {}
+
+
+def comment_view(item: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "commentId": _s(item, "commentId"),
         "designId": _s(item, "designId"),
-        "text": _s(item, "text"),
-        "author": str(author.get("username", "")),
+        "text": public_text(item),
+        "author": str(_author(item).get("username", "")),
         "language": _s(item, "language"),
         "sentiment": _s(item, "sentiment"),
         "submittedAt": _s(item, "submittedAt"),
     }
 
 
+def visibility(comment: Mapping[str, Any]) -> str:
+    """shown, held or rejected; a comment analysed before screening existed has none and was shown."""
+    return _s(comment, "visibility") or screening.SHOWN
+
+
 def visible(comment: Mapping[str, Any]) -> bool:
-    return _s(comment, "status") == VISIBLE_COMMENT_STATUS
+    return _s(comment, "status") == VISIBLE_COMMENT_STATUS and visibility(comment) == screening.SHOWN
+
+
+def my_comment_view(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One of the signed-in author's comments, with where it stands and, when rejected, why."""
+    status = _s(item, "status")
+    if status == VISIBLE_COMMENT_STATUS:
+        shown = AUTHOR_STATUS.get(visibility(item), "waiting for moderation")
+    else:
+        shown = "failed" if status == "failed" else "being checked"
+    view = {**comment_view(item), "status": shown}
+    if shown != "shown":
+        view["reason"] = _s(item, "moderationReason")
+    return view
+
+
+def held_comment_view(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A held comment in the owner's queue: the original text (owner only), the public one and the labels."""
+    moderation = _json(_s(item, "moderation"))
+    moderation = moderation if isinstance(moderation, dict) else {}
+    author = _author(item)
+    return {
+        **comment_view(item),
+        "designer": _s(item, "designer"),
+        "authorId": str(author.get("sub", "")),
+        "originalText": _s(item, "text"),
+        "reason": _s(item, "moderationReason"),
+        "labels": moderation.get("labels", []),
+        "flagged": moderation.get("flagged", []),
+        "masked": moderation.get("masked", []),
+        "rule": moderation.get("rule", ""),
+    }
 
 
 def upload_view(decision: Mapping[str, Any]) -> dict[str, Any]:
@@ -149,7 +203,7 @@ def live_messages(
             if status == "published":
                 update["image"] = f"{IMAGE_PATH}{photo_id}"
             messages.append((live.designer_channel(sub), update))
-    elif detail_type == names.EVENT_COMMENT_ANALYZED:
+    elif detail_type in (names.EVENT_COMMENT_ANALYZED, names.EVENT_COMMENT_SHOWN):  # shown: approved by the owner
         design_id = str(detail.get("designId") or "")
         if design_id and _channel_safe(design_id):
             event: dict[str, Any] = {"type": "CommentAnalyzed", "designId": design_id}

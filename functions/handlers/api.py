@@ -17,13 +17,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import config, names, wiring
-from functions.adapters import client, gallery_store, search_index
+from functions.adapters import client, comment_moderation, gallery_store, search_index
 from functions.adapters.dynamodb_photos import published_design, record_decision, take_down_photo
 from functions.adapters.eventbridge import publish
 from functions.adapters.reviews import ReviewStore, decision_history
 from functions.adapters.s3_uploads import S3UploadSigner
 from functions.config import HttpApiSettings, comment_policy, moderation_policy
-from functions.domain import captions, gallery, insights
+from functions.domain import captions, gallery, insights, screening
 from functions.domain.bodies import BodyRefused
 from functions.domain.bodies import parse as parse_body
 from functions.domain.comments import CommentRefused, submitted_detail
@@ -397,6 +397,52 @@ def take_down(who: Caller, design_id: str) -> Response:
     return Response(200, content_types.APPLICATION_JSON, {**record, "repeated": not changed})
 
 
+@tracer.capture_method
+def my_comments(who: Caller) -> Response:
+    """The signed-in author's comments, newest first, each with where it stands (and why, when not shown)."""
+    items = comment_moderation.author_comments(port("dynamodb"), settings().comments_table, who.sub)
+    return Response(200, content_types.APPLICATION_JSON, {"comments": [gallery.my_comment_view(i) for i in items]})
+
+
+@tracer.capture_method
+def held_comments(who: Caller) -> Response:
+    """The owner's queue: comments held by screening, oldest first, with their labels and original text."""
+    items = comment_moderation.held_comments(port("dynamodb"), settings().comments_table)
+    return Response(200, content_types.APPLICATION_JSON, {"comments": [gallery.held_comment_view(i) for i in items]})
+
+
+@tracer.capture_method
+def decide_comment(who: Caller, comment_id: str) -> Response:
+    """Approve (shown, live on the design's channel) or reject (removed; the author reads the reason)."""
+    request = body("comment_decision_request")
+    cfg = settings()
+    try:
+        visibility, reason = screening.owner_outcome(request["decision"], request["reason"])
+        item, changed = comment_moderation.decide_held(
+            port("dynamodb"),
+            cfg.comments_table,
+            comment_id,
+            visibility,
+            reason,
+            who.username,
+            _now().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        )
+    except screening.DecisionRefused as exc:
+        raise ServiceError(exc.status, str(exc)) from exc
+    # The index follows on every call, repeats included: a decision whose index write failed is completed by
+    # deciding again. Public reads of the index filter on visibility; insights count the comment either way.
+    index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
+    document = index.get(names.COMMENTS_INDEX, comment_id)
+    if document is not None and document.get("visibility") != visibility:
+        index.index(names.COMMENTS_INDEX, comment_id, {**document, "visibility": visibility})
+    if changed and visibility == screening.SHOWN:  # the design's live channel shows it now
+        detail = {"commentId": comment_id, "designId": item["designId"]["S"], "visibility": visibility}
+        publish(port("events"), cfg.event_bus_name, names.EVENT_COMMENT_SHOWN, detail)
+    logger.info("held comment decided", extra={"commentId": comment_id, "visibility": visibility})
+    view = gallery.held_comment_view(item)
+    return Response(200, content_types.APPLICATION_JSON, {**view, "visibility": visibility, "repeated": not changed})
+
+
 VIEWS: dict[str, Callable[..., Response]] = {
     "health": health,
     "create_upload": create_upload,
@@ -412,6 +458,9 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "get_design": get_design,
     "designer_album": designer_album,
     "my_uploads": my_uploads,
+    "my_comments": my_comments,
+    "held_comments": held_comments,
+    "decide_comment": decide_comment,
 }
 
 

@@ -213,3 +213,38 @@ def test_an_off_topic_upload_through_the_page_is_rejected_with_reasons(
     expect(visitor.get_by_role("heading", name="Designs by web-lou")).to_be_visible()
     expect(visitor.locator(f'[data-design-id="{shown}"]')).to_be_visible()
     screenshot(visitor, "album-desktop")
+
+
+def test_a_held_comment_never_reaches_another_page_until_approved_and_its_author_sees_the_notice(
+    stack: Any, client: Any, contexts: Any, tmp_path: Any, screenshot: Any
+) -> None:
+    design_id = published_design(client, stack, tmp_path, "web-hana")
+    watcher = contexts()
+    watcher.goto(site(stack) + f"#/designs/{design_id}")
+    live(watcher)
+    author = contexts(PHONE)
+    sign_in(author, stack, client, "web-ivo", names.GROUP_CUSTOMER)
+    author.goto(site(stack) + f"#/designs/{design_id}")
+    live(author)
+    author.get_by_label("Your comment").fill("You are an idiot, who taught you to paint?")
+    author.get_by_role("button", name="Post comment").click()
+    expect(watcher.locator(".meter-text")).to_contain_text("1 comment")  # counted, not shown
+    expect(watcher.locator(".comment")).to_have_count(0)
+    watcher.reload()
+    expect(watcher.locator(".meter-text")).to_contain_text("1 comment")
+    expect(watcher.locator(".comment")).to_have_count(0)
+    author.get_by_role("link", name="My comments").first.click()
+    expect(author.locator(".my-comment .status")).to_have_text("waiting for moderation")
+    screenshot(author, "my-comments-phone")
+    [held] = [c for c in client.held_comments() if c["designId"] == design_id]
+    client.decide_comment(held["commentId"], "approve")
+    expect(watcher.locator(".comment-text")).to_have_text("You are an idiot, who taught you to paint?")  # live
+
+
+def test_personal_data_is_masked_on_the_page(stack: Any, client: Any, contexts: Any, tmp_path: Any) -> None:
+    design_id = published_design(client, stack, tmp_path, "web-jade")
+    client.comment(design_id, "web-kim", "Gorgeous! Text me on +44 20 7946 0958 or kim@example.com", wait=True)
+    page = contexts()
+    page.goto(site(stack) + f"#/designs/{design_id}")
+    expect(page.locator(".comment-text")).to_have_text("Gorgeous! Text me on [phone] or [email]")
+    assert "kim@example.com" not in page.content()

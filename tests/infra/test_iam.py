@@ -187,6 +187,7 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
     base = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     assert actions("EvaluatePolicy") == base
     assert actions("RenderAlert") == base
+    assert actions("ScreenComment") == base  # pure logic: the workflow calls Comprehend itself
     assert actions("RequestReview") == base | {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
@@ -232,6 +233,7 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "es:ESHttpGet",
         "es:ESHttpPost",
         "es:ESHttpDelete",  # take-down
+        "es:ESHttpPut",  # approving or rejecting a held comment rewrites its document
         "states:StartExecution",  # appeals and releases
         *permissions.TASK_RESPONSE_ACTIONS,  # the owner's decision
     }
