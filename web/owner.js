@@ -195,7 +195,8 @@ const insightsSection = {
   id: 'insights',
   title: 'Insights',
   async render(box) {
-    const i = await api('GET', '/insights');
+    const [i, published] = await Promise.all([api('GET', '/insights'), api('GET', '/designs?limit=50')]);
+    const titles = new Map(published.designs.map((d) => [d.designId, d.title])); // titles, not bare ids
     const summary = (title, text) => h('div', { class: 'insight' }, h('h3', { text: title }), h('p', { text }));
     const table = (caption, heads, rows) =>
       h(
@@ -205,7 +206,7 @@ const insightsSection = {
         h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col', text: t })))),
         h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', { dir: 'auto' }, c))))),
       );
-    const design = (id) => h('a', { href: `#/designs/${encodeURIComponent(id)}` }, h('img', { src: `images/${encodeURIComponent(id)}`, alt: '', width: 40, height: 40, class: 'thumb-small' }), ` ${id.slice(0, 8)}`);
+    const design = (id) => h('a', { href: `#/designs/${encodeURIComponent(id)}` }, h('img', { src: `images/${encodeURIComponent(id)}`, alt: '', width: 40, height: 40, class: 'thumb-small' }), ` ${titles.get(id) || `${id.slice(0, 8)}…`}`);
     box.append(
       h(
         'div',
@@ -243,9 +244,11 @@ export function ownerPage(main, { focus = null } = {}) {
   const sections = focus ? [reviewSection] : SECTIONS;
   const boxes = sections.map((s) => h('section', { class: 'owner-section', id: `owner-${s.id}`, 'aria-labelledby': `owner-${s.id}-title` }));
   main.replaceChildren(
-    h('h1', { text: focus ? 'Review' : 'Owner' }),
-    focus ? h('p', {}, h('a', { href: '#/owner', text: 'All reviews, quarantine and insights' })) : null,
-    ...boxes,
+    ...[
+      h('h1', { text: focus ? 'Review' : 'Owner' }),
+      focus ? h('p', {}, h('a', { href: '#/owner', text: 'All reviews, quarantine and insights' })) : null,
+      ...boxes,
+    ].filter(Boolean),
   );
   let timer = null;
   let loading = null;

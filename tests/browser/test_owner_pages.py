@@ -134,6 +134,8 @@ def test_a_quarantined_upload_is_never_public_and_the_owner_keeps_it(
     expect(item.locator("h3")).to_have_text("Withheld one")
     expect(item.locator("img")).to_have_js_property("naturalWidth", 256)
     expect(item.locator(".reasons li").first).not_to_be_empty()
+    expect(owner.locator("#owner-insights h3").first).to_be_visible()
+    assert "null" not in owner.locator("main").inner_text() and "undefined" not in owner.locator("main").inner_text()
     screenshot(owner, "owner-desktop")
     item.get_by_label("Why release it?").fill("Looks like a false alarm")
     item.get_by_role("button", name="Send to review for release").click()
