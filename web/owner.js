@@ -1,5 +1,5 @@
 // The owner's page (#/owner, and #/reviews/<photoId> from the review emails): the review queue, quarantined
-// uploads, take-downs and the insights. Every action goes through the owner-only API, which enforces the
+// uploads, held comments, take-downs and the insights. Every action goes through the owner-only API, which enforces the
 // group; task tokens stay server-side (the API sends the decision). Images of unpublished uploads come as
 // short-lived presigned URLs: the page reloads its lists before they expire (and when one fails to load).
 import { api, ApiError } from './api.js';
@@ -190,7 +190,63 @@ const takeDownSection = {
   },
 };
 
-// Held comments (comment moderation) plug in here: a section object like the others, added to SECTIONS.
+const heldCommentsSection = {
+  id: 'held-comments',
+  title: 'Held comments',
+  async render(box) {
+    const answer = await api('GET', '/held-comments');
+    if (!answer.comments.length) box.append(h('p', { class: 'empty', text: 'No comments are waiting for moderation.' }));
+    const list = h('ul', { class: 'queue', 'aria-label': 'Held comments' });
+    answer.comments.forEach((c) => list.append(heldCommentItem(c)));
+    box.append(list);
+    return null;
+  },
+};
+
+function heldCommentItem(c) {
+  const reason = h('textarea', { id: `creason-${c.commentId}`, rows: 2, maxlength: 500, dir: 'auto' });
+  const message = h('p', { class: 'form-message', role: 'status' });
+  const decide = async (decision, button) => {
+    message.className = 'form-message';
+    message.textContent = '';
+    if (decision === 'reject' && !reason.value.trim()) {
+      message.className = 'form-message error';
+      message.textContent = 'Give a reason first: the author is told why.';
+      reason.focus();
+      return;
+    }
+    button.disabled = true;
+    try {
+      await api('POST', `/held-comments/${encodeURIComponent(c.commentId)}`, { decision, reason: reason.value });
+      item.dataset.decided = decision;
+      item.replaceChildren(h('p', { class: 'decided', text: `Comment by ${c.author}: ${decision === 'approve' ? 'shown' : 'rejected'}.` }));
+    } catch (error) {
+      message.className = 'form-message error';
+      message.textContent = error.message;
+      button.disabled = false;
+    }
+  };
+  const show = h('button', { type: 'button', text: 'Show it' });
+  const reject = h('button', { type: 'button', class: 'secondary', text: 'Reject' });
+  show.addEventListener('click', () => decide('approve', show));
+  reject.addEventListener('click', () => decide('reject', reject));
+  const labels = (c.labels || []).map((l) => ({ name: l.Name, confidence: l.Score * 100 }));
+  const item = h(
+    'li',
+    { class: 'review', 'data-comment-id': c.commentId },
+    h(
+      'div',
+      { class: 'review-body' },
+      h('blockquote', { dir: 'auto', text: c.originalText }),
+      h('p', { class: 'meta' }, h('span', { dir: 'auto', text: `by ${c.author}` }), ' on ', h('a', { href: `#/designs/${encodeURIComponent(c.designId)}`, text: 'the design' }), ` · ${when(c.submittedAt)}`),
+      c.reason ? h('p', { class: 'hint', dir: 'auto', text: c.reason }) : null,
+      labelList(labels, 'Screening labels'),
+      h('div', { class: 'decide' }, h('label', { for: `creason-${c.commentId}`, text: 'Reason (shown to the author when rejected)' }), reason, h('div', { class: 'buttons' }, show, reject), message),
+    ),
+  );
+  return item;
+}
+
 const insightsSection = {
   id: 'insights',
   title: 'Insights',
@@ -226,7 +282,7 @@ const insightsSection = {
   },
 };
 
-const SECTIONS = [reviewSection, quarantineSection, takeDownSection, insightsSection];
+const SECTIONS = [reviewSection, heldCommentsSection, quarantineSection, takeDownSection, insightsSection];
 
 export function ownerPage(main, { focus = null } = {}) {
   const me = auth.user();

@@ -237,7 +237,16 @@ def test_a_held_comment_never_reaches_another_page_until_approved_and_its_author
     expect(author.locator(".my-comment .status")).to_have_text("waiting for moderation")
     screenshot(author, "my-comments-phone")
     [held] = [c for c in client.held_comments() if c["designId"] == design_id]
-    client.decide_comment(held["commentId"], "approve")
+    owner = contexts()
+    sign_in(owner, stack, client, "web-owner-hana", names.GROUP_OWNER)
+    owner.goto(site(stack) + "#/owner")
+    item = owner.locator(f'#owner-held-comments [data-comment-id="{held["commentId"]}"]')
+    expect(item.locator("blockquote")).to_have_text("You are an idiot, who taught you to paint?")
+    expect(item.get_by_role("list", name="Screening labels")).to_contain_text("INSULT")
+    item.get_by_role("button", name="Reject").click()  # a rejection needs the reason the author will read
+    expect(item.locator(".form-message.error")).to_contain_text("Give a reason first")
+    item.get_by_role("button", name="Show it").click()
+    expect(item.locator(".decided")).to_have_text("Comment by web-ivo: shown.")
     expect(watcher.locator(".comment-text")).to_have_text("You are an idiot, who taught you to paint?")  # live
 
 
