@@ -1,7 +1,7 @@
 """The owner's insights as one self-contained HTML file: answers first, then charts and tables.
 
 Input is the insights document (schemas/insights.schema.json: what GET /insights and `salon insights --json`
-return). Charts are drawn by Chart.js, vendored in salon/vendor/chartjs and inlined, so the file opens offline;
+return). Charts are drawn by Chart.js, vendored in web/vendor/chartjs and inlined, so the file opens offline;
 every chart also has its numbers in a table (readable without JavaScript, and when printed).
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-VENDOR = Path(__file__).resolve().parent / "vendor" / "chartjs" / "chart.umd.min.js"
+VENDOR = Path(__file__).resolve().parents[1] / "web" / "vendor" / "chartjs" / "chart.umd.min.js"  # the site uses it too
 CHARTJS_SHA256 = "87364cc2b2a76a6684929e7d6b80b18a897794db38400caff1fcf1791c6925d2"
 SENTIMENT_COLOURS = {
     "POSITIVE": "#2e9d6a",

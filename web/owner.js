@@ -4,6 +4,7 @@
 // short-lived presigned URLs: the page reloads its lists before they expire (and when one fails to load).
 import { api, ApiError } from './api.js';
 import * as auth from './auth.js';
+import { drawInsightsCharts } from './charts.js';
 import { h } from './dom.js';
 
 const REFRESH_SHARE = 0.8; // reload the lists after this share of the shortest image URL lifetime
@@ -263,7 +264,20 @@ const insightsSection = {
         h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', { dir: 'auto' }, c))))),
       );
     const design = (id) => h('a', { href: `#/designs/${encodeURIComponent(id)}` }, h('img', { src: `images/${encodeURIComponent(id)}`, alt: '', width: 40, height: 40, class: 'thumb-small' }), ` ${titles.get(id) || `${id.slice(0, 8)}…`}`);
+    const canvases = {
+      customers: h('canvas', { id: 'chart-customers', role: 'img', 'aria-label': 'New customers per week, and customers so far' }),
+      satisfaction: h('canvas', { id: 'chart-satisfaction', role: 'img', 'aria-label': 'Average positivity per week' }),
+      sentiment: h('canvas', { id: 'chart-sentiment', role: 'img', 'aria-label': 'Comments by sentiment' }),
+    };
+    const figure = (title, canvas) => h('figure', { class: 'chart' }, h('figcaption', { text: title }), h('div', { class: 'chart-box' }, canvas));
     box.append(
+      h(
+        'div',
+        { class: 'charts' },
+        figure('Customers', canvases.customers),
+        figure('Satisfaction', canvases.satisfaction),
+        figure('Sentiment', canvases.sentiment),
+      ),
       h(
         'div',
         { class: 'insights' },
@@ -277,6 +291,10 @@ const insightsSection = {
       table('Hot designs', ['Design', 'Designer', 'Comments', 'Average positivity'], i.hotDesigns.designs.map((d) => [design(d.designId), d.designer, String(d.comments), d.avgPositivity === null ? '–' : pct(d.avgPositivity * 100)])),
       table('Recent escalations', ['Design', 'Designer', 'Author', 'When', 'Negative'], i.escalations.recent.map((e) => [design(e.designId), e.designer, e.author, when(e.submittedAt), pct(e.negative * 100)])),
       table('Satisfaction by week', ['Week', 'Scored', 'Average positivity'], i.satisfaction.weeks.map((w) => [w.isoWeek || w.week, String(w.scored), w.avgPositivity === null ? '–' : pct(w.avgPositivity * 100)])),
+    );
+    // drawn once the section is on the page (the canvases need their size); the tables say the same in text
+    requestAnimationFrame(() =>
+      drawInsightsCharts(canvases, i).catch((error) => box.prepend(h('p', { class: 'form-message error', role: 'alert', text: `Charts: ${error.message}` }))),
     );
     return null;
   },

@@ -135,6 +135,14 @@ def test_a_quarantined_upload_is_never_public_and_the_owner_keeps_it(
     expect(item.locator("img")).to_have_js_property("naturalWidth", 256)
     expect(item.locator(".reasons li").first).not_to_be_empty()
     expect(owner.locator("#owner-insights h3").first).to_be_visible()
+    for chart in ("chart-customers", "chart-satisfaction", "chart-sentiment"):  # drawn by the vendored Chart.js
+        owner.wait_for_function("(id) => window.Chart && window.Chart.getChart(id) !== undefined", arg=chart)
+    inked = owner.evaluate(
+        "() => { const c = document.getElementById('chart-sentiment'); const d = c.getContext('2d')"
+        ".getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0;"
+        " return n; }"
+    )
+    assert inked > 500  # the doughnut is on the canvas, not only registered
     assert "null" not in owner.locator("main").inner_text() and "undefined" not in owner.locator("main").inner_text()
     screenshot(owner, "owner-desktop")
     item.get_by_label("Why release it?").fill("Looks like a false alarm")
