@@ -3,13 +3,16 @@ then watches Step Functions. Also the read-side helpers behind `salon executions
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email
 import email.policy
 import hashlib
+import io
 import json
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,6 +271,28 @@ class StackClient:
             if described["status"] != "SUCCEEDED":
                 result["error"] = f"{described.get('error')}: {described.get('cause')}"
         return result
+
+    def design_cards(self, design_ids: list[str], side: int = 48) -> dict[str, dict[str, str]]:
+        """Title and a small thumbnail (a data: URI) of each published design, from the public gallery routes;
+        designs no longer published are left out."""
+        from PIL import Image
+
+        cards: dict[str, dict[str, str]] = {}
+        for design_id in dict.fromkeys(design_ids):
+            page = self.api("GET", f"/designs/{urllib.parse.quote(design_id, safe='')}", None)
+            image = requests.get(f"{self.endpoints.api}/gallery/images/{urllib.parse.quote(design_id)}", timeout=30)
+            if page.status_code != 200 or image.status_code != 200:
+                continue
+            with Image.open(io.BytesIO(image.content)) as picture:
+                picture.thumbnail((side, side))
+                out = io.BytesIO()
+                picture.convert("RGB").save(out, "JPEG", quality=80)
+            title = str(page.json().get("design", {}).get("title") or "")
+            cards[design_id] = {
+                "title": title,
+                "thumbnail": "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode(),
+            }
+        return cards
 
     def designs(self) -> list[dict[str, Any]]:
         """Published designs with their happiness meter."""
