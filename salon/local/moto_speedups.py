@@ -5,6 +5,8 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   each definition is parsed once. The parsed program is shared by the executions of that definition; its
   components keep their run state in each execution's Environment (keyed by the component's `heap_key`),
   and the one value a component sets on itself, that key, is set before the program is shared.
+- Every Task state makes a new boto3 client for the service it calls (client set-up, an SSL context and
+  a fresh connection per state): one client per region, service and moto port serves them all.
 - Every request to the moto server lists moto's package folder to tell a service host from another
   (`backends.list_of_moto_modules`): the list is read once.
 """
@@ -12,6 +14,8 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
 from __future__ import annotations
 
 import functools
+import sys
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,6 +67,46 @@ def _parse_each_definition_once() -> None:
     AmazonStateLanguageParser.parse = staticmethod(parse_once)  # type: ignore[method-assign]
 
 
+def _one_sdk_client_per_service() -> None:
+    """As moto's `boto_client_for`, made once per (region, service, moto port); `state_credentials` is unused
+    there too. boto3 clients are thread-safe; a bigger pool serves many executions at once."""
+    import boto3
+    from botocore.config import Config
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    made: dict[tuple[str, str, int], Any] = {}
+    lock = threading.Lock()
+
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if boto_client.botocore_stubber.enabled:  # moto's in-process mode: its own behaviour, uncached
+            return original(region=region, service=service, state_credentials=state_credentials)
+        key = (region, service, int(boto_client.moto_server_port()))
+        with lock:
+            if key not in made:
+                made[key] = boto3.client(
+                    service_name=service,
+                    region_name=region,
+                    aws_access_key_id="ak",
+                    aws_secret_access_key="sk",
+                    endpoint_url=f"http://localhost:{key[2]}",
+                    config=Config(
+                        parameter_validation=False,
+                        retries={"max_attempts": 0, "total_max_attempts": 1},
+                        connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                        read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                        max_pool_connections=64,
+                    ),
+                )
+            return made[key]
+
+    boto_client.boto_client_for = client_for  # modules imported from now on take this one
+    for name, module in list(sys.modules.items()):  # those imported already hold the original by name
+        if name.startswith("moto.stepfunctions") and getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = client_for  # type: ignore[attr-defined]
+
+
 def _list_moto_modules_once() -> None:
     from moto import backends
 
@@ -79,5 +123,6 @@ def apply() -> None:
     if _applied:
         return
     _parse_each_definition_once()
+    _one_sdk_client_per_service()
     _list_moto_modules_once()
     _applied = True

@@ -24,3 +24,14 @@ def test_the_module_list_is_the_same_list() -> None:
     moto_speedups.apply()
     listed = list(backends.list_of_moto_modules())
     assert "stepfunctions" in listed and "s3" in listed and listed == sorted(listed)
+
+
+def test_task_states_share_one_sdk_client_per_service() -> None:
+    moto_speedups.apply()
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    first = lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda", state_credentials=None)
+    again = boto_client.boto_client_for(region="us-east-1", service="lambda", state_credentials=object())
+    assert first is again and first.meta.service_model.service_name == "lambda"
+    assert boto_client.boto_client_for(region="us-east-1", service="sqs") is not first
