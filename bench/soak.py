@@ -9,12 +9,14 @@ what reconcile finds. `make soak` runs it; `--minutes 2` for a short one.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drain-timeout", type=float, default=600.0, help="seconds to wait for the stack to drain")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.add_argument(
+        "--trace-memory",
+        type=int,
+        default=0,
+        metavar="N",
+        help="trace Python allocations (tracemalloc) and print the N lines that grew most each minute",
+    )
     return parser.parse_args(argv)
 
 
@@ -53,6 +62,32 @@ def show(row: dict[str, Any]) -> None:
     )
 
 
+class MemoryTrace:
+    """With --trace-memory N: the N source lines whose live Python allocations grew most since the last sample.
+
+    Native memory (model runtimes, numpy buffers) is not traced; compare the traced total with the RSS."""
+
+    def __init__(self, top: int) -> None:
+        self.top, self.last = top, None
+        if top:
+            tracemalloc.start(3)
+            self.last = tracemalloc.take_snapshot()
+
+    def show(self) -> None:
+        if not self.top or self.last is None:
+            return
+        gc.collect()
+        now = tracemalloc.take_snapshot()
+        ignore = [tracemalloc.Filter(False, tracemalloc.__file__)]
+        diff = now.filter_traces(ignore).compare_to(self.last.filter_traces(ignore), "traceback")
+        current, _ = tracemalloc.get_traced_memory()
+        print(f"    traced {current / 2**20:.1f} MB; grew most since the last sample:", flush=True)
+        for stat in diff[: self.top]:
+            frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in stat.traceback)
+            print(f"    {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+7d} blocks  {frames}", flush=True)
+        self.last = now
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     rnd = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,6 +97,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rows: list[dict[str, Any]] = []
         try:
             _ = stack.ai.vision, stack.ai.text
+            trace = MemoryTrace(args.trace_memory)
             started = time.monotonic()
             stop_at = started + args.minutes * 60
             rows.append(sample(started, sent))
@@ -102,6 +138,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if time.monotonic() >= next_sample:
                     rows.append(sample(started, sent))
                     show(rows[-1])
+                    trace.show()
                     next_sample += 60
             for worker in workers:
                 worker.join(timeout=120)

@@ -24,7 +24,16 @@ from werkzeug.wrappers import Request, Response
 
 from functions import adapters, config, names, wiring
 from salon.embedded_index import EmbeddedIndex
-from salon.local import ai_endpoint, events_api, faults, gallery_site, http_api, lambda_endpoint, moto_quirks
+from salon.local import (
+    ai_endpoint,
+    events_api,
+    faults,
+    gallery_site,
+    http_api,
+    lambda_endpoint,
+    moto_quirks,
+    retention,
+)
 from salon.local.config import Endpoints, StackConfig
 from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
@@ -94,6 +103,7 @@ class EmbeddedStack:
         self.mappings: dict[str, EventSourceMapping] = {}
         self.events: events_api.EventsEndpoint | None = None
         self._search: SearchServer | None = None
+        self.retention: retention.HistoryRetention | None = None
 
     def _setenv(self, values: dict[str, str]) -> None:
         for key, value in values.items():
@@ -118,6 +128,10 @@ class EmbeddedStack:
         )
         moto_quirks.apply()
         moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS
+        self.retention = retention.HistoryRetention(
+            cfg.history_dir, cfg.keep_executions
+        )  # finished executions: memory stays bounded
+        retention.install(self.retention)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
@@ -246,6 +260,8 @@ class EmbeddedStack:
             self.events = None
         if self._mock is not None:
             self._mock.stop()
+        retention.install(None)
+        shutil.rmtree(self.config.history_dir, ignore_errors=True)
         self.config.state_file.unlink(missing_ok=True)
         for key, value in self._saved_env.items():
             if value is None:
