@@ -9,6 +9,7 @@ what reconcile finds. `make soak` runs it; `--minutes 2` for a short one.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import random
@@ -33,6 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--comments-per-minute", type=float, default=60.0)
     parser.add_argument("--drain-timeout", type=float, default=600.0, help="seconds to wait for the stack to drain")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--warmup-minutes", type=float, default=2.0, help="samples before this are not in the slope")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     parser.add_argument(
         "--trace-memory",
@@ -44,20 +46,46 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def sample(started: float, sent: dict[str, int]) -> dict[str, Any]:
-    return {
+def trimmed_rss_mb() -> float | None:
+    """RSS after a full collection and glibc's malloc_trim: live memory, without freed heap not yet returned to the
+    OS (raw RSS swings by 100+ MB with the images in flight). None where glibc is absent."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return None
+    return harness.resources()["rssMb"]
+
+
+def sample(started: float, sent: dict[str, int], stack: Any = None) -> dict[str, Any]:
+    row = {
         "minute": round((time.monotonic() - started) / 60, 1),
         **harness.resources(),
+        "rssTrimmedMb": trimmed_rss_mb(),
         "sent": dict(sent),
         "executions": dict(harness.executions()),
     }
+    retention = getattr(stack, "retention", None)
+    row["historiesOnDisk"] = retention.retired if retention is not None else 0
+    return row
+
+
+def slope(rows: list[dict[str, Any]], field: str, after_minute: float) -> float | None:
+    """MB per minute, least squares over the samples after warm-up."""
+    points = [(r["minute"], r[field]) for r in rows if r["minute"] >= after_minute and r.get(field) is not None]
+    if len(points) < 2:
+        return None
+    mx, my = sum(x for x, _ in points) / len(points), sum(y for _, y in points) / len(points)
+    var = sum((x - mx) ** 2 for x, _ in points)
+    return round(sum((x - mx) * (y - my) for x, y in points) / var, 2) if var else None
 
 
 def show(row: dict[str, Any]) -> None:
     print(
-        f"[{row['minute']:5.1f} min] rss {row['rssMb']:8.1f} MB  files {row['openFiles']:4d}  "
+        f"[{row['minute']:5.1f} min] rss {row['rssMb']:8.1f} MB (trimmed {row['rssTrimmedMb'] or 0:8.1f})  "
+        f"files {row['openFiles']:4d}  "
         f"threads {row['threads']:4d}  processes {row['processes']}  sent {row['sent']}  "
-        f"executions {row['executions']}",
+        f"executions {row['executions']} (histories on disk {row['historiesOnDisk']})",
         flush=True,
     )
 
@@ -100,7 +128,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             trace = MemoryTrace(args.trace_memory)
             started = time.monotonic()
             stop_at = started + args.minutes * 60
-            rows.append(sample(started, sent))
+            rows.append(sample(started, sent, stack))
             show(rows[-1])
             next_sample = started + 60
 
@@ -136,14 +164,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             while time.monotonic() < stop_at:
                 time.sleep(min(1.0, max(0.0, next_sample - time.monotonic())))
                 if time.monotonic() >= next_sample:
-                    rows.append(sample(started, sent))
+                    rows.append(sample(started, sent, stack))
                     show(rows[-1])
                     trace.show()
                     next_sample += 60
             for worker in workers:
                 worker.join(timeout=120)
             drained = harness.wait_quiet(stack, args.drain_timeout)
-            rows.append(sample(started, sent))
+            rows.append(sample(started, sent, stack))
             show(rows[-1])
             outcome = census.measure(stack)
             report = cli_ops.reconcile(client, repair=False, deadline_seconds=0, grace_seconds=0)
@@ -155,6 +183,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "samples": rows,
         "drained": drained,
         "rssGrowthMb": round(last["rssMb"] - first["rssMb"], 1),
+        "slopeMbPerMinute": {
+            "rss": slope(rows[:-1], "rssMb", args.warmup_minutes),
+            "rssTrimmed": slope(rows[:-1], "rssTrimmedMb", args.warmup_minutes),
+        },
         "outcome": outcome,
         "reconcile": {"clean": report["clean"], "findings": [f["check"] for f in report["findings"]][:20]},
     }
@@ -168,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     outcome = result["outcome"]
     print(
-        f"drained: {result['drained']}; RSS growth {result['rssGrowthMb']} MB; sent {outcome['sent']}; "
+        f"drained: {result['drained']}; RSS growth {result['rssGrowthMb']} MB; slope after warm-up "
+        f"{result['slopeMbPerMinute']} MB/min; sent {outcome['sent']}; "
         f"terminal {outcome['terminalShare']:.1%}; lost {outcome['lost']}; stuck {outcome['stuck']}; "
         f"uploads {outcome['uploadStates']}; comments {outcome['commentStates']}"
     )
