@@ -221,16 +221,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         list(pool.map(traffic.comment, batch, [designs] * len(batch)))
             sent_s = time.monotonic() - t0
             progress.enter("draining")
-            drained = harness.wait_quiet(stack, args.timeout)
+            drained, reviews = harness.wait_decided(stack, client, args.timeout)  # the run decides its reviews
             timer.cancel()
-            progress.enter("drained" if drained else "drain timed out")
+            progress.enter(f"drained ({reviews} reviews decided)" if drained else "drain timed out")
             before = traffic.census.measure(stack)
             harness.clear_faults(stack)
             progress.enter("faults cleared; reconciling")
             passes = []
             for _ in range(3):  # a re-run may leave its design's meter for the next pass (it was in flight)
                 passes.append(cli_ops.reconcile(client, repair=True, deadline_seconds=0, grace_seconds=0))
-                harness.wait_quiet(stack, args.timeout)
+                harness.wait_decided(stack, client, args.timeout)
                 if passes[-1]["clean"]:
                     break
             repaired = _merge(passes)
@@ -243,6 +243,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "secondsSending": round(sent_s, 1),
                 "secondsTotal": round(time.monotonic() - t0, 1),
                 "drainedBeforeTimeout": drained,
+                "reviewsDecided": reviews,
                 "designsPublished": len(designs),
                 "beforeReconcile": before,
                 "reconcileRepair": _short(repaired),
@@ -290,7 +291,10 @@ def show(result: dict[str, Any]) -> None:
         f"AI throttled {cfg['ai_throttle']:.0%}, function errors {cfg['function_errors']:.0%} "
         f"({cfg['function_error']}), index outage {cfg['outage']:.0f} s"
     )
-    print(f"sent in {result['secondsSending']} s, all done in {result['secondsTotal']} s")
+    print(
+        f"sent in {result['secondsSending']} s, all done in {result['secondsTotal']} s; "
+        f"drained {result['drainedBeforeTimeout']}, {result['reviewsDecided']} reviews decided by the run"
+    )
     for label in ("beforeReconcile", "afterReconcile"):
         m = result[label]
         print(

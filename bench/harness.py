@@ -161,6 +161,28 @@ def dead_letters(stack: EmbeddedStack) -> int:
     )
 
 
+def decide_reviews(client: StackClient) -> int:
+    """The owner decides every pending review (approve), as a run that causes reviews must; returns how many."""
+    decided = 0
+    for review in client.reviews():
+        try:
+            client.review(str(review["photoId"]), "approve", "decided by the benchmark")
+            decided += 1
+        except Exception as exc:  # decided meanwhile (timeout, reminder): the workflow ends either way
+            print(f"  review {review.get('photoId')}: {str(exc)[:120]}", flush=True)
+    return decided
+
+
+def wait_decided(stack: EmbeddedStack, client: StackClient, timeout: float, settle: float = 3.0) -> tuple[bool, int]:
+    """Drains the stack, deciding the reviews it waits on as they come; (drained in time, reviews decided)."""
+    deadline, decided = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline:
+        decided += decide_reviews(client)
+        if wait_quiet(stack, min(60.0, max(1.0, deadline - time.monotonic())), settle):
+            return True, decided
+    return False, decided
+
+
 def wait_quiet(stack: EmbeddedStack, timeout: float, settle: float = 3.0) -> bool:
     """Waits (with a deadline) until no execution runs and the event queues are empty for `settle` seconds."""
     deadline, quiet_since = time.monotonic() + timeout, None

@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     next_sample += 60
             for worker in workers:
                 worker.join(timeout=120)
-            drained = harness.wait_quiet(stack, args.drain_timeout)
+            drained, reviews = harness.wait_decided(stack, client, args.drain_timeout)
             rows.append(sample(started, sent, stack))
             show(rows[-1])
             outcome = census.measure(stack)
@@ -182,6 +182,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "config": {k: v for k, v in vars(args).items() if k != "json"},
         "samples": rows,
         "drained": drained,
+        "reviewsDecided": reviews,
         "rssGrowthMb": round(last["rssMb"] - first["rssMb"], 1),
         "slopeMbPerMinute": {
             "rss": slope(rows[:-1], "rssMb", args.warmup_minutes),
@@ -200,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     outcome = result["outcome"]
     print(
-        f"drained: {result['drained']}; RSS growth {result['rssGrowthMb']} MB; slope after warm-up "
+        f"drained: {result['drained']} ({result['reviewsDecided']} reviews decided); "
+        f"RSS growth {result['rssGrowthMb']} MB; slope after warm-up "
         f"{result['slopeMbPerMinute']} MB/min; sent {outcome['sent']}; "
         f"terminal {outcome['terminalShare']:.1%}; lost {outcome['lost']}; stuck {outcome['stuck']}; "
         f"uploads {outcome['uploadStates']}; comments {outcome['commentStates']}"
