@@ -98,7 +98,7 @@ class MemoryTrace:
     def __init__(self, top: int) -> None:
         self.top, self.last = top, None
         if top:
-            tracemalloc.start(3)
+            tracemalloc.start(1)
             self.last = tracemalloc.take_snapshot()
 
     def show(self) -> None:
@@ -107,11 +107,11 @@ class MemoryTrace:
         gc.collect()
         now = tracemalloc.take_snapshot()
         ignore = [tracemalloc.Filter(False, tracemalloc.__file__)]
-        diff = now.filter_traces(ignore).compare_to(self.last.filter_traces(ignore), "traceback")
+        diff = now.filter_traces(ignore).compare_to(self.last.filter_traces(ignore), "lineno")
         current, _ = tracemalloc.get_traced_memory()
         print(f"    traced {current / 2**20:.1f} MB; grew most since the last sample:", flush=True)
         for stat in diff[: self.top]:
-            frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in stat.traceback)
+            frames = " <- ".join(f"{'/'.join(Path(f.filename).parts[-3:])}:{f.lineno}" for f in stat.traceback)
             print(f"    {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+7d} blocks  {frames}", flush=True)
         self.last = now
 
