@@ -94,7 +94,6 @@ ENV_GALLERY_URL = "GALLERY_URL"  # base URL for design links in emails
 ENV_POLICY_JSON = "MODERATION_POLICY"  # the moderation policy document (config/moderation_policy.json)
 ENV_SEARCH_BACKEND = "SEARCH_BACKEND"  # "embedded" | "opensearch"
 ENV_SEARCH_ENDPOINT = "SEARCH_ENDPOINT"  # OpenSearch domain endpoint, or the embedded index's file
-ENV_OPENSEARCH_ENDPOINT = ENV_SEARCH_ENDPOINT
 ENV_CONSOLE_URL = "CONSOLE_URL"  # base URL for execution links in emails
 ENV_MAX_UPLOAD_BYTES = "MAX_UPLOAD_BYTES"
 ENV_EVENTS_HTTP_URL = "EVENTS_HTTP_URL"  # AppSync Events: https://<http domain>/event

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from functions.domain.insights import (
-    CustomerRows,
-    DesignerStats,
-    DesignStats,
-    EscalationRows,
-    EscalationRule,
-    Period,
-    WeekPositivity,
-    WeekSentiments,
-)
+from functions.domain.comments import CommentPolicy
 
 
 class UploadSigner(ABC):
@@ -61,6 +52,162 @@ class IndexUnavailableError(IndexingError):
     """The index engine cannot be reached right now (transient: the workflow retries it with backoff)."""
 
     transient = True
+
+
+# -- the insights queries' parameters and rows (one row type per query; functions/domain/insights.py answers
+# the owner's questions from them) ------------------------------------------------------------------------
+
+
+class InsightsRequestError(ValueError):
+    """The request cannot be answered as asked (bad date, bad number); the message says why."""
+
+
+def utc(moment: datetime) -> datetime:
+    """Aware UTC datetime (a naive one is taken to be UTC already)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Period:
+    """[since, before) in UTC; either end may be open."""
+
+    since: datetime | None = None
+    before: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "since", utc(self.since) if self.since else None)
+        object.__setattr__(self, "before", utc(self.before) if self.before else None)
+        if self.since and self.before and self.since >= self.before:
+            raise InsightsRequestError(
+                f"the period is empty: {self.since:%Y-%m-%d} is not before {self.before:%Y-%m-%d}"
+            )
+
+    @classmethod
+    def from_dates(cls, since: date | None = None, until: date | None = None) -> Period:
+        """Calendar days, both inclusive: since=2025-01-01, until=2025-03-31 is the first quarter."""
+        return cls(
+            datetime.combine(since, time(), UTC) if since else None,
+            datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
+        )
+
+    def contains(self, moment: datetime) -> bool:
+        moment = utc(moment)
+        return (self.since is None or moment >= self.since) and (self.before is None or moment < self.before)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"since": _instant(self.since), "before": _instant(self.before)}
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    """The comment policy's escalation rule, as a query: sentiment NEGATIVE and scores.Negative >= min."""
+
+    min_negative: float
+    sentiment: str = "NEGATIVE"
+
+    @classmethod
+    def from_policy(cls, policy: CommentPolicy) -> EscalationRule:
+        return cls(min_negative=policy.min_negative)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sentiment": self.sentiment, "minNegative": self.min_negative}
+
+
+@dataclass(frozen=True)
+class CustomerRows:
+    new_by_week: dict[date, int]  # customers whose first comment ever falls in that week of the period
+    before: int  # customers whose first comment is before the period
+    active_by_week: dict[date, int]  # distinct customers commenting that week
+
+
+@dataclass(frozen=True)
+class Escalation:
+    comment_id: str
+    design_id: str
+    designer: str
+    author: str
+    submitted_at: str
+    negative: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "commentId": self.comment_id,
+            "designId": self.design_id,
+            "designer": self.designer,
+            "author": self.author,
+            "submittedAt": self.submitted_at,
+            "negative": self.negative,
+        }
+
+
+@dataclass(frozen=True)
+class DesignCount:
+    design_id: str
+    designer: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"designId": self.design_id, "designer": self.designer, "count": self.count}
+
+
+@dataclass(frozen=True)
+class EscalationRows:
+    by_week: dict[date, int]
+    by_design: list[DesignCount]  # most escalations first, then designId
+    recent: list[Escalation]  # newest first
+
+
+@dataclass(frozen=True)
+class DesignStats:
+    design_id: str
+    designer: str
+    comments: int
+    scored: int
+    positive: int  # comments whose sentiment is POSITIVE
+    avg_positivity: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "designId": self.design_id,
+            "designer": self.designer,
+            "comments": self.comments,
+            "scored": self.scored,
+            "positive": self.positive,
+            "avgPositivity": self.avg_positivity,
+        }
+
+
+@dataclass(frozen=True)
+class DesignerStats:
+    designer: str
+    comments: int
+    scored: int
+    avg_positivity: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "designer": self.designer,
+            "comments": self.comments,
+            "scored": self.scored,
+            "avgPositivity": self.avg_positivity,
+        }
+
+
+@dataclass(frozen=True)
+class WeekPositivity:
+    week: date
+    scored: int
+    avg_positivity: float | None
+
+
+@dataclass(frozen=True)
+class WeekSentiments:
+    week: date
+    counts: dict[str, int]
 
 
 class SearchIndex(ABC):
@@ -119,3 +266,24 @@ class SearchIndex(ABC):
     @abstractmethod
     def weekly_sentiments(self, period: Period) -> list[WeekSentiments]:
         """Comments per sentiment per week (weeks with comments only)."""
+
+
+class GalleryRecords(ABC):
+    """What a live update reads about its subject: DynamoDB items on AWS and on the embedded stack alike."""
+
+    @abstractmethod
+    def photo(self, photo_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def comment(self, comment_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def meter(self, design_id: str) -> dict[str, Any] | None: ...
+
+
+class LiveChannel(ABC):
+    """Publishes events to a live channel: AppSync Events' signed POST /event (the embedded stack speaks it too)."""
+
+    @abstractmethod
+    def publish(self, channel: str, events: list[dict[str, Any]]) -> None:
+        """Raises when the channel did not take them, so the message is retried."""

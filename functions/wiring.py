@@ -107,6 +107,23 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Cors:
+    """The HTTP API's CORS: what a browser on the gallery's origin may send. An HTTP API has one CORS
+    configuration for all its routes, so it is stated once here; the allowed origin is the deployment's
+    gallery site (infra config `galleryUrl`; none on the embedded stack, which serves the gallery itself)."""
+
+    headers: tuple[str, ...] = ("authorization", "content-type")
+    max_age_s: int = 600
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(sorted({r.method for r in ROUTES}))
+
+
+CORS = Cors()
+
+
 def routes_of(function_name: str) -> list[Route]:
     return [r for r in ROUTES if r.function == function_name]
 

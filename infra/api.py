@@ -108,9 +108,9 @@ class Api(Construct):
         cors = (
             apigwv2.CorsPreflightOptions(
                 allow_origins=[config.site_origin],
-                allow_methods=[apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
-                allow_headers=["authorization", "content-type"],
-                max_age=Duration.minutes(10),
+                allow_methods=[apigwv2.CorsHttpMethod(m) for m in wiring.CORS.methods],
+                allow_headers=list(wiring.CORS.headers),
+                max_age=Duration.seconds(wiring.CORS.max_age_s),
             )
             if config.site_origin
             else None

@@ -9,18 +9,17 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
-
-import botocore.exceptions
-import requests
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from salon import cli_insights, cli_ops
-from salon.client import ClientError, StackClient, running_endpoints
 from salon.local.config import SEARCH_ENGINES, StackConfig
+from salon.stack_state import ClientError, LazyConsole, running_endpoints
 
-console = Console()
+if TYPE_CHECKING:
+    from salon.client import StackClient
+
+# Heavy imports (boto3, requests, rich) wait for the command that needs them: `salon env` starts fast.
+console = LazyConsole()
 VERDICT_STYLE = {
     "approved": "green",
     "rejected": "yellow",
@@ -41,6 +40,18 @@ def _config(args: argparse.Namespace) -> StackConfig:
     if getattr(args, "home", None):
         config.home = Path(args.home)
     return config
+
+
+def _connect(args: argparse.Namespace) -> StackClient:
+    from salon.client import StackClient
+
+    return StackClient.connect(_config(args))
+
+
+def _table(**options: Any) -> Any:
+    from rich.table import Table
+
+    return Table(**options)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -93,7 +104,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    client = StackClient.connect(_config(args))
+    client = _connect(args)
     client.timeout = args.timeout
     result = client.upload(Path(args.path), args.as_user, wait=args.wait)
     if args.json:
@@ -108,11 +119,11 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 
 def cmd_reviews(args: argparse.Namespace) -> int:
-    rows = StackClient.connect(_config(args)).reviews(args.as_user)
+    rows = _connect(args).reviews(args.as_user)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
-    table = Table(title=f"Pending reviews ({len(rows)}, oldest first)")
+    table = _table(title=f"Pending reviews ({len(rows)}, oldest first)")
     for column in ("photo", "designer", "kind", "asked", "decide by", "why"):
         table.add_column(column)
     for r in rows:
@@ -124,7 +135,7 @@ def cmd_reviews(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     decision = "approve" if args.approve else "reject"
-    result = StackClient.connect(_config(args)).review(args.photo_id, decision, args.note, args.as_user)
+    result = _connect(args).review(args.photo_id, decision, args.note, args.as_user)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
@@ -134,11 +145,11 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_executions(args: argparse.Namespace) -> int:
-    rows = StackClient.connect(_config(args)).executions(args.limit)
+    rows = _connect(args).executions(args.limit)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table(title="Executions (newest first)")
+    table = _table(title="Executions (newest first)")
     for column in ("started", "workflow", "name", "status", "states passed"):
         table.add_column(column)
     for row in rows:
@@ -160,7 +171,7 @@ OUTCOME_STYLE = {
 
 
 def cmd_execution(args: argparse.Namespace) -> int:
-    view = StackClient.connect(_config(args)).execution_view(args.name)
+    view = _connect(args).execution_view(args.name)
     if args.json:
         print(json.dumps(view, indent=2, ensure_ascii=False))
         return 0
@@ -168,7 +179,7 @@ def cmd_execution(args: argparse.Namespace) -> int:
     console.print(
         f"[bold]{view['name']}[/] ({view['workflow']}) [{style}]{view['status']}[/]  started {view['started'][:19]}"
     )
-    table = Table(show_lines=False)
+    table = _table(show_lines=False)
     for column in ("#", "state", "type", "outcome", "tries", "time", "decision / error"):
         table.add_column(column)
     for i, step in enumerate(view["steps"], 1):
@@ -190,17 +201,17 @@ def cmd_execution(args: argparse.Namespace) -> int:
 
 
 def cmd_redrive(args: argparse.Namespace) -> int:
-    result = StackClient.connect(_config(args)).redrive(args.name)
+    result = _connect(args).redrive(args.name)
     console.print(f"started {result['name']} with the input of {result['redriveOf']}")
     return 0
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
-    messages = StackClient.connect(_config(args)).mail()
+    messages = _connect(args).mail()
     if args.json:
         print(json.dumps(messages, indent=2, ensure_ascii=False))
         return 0
-    table = Table(title=f"Mailbox ({len(messages)} messages, newest first)")
+    table = _table(title=f"Mailbox ({len(messages)} messages, newest first)")
     for column in ("date", "to", "subject", "file"):
         table.add_column(column)
     for m in messages:
@@ -210,7 +221,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
 
 
 def cmd_comment(args: argparse.Namespace) -> int:
-    client = StackClient.connect(_config(args))
+    client = _connect(args)
     client.timeout = args.timeout
     result = client.comment(args.design_id, args.as_user, args.text, wait=args.wait)
     if args.json:
@@ -224,11 +235,11 @@ def cmd_comment(args: argparse.Namespace) -> int:
 
 
 def cmd_designs(args: argparse.Namespace) -> int:
-    rows = StackClient.connect(_config(args)).designs()
+    rows = _connect(args).designs()
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table(title="Published designs and their happiness meter")
+    table = _table(title="Published designs and their happiness meter")
     for column in ("design", "designer", "comments", "+", "-", "=", "~", "unscored", "happiness"):
         table.add_column(column)
     for r in rows:
@@ -256,7 +267,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(tiers, indent=2))
         return 0
-    table = Table(title="Offline AI stand-ins (production uses Rekognition and Comprehend)")
+    table = _table(title="Offline AI stand-ins (production uses Rekognition and Comprehend)")
     table.add_column("capability")
     table.add_column("tier in use")
     for capability, tier in tiers.items():
@@ -270,7 +281,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.ERROR)
     return run(
-        console,
+        console.get(),
         weeks=args.weeks,
         images=Path(args.images) if args.images else None,
         report_path=Path(args.report) if args.report else None,
@@ -388,9 +399,21 @@ def main(argv: list[str] | None = None) -> int:
     except ClientError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
-    except (requests.ConnectionError, botocore.exceptions.EndpointConnectionError) as exc:  # it stopped meanwhile
+    except Exception as exc:
+        if not _stack_gone(exc):
+            raise
         console.print(f"[red]error:[/] no stack running: {exc}", highlight=False, soft_wrap=True)
         return 2
+
+
+def _stack_gone(exc: Exception) -> bool:
+    """A connection refused by a stack that stopped meanwhile. The error types are looked up only if their
+    library was imported: an exception cannot be an instance of a class never loaded."""
+    requests, botocore = sys.modules.get("requests"), sys.modules.get("botocore.exceptions")
+    return bool(
+        (requests is not None and isinstance(exc, requests.ConnectionError))
+        or (botocore is not None and isinstance(exc, botocore.EndpointConnectionError))
+    )
 
 
 if __name__ == "__main__":

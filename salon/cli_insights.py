@@ -13,18 +13,19 @@ import json
 import urllib.parse
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from functions import names
-from salon.client import ClientError, StackClient
 from salon.local.config import StackConfig
+from salon.stack_state import ClientError, LazyConsole
 
-console = Console()
-err = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from salon.client import StackClient
+
+console = LazyConsole()
+err = LazyConsole(stderr=True)
 
 
 def _config(args: argparse.Namespace) -> StackConfig:
@@ -82,6 +83,8 @@ def _pct(value: float | None) -> str:
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", title_style="bold")
     for i, column in enumerate(columns):
         table.add_column(column, justify="right" if i else "left")
@@ -176,7 +179,7 @@ def cmd_insights(args: argparse.Namespace) -> int:
     if args.index:
         data, source = fetch_from_index(Path(args.index), params), str(args.index)
     else:
-        client = StackClient.connect(_config(args))
+        client = _stack_client().connect(_config(args))
         data, source = fetch_from_stack(client, args.as_user, params), client.endpoints.api + names.ROUTE_INSIGHTS
     if args.html:
         from salon import report
@@ -206,10 +209,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
             "story": plan.story(),
         }
     else:
-        client = StackClient.connect(_config(args))
+        client = _stack_client().connect(_config(args))
         client.timeout = args.timeout
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=args.json) as progress:
+        with Progress(*columns, console=err.get(), transient=args.json) as progress:
             tasks: dict[str, Any] = {}
 
             def advance(stage: str, done: int, total: int) -> None:
@@ -282,3 +287,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     seed.add_argument("--json", action="store_true")
     seed.set_defaults(func=cmd_seed)
+
+
+def _stack_client() -> type[StackClient]:
+    from salon.client import StackClient  # boto3 and requests: only for the commands that talk to the stack
+
+    return StackClient

@@ -11,24 +11,23 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
-
-import requests
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from functions import names
-from functions.domain.reconcile import CHECKS
-from salon.client import ClientError, StackClient
 from salon.local.config import StackConfig
+from salon.stack_state import ClientError, LazyConsole
 
-console = Console()
+if TYPE_CHECKING:
+    from salon.client import StackClient
+
+console = LazyConsole()
 
 
 def _client(args: argparse.Namespace) -> StackClient:
     config = StackConfig.from_env()
     if getattr(args, "home", None):
         config.home = Path(args.home)
-    return StackClient.connect(config)
+    return _stack_client().connect(config)
 
 
 def reconcile(
@@ -67,6 +66,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
+    import requests
+
     url = f"{_client(args).endpoints.lambda_}/_salon/faults"
     if args.action == "add":
         if not args.spec:
@@ -96,13 +97,26 @@ def cmd_faults(args: argparse.Namespace) -> int:
     return 0
 
 
+class _ChecksHelp(argparse.HelpFormatter):
+    """Lists reconcile's checks in `salon reconcile --help`, importing them only then (not at every start)."""
+
+    PLACEHOLDER = "Checks: (listed by --help)"
+
+    def add_text(self, text: str | None) -> None:
+        if text == self.PLACEHOLDER:
+            from functions.domain.reconcile import CHECKS
+
+            text = "Checks: " + "; ".join(f"{name}: {what}" for name, what in CHECKS.items()) + "."
+        super().add_text(text)
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds `reconcile` and `faults` to the `salon` command."""
-    checks = "; ".join(f"{name}: {text}" for name, text in CHECKS.items())
     rec = sub.add_parser(
         "reconcile",
         help="check every upload, comment, meter and index entry; repair what is stuck",
-        description=f"Checks: {checks}.",
+        description=_ChecksHelp.PLACEHOLDER,
+        formatter_class=_ChecksHelp,
     )
     rec.add_argument("--json", action="store_true", help="print the report as one JSON object")
     rec.add_argument("--check-only", action="store_true", help="report, change nothing")
@@ -115,3 +129,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     faults.add_argument("spec", nargs="?", help='the fault, e.g. \'{"kind": "dynamodb", "rate": 0.1}\'')
     faults.add_argument("--json", action="store_true")
     faults.set_defaults(func=cmd_faults)
+
+
+def _stack_client() -> type[StackClient]:
+    from salon.client import StackClient  # boto3 and requests: only for the commands that talk to the stack
+
+    return StackClient

@@ -8,31 +8,27 @@ import email
 import email.policy
 import hashlib
 import json
-import os
-import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import requests
+from botocore.config import Config
 
 from functions import names
 from functions.domain.identity import is_safe_username
 from salon.local.config import Endpoints, StackConfig
 from salon.local.passwords import LocalPasswords
+from salon.stack_state import ClientError, running_endpoints
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 REVIEW_STATE = "AskOwner"  # the image workflow waits for the owner here
 USERS_FILE = "users.json"
-
-
-class ClientError(Exception):
-    """A problem the user can act on; the CLI prints it without a traceback."""
 
 
 def content_type_for(path: Path, data: bytes) -> str:
@@ -45,43 +41,13 @@ def content_type_for(path: Path, data: bytes) -> str:
     raise ClientError(f"{path}: only JPEG and PNG images can be uploaded")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _listening(url: str) -> bool:
-    parsed = urlsplit(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def running_endpoints(config: StackConfig) -> Endpoints:
-    """The endpoints of the stack running for `config`; a ClientError (one line) when none is.
-
-    A stack stopped by `kill -9` leaves its stack.json behind: its process is gone, or its pid was
-    reused by another program and nothing listens on its ports.
-    """
-    start = "start one with `salon up`"
-    try:
-        endpoints = Endpoints.load(config.state_file)
-    except FileNotFoundError:
-        raise ClientError(f"no stack running (no {config.state_file}); {start}") from None
-    except (ValueError, TypeError) as exc:
-        raise ClientError(f"no stack running ({config.state_file} is unreadable: {exc}); {start}") from None
-    if not _alive(endpoints.pid) or not _listening(endpoints.moto):
-        raise ClientError(
-            f"no stack running ({config.state_file} is left from process {endpoints.pid}, which has stopped); {start}"
-        )
-    return endpoints
+def poll_pauses(first: float = 0.01, factor: float = 1.5, longest: float = 0.25) -> Iterator[float]:
+    """Pauses between status polls: short while an execution is likely to end (most take a fraction of a
+    second), growing so a long wait costs few requests."""
+    pause = first
+    while True:
+        yield pause
+        pause = min(pause * factor, longest)
 
 
 @dataclass
@@ -89,25 +55,31 @@ class StackClient:
     endpoints: Endpoints
     timeout: float = 60.0
     _tokens: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def connect(cls, config: StackConfig | None = None) -> StackClient:
         return cls(running_endpoints(config or StackConfig.from_env()))
 
     def aws(self, service: str) -> Any:
-        endpoint = {
-            "lambda": self.endpoints.lambda_,
-            "rekognition": self.endpoints.ai,
-            "comprehend": self.endpoints.ai,
-        }.get(service, self.endpoints.moto)
-        return boto3.client(
-            service,
-            endpoint_url=endpoint,
-            region_name=self.endpoints.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        """One boto3 client per service, made once (clients are thread-safe; making one costs milliseconds)."""
+        with self._lock:
+            if service not in self._clients:
+                endpoint = {
+                    "lambda": self.endpoints.lambda_,
+                    "rekognition": self.endpoints.ai,
+                    "comprehend": self.endpoints.ai,
+                }.get(service, self.endpoints.moto)
+                self._clients[service] = boto3.client(
+                    service,
+                    endpoint_url=endpoint,
+                    region_name=self.endpoints.region,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    config=Config(max_pool_connections=32),  # benchmarks and tests run clients on many threads
+                )
+            return self._clients[service]
 
     # -- identity --------------------------------------------------------------------------
     def token(self, username: str, group: str) -> str:
@@ -198,6 +170,7 @@ class StackClient:
     def wait_for_execution(self, arn: str, until_state: str | None = None) -> dict[str, Any]:
         """Waits for the execution to end, or (until_state) to enter that state; then returns its description."""
         sfn, deadline = self.aws("stepfunctions"), time.monotonic() + self.timeout
+        pauses = poll_pauses()
         while time.monotonic() < deadline:
             try:
                 described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
@@ -207,11 +180,14 @@ class StackClient:
                 return described
             if until_state and described["status"] == "RUNNING" and until_state in self._entered(arn):
                 return described
-            time.sleep(0.2)
+            time.sleep(next(pauses))
         raise ClientError(f"execution {arn.rsplit(':', 1)[-1]} did not finish within {self.timeout:.0f}s")
 
-    def _entered(self, arn: str) -> list[str]:
-        events = self.aws("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    def _entered(self, arn: str, recent: int = 10) -> list[str]:
+        """The states entered among the execution's latest events (a state waiting on a task is among them)."""
+        events = self.aws("stepfunctions").get_execution_history(
+            executionArn=arn, maxResults=recent, reverseOrder=True
+        )["events"]
         return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
 
     def _policy_decision(self, arn: str) -> dict[str, Any]:

@@ -25,8 +25,9 @@ import duckdb
 import numpy as np
 
 from functions import names
-from functions.domain.insights import (
-    SENTIMENTS,
+from functions.domain.insights import SENTIMENTS, parse_instant
+from functions.ports import (
+    BulkResult,
     CustomerRows,
     DesignCount,
     DesignerStats,
@@ -34,12 +35,13 @@ from functions.domain.insights import (
     Escalation,
     EscalationRows,
     EscalationRule,
+    IndexingError,
     Period,
+    SearchIndex,
     WeekPositivity,
     WeekSentiments,
-    parse_instant,
+    transient_status,
 )
-from functions.ports import BulkResult, IndexingError, SearchIndex, transient_status
 
 T = TypeVar("T")
 _WRITE_LOCKS: dict[str, threading.Lock] = {}

@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.domain.bursts import WindowCount, WindowStore
+from functions.domain.reconcile import Comment, Decision, Meter, Photo, Records, Totals, Upload, Workflows
 
 
 def _client_error(code: str, operation: str, message: str = "") -> ClientError:
@@ -157,3 +158,60 @@ class MemoryWindowStore(WindowStore):
             self.alerted_at = at
             return True
         return False
+
+
+class FakeRecords(Records):
+    """The stores reconcile reads, as lists and maps; failures and meter writes are recorded."""
+
+    def __init__(self) -> None:
+        self.upload_list: list[Upload] = []
+        self.decision_map: dict[str, Decision] = {}
+        self.photo_list: list[Photo] = []
+        self.comment_list: list[Comment] = []
+        self.meter_map: dict[str, Meter] = {}
+        self.failed: list[str] = []
+
+    def uploads(self) -> list[Upload]:
+        return list(self.upload_list)
+
+    def decisions(self) -> dict[str, Decision]:
+        return dict(self.decision_map)
+
+    def photos(self) -> list[Photo]:
+        return list(self.photo_list)
+
+    def comments(self) -> list[Comment]:
+        return list(self.comment_list)
+
+    def meters(self) -> dict[str, Meter]:
+        return dict(self.meter_map)
+
+    def mark_comment_failed(self, comment: Comment, error: str, cause: str) -> bool:
+        self.failed.append(comment.comment_id)
+        return True
+
+    def set_meter(self, design_id: str, totals: Totals, expected: Meter | None) -> bool:
+        self.meter_map[design_id] = Meter(design_id, dict(totals.counts), totals.positivity_sum, "2026-12-01T11:00:00Z")
+        return True
+
+
+class FakeWorkflows(Workflows):
+    """Execution statuses by upload key or execution ARN; reruns are recorded, never run."""
+
+    def __init__(self) -> None:
+        self.status: dict[str, str] = {}
+        self.reruns: list[str] = []
+
+    def upload_status(self, upload: Upload) -> str | None:
+        return self.status.get(upload.key)
+
+    def execution_status(self, execution_arn: str) -> str | None:
+        return self.status.get(execution_arn)
+
+    def rerun_upload(self, upload: Upload, suffix: str) -> str:
+        self.reruns.append(upload.key)
+        return f"rerun-{suffix}"
+
+    def rerun_comment(self, comment: Comment, suffix: str) -> str:
+        self.reruns.append(comment.comment_id)
+        return f"comment-{comment.comment_id}-{suffix}"

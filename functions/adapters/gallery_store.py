@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from functions import names
+from functions.ports import GalleryRecords
 
 MAX_PAGE = 50
 
@@ -45,6 +46,25 @@ def get_item(ddb: Any, table: str, key: str, value: str) -> dict[str, Any] | Non
         "Item"
     )
     return item
+
+
+class DynamoDbGalleryRecords(GalleryRecords):
+    def __init__(self, ddb: Any, photos_table: str, comments_table: str, meters_table: str) -> None:
+        self.ddb, self.photos_table, self.comments_table, self.meters_table = (
+            ddb,
+            photos_table,
+            comments_table,
+            meters_table,
+        )
+
+    def photo(self, photo_id: str) -> dict[str, Any] | None:
+        return get_item(self.ddb, self.photos_table, "photoId", photo_id)
+
+    def comment(self, comment_id: str) -> dict[str, Any] | None:
+        return get_item(self.ddb, self.comments_table, "commentId", comment_id)
+
+    def meter(self, design_id: str) -> dict[str, Any] | None:
+        return get_item(self.ddb, self.meters_table, "designId", design_id)
 
 
 def published_page(

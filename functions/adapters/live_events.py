@@ -12,6 +12,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
 from functions.domain import live
+from functions.ports import LiveChannel
 
 
 class PublishFailed(Exception):
@@ -47,3 +48,11 @@ def publish_events(url: str, region: str, channel: str, events: list[dict[str, A
             raise PublishFailed(f"events API unreachable: {exc.reason}") from exc
         if answer.get("failed"):
             raise PublishFailed(f"events API failed {len(answer['failed'])} of {len(batch)} events")
+
+
+class AppSyncEventsChannel(LiveChannel):
+    def __init__(self, url: str, region: str) -> None:
+        self.url, self.region = url, region
+
+    def publish(self, channel: str, events: list[dict[str, Any]]) -> None:
+        publish_events(self.url, self.region, channel, events)

@@ -25,8 +25,9 @@ from opensearchpy import helpers
 from opensearchpy.exceptions import NotFoundError
 
 from functions import names
-from functions.domain.insights import (
-    SENTIMENTS,
+from functions.domain.insights import SENTIMENTS, week_of
+from functions.ports import (
+    BulkResult,
     CustomerRows,
     DesignCount,
     DesignerStats,
@@ -34,12 +35,13 @@ from functions.domain.insights import (
     Escalation,
     EscalationRows,
     EscalationRule,
+    IndexingError,
     Period,
+    SearchIndex,
     WeekPositivity,
     WeekSentiments,
-    week_of,
+    transient_status,
 )
-from functions.ports import BulkResult, IndexingError, SearchIndex, transient_status
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 TEMPLATE_PREFIX = names.INDEX_TEMPLATE_PREFIX

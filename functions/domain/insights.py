@@ -18,13 +18,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from functions.domain.comments import CommentPolicy
-
-if TYPE_CHECKING:  # the port is defined in terms of this module's types
-    from functions.ports import SearchIndex
+from functions.ports import (
+    CustomerRows,
+    DesignCount,
+    DesignerStats,
+    DesignStats,
+    Escalation,
+    EscalationRows,
+    EscalationRule,
+    InsightsRequestError,
+    Period,
+    SearchIndex,
+    WeekPositivity,
+    WeekSentiments,
+    utc,
+)
 
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED", "UNSCORED")
 WEEK = timedelta(days=7)
@@ -32,16 +43,7 @@ FLAT_SLOPE = 0.005  # positivity points per week below which a trend is called f
 QUESTIONS = ("customers", "escalations", "hotDesigns", "designers", "satisfaction", "sentiment")
 
 
-class InsightsRequestError(ValueError):
-    """The request cannot be answered as asked (bad date, bad number); the message says why."""
-
-
 # -- time ------------------------------------------------------------------------------------------
-def utc(moment: datetime) -> datetime:
-    """Aware UTC datetime (a naive one is taken to be UTC already)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 timestamp as the documents carry it ('2025-03-01T10:00:00.000Z'), as aware UTC."""
     return utc(datetime.fromisoformat(text))
@@ -62,41 +64,6 @@ def weeks_between(first: date, last: date) -> list[date]:
     """Every Monday from the week of `first` to the week of `last`, inclusive."""
     start, end = week_of(first), week_of(last)
     return [start + WEEK * i for i in range((end - start).days // 7 + 1)] if start <= end else []
-
-
-@dataclass(frozen=True)
-class Period:
-    """[since, before) in UTC; either end may be open."""
-
-    since: datetime | None = None
-    before: datetime | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "since", utc(self.since) if self.since else None)
-        object.__setattr__(self, "before", utc(self.before) if self.before else None)
-        if self.since and self.before and self.since >= self.before:
-            raise InsightsRequestError(
-                f"the period is empty: {self.since:%Y-%m-%d} is not before {self.before:%Y-%m-%d}"
-            )
-
-    @classmethod
-    def from_dates(cls, since: date | None = None, until: date | None = None) -> Period:
-        """Calendar days, both inclusive: since=2025-01-01, until=2025-03-31 is the first quarter."""
-        return cls(
-            datetime.combine(since, time(), UTC) if since else None,
-            datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
-        )
-
-    def contains(self, moment: datetime) -> bool:
-        moment = utc(moment)
-        return (self.since is None or moment >= self.since) and (self.before is None or moment < self.before)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"since": _instant(self.since), "before": _instant(self.before)}
-
-
-def _instant(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -122,21 +89,6 @@ def _count(value: str | None, name: str, default: int, lowest: int, highest: int
 
 # -- the request -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class EscalationRule:
-    """The comment policy's escalation rule, as a query: sentiment NEGATIVE and scores.Negative >= min."""
-
-    min_negative: float
-    sentiment: str = "NEGATIVE"
-
-    @classmethod
-    def from_policy(cls, policy: CommentPolicy) -> EscalationRule:
-        return cls(min_negative=policy.min_negative)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"sentiment": self.sentiment, "minNegative": self.min_negative}
-
-
-@dataclass(frozen=True)
 class InsightsRequest:
     rule: EscalationRule
     period: Period = field(default_factory=Period)
@@ -156,100 +108,6 @@ class InsightsRequest:
             top=_count(params.get("top"), "top", 10, 1, 100),
             recent=_count(params.get("recent"), "recent", 20, 0, 500),
         )
-
-
-# -- what the engines return (one row type per query) ----------------------------------------------
-@dataclass(frozen=True)
-class CustomerRows:
-    new_by_week: dict[date, int]  # customers whose first comment ever falls in that week of the period
-    before: int  # customers whose first comment is before the period
-    active_by_week: dict[date, int]  # distinct customers commenting that week
-
-
-@dataclass(frozen=True)
-class Escalation:
-    comment_id: str
-    design_id: str
-    designer: str
-    author: str
-    submitted_at: str
-    negative: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "commentId": self.comment_id,
-            "designId": self.design_id,
-            "designer": self.designer,
-            "author": self.author,
-            "submittedAt": self.submitted_at,
-            "negative": self.negative,
-        }
-
-
-@dataclass(frozen=True)
-class DesignCount:
-    design_id: str
-    designer: str
-    count: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"designId": self.design_id, "designer": self.designer, "count": self.count}
-
-
-@dataclass(frozen=True)
-class EscalationRows:
-    by_week: dict[date, int]
-    by_design: list[DesignCount]  # most escalations first, then designId
-    recent: list[Escalation]  # newest first
-
-
-@dataclass(frozen=True)
-class DesignStats:
-    design_id: str
-    designer: str
-    comments: int
-    scored: int
-    positive: int  # comments whose sentiment is POSITIVE
-    avg_positivity: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "designId": self.design_id,
-            "designer": self.designer,
-            "comments": self.comments,
-            "scored": self.scored,
-            "positive": self.positive,
-            "avgPositivity": self.avg_positivity,
-        }
-
-
-@dataclass(frozen=True)
-class DesignerStats:
-    designer: str
-    comments: int
-    scored: int
-    avg_positivity: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "designer": self.designer,
-            "comments": self.comments,
-            "scored": self.scored,
-            "avgPositivity": self.avg_positivity,
-        }
-
-
-@dataclass(frozen=True)
-class WeekPositivity:
-    week: date
-    scored: int
-    avg_positivity: float | None
-
-
-@dataclass(frozen=True)
-class WeekSentiments:
-    week: date
-    counts: dict[str, int]
 
 
 # -- the answers -----------------------------------------------------------------------------------
@@ -559,7 +417,7 @@ def sentiment(source: SearchIndex, request: InsightsRequest, weeks: list[date]) 
     return sentiment_distribution(source.weekly_sentiments(request.period), weeks)
 
 
-Question = Callable[["SearchIndex", InsightsRequest, list[date]], Any]
+Question = Callable[[SearchIndex, InsightsRequest, list[date]], Any]
 ANSWERS: dict[str, Question] = {
     "customers": customers,
     "escalations": escalations,

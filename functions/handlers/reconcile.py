@@ -14,7 +14,8 @@ from functions import config as function_config
 from functions.adapters import client, search_index
 from functions.adapters.reconcile_records import AwsRecords, StepFunctionsWorkflows
 from functions.config import ReconcileSettings
-from functions.domain.reconcile import Deadlines, reconcile
+from functions.domain.reconcile import Deadlines, Records, Workflows, reconcile
+from functions.ports import SearchIndex
 from functions.schemas import validate
 
 logger = Logger()
@@ -25,7 +26,13 @@ UNREPAIRED_METRIC = "ReconcileUnrepaired"
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(
+    event: dict[str, Any],
+    context: LambdaContext,
+    records: Records | None = None,
+    workflows: Workflows | None = None,
+    index: SearchIndex | None = None,
+) -> dict[str, Any]:
     event = validate(event or {}, "reconcile_input")
     config = function_config.settings(ReconcileSettings)
     defaults = Deadlines()
@@ -35,7 +42,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         comment=defaults.comment if deadline is None else deadline,
         grace=timedelta(seconds=event["graceSeconds"]) if "graceSeconds" in event else defaults.grace,
     )
-    records = AwsRecords(
+    records = records or AwsRecords(
         client("s3"),
         client("dynamodb"),
         config.uploads_bucket,
@@ -46,13 +53,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "meters": config.meters_table,
         },
     )
-    workflows = StepFunctionsWorkflows(
+    workflows = workflows or StepFunctionsWorkflows(
         client("stepfunctions"), config.uploads_bucket, config.image_state_machine_arn, config.comment_state_machine_arn
     )
     report = reconcile(
         records,
         workflows,
-        search_index(config.search_backend, config.search_endpoint, config.aws_region),
+        index or search_index(config.search_backend, config.search_endpoint, config.aws_region),
         repair=event["repair"],
         limits=limits,
     )

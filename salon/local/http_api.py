@@ -22,6 +22,7 @@ import jwt
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from functions import wiring
 from salon.local.lambda_endpoint import FunctionRegistry
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # an HTTP API refuses larger requests with 413
@@ -114,14 +115,15 @@ def cors_headers(request: Request, origins: tuple[str, ...]) -> dict[str, str]:
     return {"access-control-allow-origin": origin, "vary": "Origin"} if origin and origin in origins else {}
 
 
-def preflight_headers(request: Request, origins: tuple[str, ...], methods: list[str]) -> dict[str, str]:
+def preflight_headers(request: Request, origins: tuple[str, ...]) -> dict[str, str]:
+    """As API Gateway answers a preflight: the API's one CORS configuration (functions/wiring.py CORS)."""
     headers = cors_headers(request, origins)
     if headers:
         headers.update(
             {
-                "access-control-allow-methods": ",".join(methods),
-                "access-control-allow-headers": "authorization,content-type",
-                "access-control-max-age": "600",
+                "access-control-allow-methods": ",".join(wiring.CORS.methods),
+                "access-control-allow-headers": ",".join(wiring.CORS.headers),
+                "access-control-max-age": str(wiring.CORS.max_age_s),
             }
         )
     return headers
@@ -151,10 +153,9 @@ def make_app(
 
     def preflight(request: Request) -> Response:
         """API Gateway answers a CORS preflight for any route path, without calling the integration."""
-        allowed = sorted({method for method, adapter in one if adapter.test(request.path)})
-        if not allowed:
+        if not any(adapter.test(request.path) for _, adapter in one):
             return message(404, "Not Found")
-        return Response(b"", 204, preflight_headers(request, cors_origins, allowed))
+        return Response(b"", 204, preflight_headers(request, cors_origins))
 
     def message(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
         return Response(json.dumps({"message": text}), status, headers, content_type="application/json")

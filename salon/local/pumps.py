@@ -19,26 +19,34 @@ log = logging.getLogger(__name__)
 EML_POLICY = email.policy.default.clone(max_line_length=998)  # keep subjects on one header line
 
 
-class Pump(threading.Thread):
-    """Calls step() until stopped; step() returns True when it did work (then it runs again at once)."""
+LONG_POLL_SECONDS = 1  # SQS WaitTimeSeconds: a receive returns as soon as a message lands (moto notifies)
 
-    def __init__(self, name: str, step: Callable[[], bool], idle_seconds: float = 0.2) -> None:
+
+class Pump(threading.Thread):
+    """Calls step() until stopped. Each step long-polls its queue, so it reacts to a message as soon as it
+    lands and costs nothing while idle; after a failure it waits `backoff_seconds` before trying again."""
+
+    def __init__(self, name: str, step: Callable[[], bool], backoff_seconds: float = 0.2) -> None:
         super().__init__(name=name, daemon=True)
-        self._step, self._idle, self._halt = step, idle_seconds, threading.Event()
+        self._step, self._backoff, self._halt = step, backoff_seconds, threading.Event()
 
     def run(self) -> None:
         while not self._halt.is_set():
             try:
-                busy = self._step()
+                self._step()
             except Exception:
+                if self._halt.is_set():
+                    break  # the stack is stopping under a receive in flight
                 log.exception("%s failed; retrying", self.name)
-                busy = False
-            if not busy:
-                self._halt.wait(self._idle)
+                self._halt.wait(self._backoff)
+
+    def halt(self) -> None:
+        """Asks the loop to end after the receive in flight (at most LONG_POLL_SECONDS)."""
+        self._halt.set()
 
     def stop(self) -> None:
-        self._halt.set()
-        self.join(timeout=5)
+        self.halt()
+        self.join(timeout=LONG_POLL_SECONDS + 5)
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
@@ -62,7 +70,8 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
 
 
 class EventSourceMapping:
-    """SQS -> Lambda Invoke (over the Lambda API) with partial batch responses, like AWS's mapping."""
+    """SQS -> Lambda Invoke (over the Lambda API) with partial batch responses and long polling, like AWS's
+    mapping (which polls with WaitTimeSeconds=20)."""
 
     def __init__(self, queue_url: str, function_name: str, region: str) -> None:
         self.sqs = boto3.client("sqs", region_name=region)
@@ -74,7 +83,7 @@ class EventSourceMapping:
 
     def step(self) -> bool:
         messages = self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=LONG_POLL_SECONDS
         ).get("Messages", [])
         if not messages:
             return False
@@ -150,7 +159,9 @@ class Mailbox:
         return written + self._texts(envelope, parts)
 
     def step(self) -> bool:
-        messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=LONG_POLL_SECONDS
+        ).get("Messages", [])
         for m in messages:
             self.deliver(json.loads(m["Body"]))
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])

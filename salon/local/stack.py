@@ -32,6 +32,7 @@ from salon.local import (
     http_api,
     lambda_endpoint,
     moto_quirks,
+    moto_speedups,
     retention,
 )
 from salon.local.config import Endpoints, StackConfig
@@ -127,6 +128,7 @@ class EmbeddedStack:
             }
         )
         moto_quirks.apply()
+        moto_speedups.apply()
         moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS
         self.retention = retention.HistoryRetention(
             cfg.history_dir, cfg.keep_executions
@@ -202,11 +204,7 @@ class EmbeddedStack:
             r.rule: EventSourceMapping(res.queue_urls[r.rule], r.function, cfg.region) for r in routed
         }
         mailbox = Mailbox(cfg.mailbox, res.mailbox_queue_url, cfg.region)
-        live = {d.rule for d in wiring.DELIVERIES}  # live updates: the page waits on these, so poll often
-        self._pumps = [
-            Pump(rule.removeprefix("salon-"), m.step, **({"idle_seconds": 0.05} if rule in live else {}))
-            for rule, m in self.mappings.items()
-        ]
+        self._pumps = [Pump(rule.removeprefix("salon-"), m.step) for rule, m in self.mappings.items()]
         self._pumps.append(Pump("mailbox", mailbox.step))
         for pump in self._pumps:
             pump.start()
@@ -249,6 +247,8 @@ class EmbeddedStack:
         from functions.adapters import wrap_search_index
 
         wrap_search_index(None)
+        for pump in self._pumps:  # all at once: each ends after its receive in flight (long polling)
+            pump.halt()
         for pump in self._pumps:
             pump.stop()
         if self._warmup is not None:  # a process exiting while native model code loads aborts (SIGABRT)

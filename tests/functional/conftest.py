@@ -16,6 +16,8 @@ from salon.local.lambda_endpoint import FunctionRegistry, LambdaContext
 from salon.local.provision import LocalValues
 
 REGISTRY = FunctionRegistry()
+# Read when a handler module is imported (Powertools Metrics), as Lambda has it before the first import.
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SalonInsights")
 STATE_MACHINES = {
     w.state_machine: f"arn:aws:states:us-east-1:123456789012:stateMachine:{w.state_machine}" for w in wiring.WORKFLOWS
 }
@@ -47,7 +49,11 @@ def function_env() -> Iterator[Callable[[str], dict[str, str]]]:
 
     def use(function_name: str) -> dict[str, str]:
         variables = {var: value_of(r) for var, r in wiring.function(function_name).environment.items()}
-        os.environ.update(variables, POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_SERVICE_NAME=function_name)
+        os.environ.update(
+            variables,
+            POWERTOOLS_TRACE_DISABLED="true",
+            POWERTOOLS_SERVICE_NAME=function_name,
+        )
         config.reset()
         adapters.reset()
         return variables

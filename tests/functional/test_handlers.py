@@ -5,26 +5,42 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from functions import names, wiring
+from functions.adapters.live_events import PublishFailed
 from functions.domain.executions import execution_name
+from functions.domain.reconcile import Upload
 from functions.handlers import (
     api,
     assess_comment,
     evaluate_policy,
     index_document,
     inspect_upload,
+    publish_live,
+    reconcile,
     render_alert,
     request_review,
     start_workflow,
 )
+from functions.ports import GalleryRecords, LiveChannel
 from functions.schemas import validate
 from salon.embedded_index import EmbeddedIndex
 from tests.conftest import jpeg
 from tests.events import load
-from tests.fakes import FakeDynamoDB, FakeEventBridge, FakeS3, FakeSNS, FakeStepFunctions, MemoryWindowStore
+from tests.fakes import (
+    FakeDynamoDB,
+    FakeEventBridge,
+    FakeRecords,
+    FakeS3,
+    FakeSNS,
+    FakeStepFunctions,
+    FakeWorkflows,
+    MemoryWindowStore,
+)
 from workflows import asl
 
 pytestmark = pytest.mark.functional
@@ -281,3 +297,104 @@ def test_request_review_stores_the_token_and_asks_the_owner_without_it(function_
     with pytest.raises(Exception, match="taskToken"):
         request_review.handler({**event, "taskToken": ""}, context(names.FN_REQUEST_REVIEW), dynamodb=ddb, sns=sns)
     assert len(sns.published) == 1
+
+
+# -- live updates and reconcile -----------------------------------------------------------------------
+
+
+class MemoryGalleryRecords(GalleryRecords):
+    def __init__(self, photos=None, comments=None, meters=None) -> None:
+        self.photos, self.comments, self.meters = photos or {}, comments or {}, meters or {}
+
+    def photo(self, photo_id):
+        return self.photos.get(photo_id)
+
+    def comment(self, comment_id):
+        return self.comments.get(comment_id)
+
+    def meter(self, design_id):
+        return self.meters.get(design_id)
+
+
+class RecordingChannel(LiveChannel):
+    def __init__(self, refuse: bool = False) -> None:
+        self.sent: list[tuple[str, list[dict]]] = []
+        self.refuse = refuse
+
+    def publish(self, channel, events):
+        if self.refuse:
+            raise PublishFailed("events API answered 503")
+        self.sent.append((channel, events))
+
+
+def published_photo_item() -> dict:
+    detail = json.loads(load("sqs_photo_published")["Records"][0]["body"])["detail"]
+    return {
+        "photoId": {"S": PHOTO_ID},
+        "designer": {"S": "dana"},
+        "uploader": {"S": json.dumps(detail["uploader"])},
+        "status": {"S": "published"},
+        "publishedAt": {"S": "2026-12-01T09:06:00Z"},
+        "width": {"N": "320"},
+        "height": {"N": "240"},
+    }
+
+
+def test_publish_live_sends_a_published_design_to_the_gallery_and_its_designer(function_env, context):
+    function_env(names.FN_PUBLISH_LIVE)
+    channel = RecordingChannel()
+    records = MemoryGalleryRecords(photos={PHOTO_ID: published_photo_item()})
+    event = load("sqs_photo_published")
+    result = publish_live.handler(event, context(names.FN_PUBLISH_LIVE), records=records, channel=channel)
+    assert result == {"batchItemFailures": []}
+    sent = dict((name, events) for name, events in channel.sent)
+    [design] = sent["/gallery/designs"]
+    assert design["type"] == "DesignPublished" and design["design"]["designId"] == PHOTO_ID
+    [status] = sent["/designers/d1e2f3a4-0000-4000-8000-000000000002"]
+    assert status == {
+        "type": "UploadStatus",
+        "photoId": PHOTO_ID,
+        "status": "published",
+        "reasons": ["Manicure 97%"],
+        "image": f"images/{PHOTO_ID}",
+    }
+    assert "dana@salon.example" not in json.dumps(channel.sent)  # the uploader's email never reaches a channel
+
+
+def test_publish_live_reports_a_refused_publish_so_sqs_retries_it(function_env, context):
+    function_env(names.FN_PUBLISH_LIVE)
+    event = load("sqs_comment_analyzed")
+    meter = {"comments": {"N": "1"}, "scored": {"N": "1"}, "positivitySum": {"N": "0.97"}, "POSITIVE": {"N": "1"}}
+    records = MemoryGalleryRecords(meters={PHOTO_ID: meter})
+    ok = RecordingChannel()
+    assert publish_live.handler(event, context(names.FN_PUBLISH_LIVE), records=records, channel=ok) == {
+        "batchItemFailures": []
+    }
+    [(name, [update])] = ok.sent
+    assert name == f"/designs/{PHOTO_ID}" and update["meter"]["version"] == 1 and "comment" not in update
+    # A batch whose every message failed fails the invocation, so SQS delivers all of them again
+    refusing = RecordingChannel(refuse=True)
+    with pytest.raises(BatchProcessingError, match="All records failed"):
+        publish_live.handler(event, context(names.FN_PUBLISH_LIVE), records=records, channel=refusing)
+    other = {**event["Records"][0], "messageId": "not-live", "body": json.dumps({"detail-type": "Other"})}
+    mixed = {"Records": [event["Records"][0], other]}
+    result = publish_live.handler(mixed, context(names.FN_PUBLISH_LIVE), records=records, channel=refusing)
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}  # only it
+
+
+def test_reconcile_on_its_schedules_event_reruns_a_stuck_upload_and_reports(function_env, context):
+    function_env(names.FN_RECONCILE)
+    event = load("scheduler_reconcile")
+    assert [dict(s.payload) for s in wiring.schedules_of(names.FN_RECONCILE)] == [event]
+    records, workflows = FakeRecords(), FakeWorkflows()
+    key = f"uploads/dana/{PHOTO_ID}.jpg"
+    records.upload_list.append(Upload(key, "abcdef12", 100, datetime.now(UTC) - timedelta(hours=2)))
+    index = EmbeddedIndex(":memory:")
+    result = reconcile.handler(event, context(names.FN_RECONCILE), records=records, workflows=workflows, index=index)
+    assert workflows.reruns == [key]  # no decision and no execution: started again
+    assert result["clean"] is False and result["repaired"] == 1
+    [finding] = result["findings"]
+    assert finding["subject"] == key and finding["check"].startswith("upload-")
+    with pytest.raises(Exception, match="must not contain"):  # a bad event is refused, nothing run
+        reconcile.handler({"repair": True, "fix": "everything"}, context(names.FN_RECONCILE), records=records)
+    assert workflows.reruns == [key]

@@ -44,6 +44,77 @@ def test_no_import_crosses_a_boundary(package: str) -> None:
     assert crossings == {}
 
 
+def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements run at import: the module's own, and those under `if` (TYPE_CHECKING) and `try`."""
+    found: list[ast.stmt] = []
+    for node in body:
+        found.append(node)
+        if isinstance(node, ast.If | ast.Try):
+            found += module_level(node.body + node.orelse + getattr(node, "finalbody", []))
+    return found
+
+
+def module_graph(package: str) -> dict[str, set[str]]:
+    """Which first-party modules of the package each of its modules imports at import time, type-only imports
+    included (an import inside a function is deferred on purpose and not counted)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((REPO_ROOT / package).rglob("*.py")):
+        module = ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts).removesuffix(".__init__")
+        targets: set[str] = set()
+        for node in module_level(ast.parse(path.read_text(encoding="utf-8")).body):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                targets |= {f"{node.module}.{alias.name}" for alias in node.names} | {node.module}
+            elif isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+        graph[module] = {t for t in targets if t.split(".")[0] == package}
+    modules = set(graph)
+    # `from pkg import sub` names the submodule; a module's own parent packages are imported with it anyway
+    return {
+        m: {t for t in ts if t in modules and t != m and not m.startswith(t + ".")}
+        - {t.rsplit(".", 1)[0] for t in ts if t in modules}
+        for m, ts in graph.items()
+    }
+
+
+def cycle_in(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle (as a path of modules), or [] when there is none."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> list[str]:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        path.pop()
+        state[module] = 2
+        return []
+
+    for module in sorted(graph):
+        if module not in state and (found := visit(module)):
+            return found
+    return []
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle_in({"a": {"b"}, "b": set()}) == []
+
+
+@pytest.mark.parametrize("package", ["functions", "salon", "infra"])
+def test_no_import_cycles(package: str) -> None:
+    """Ports and the domain import one way (ports hold their row types), type-only imports included."""
+    assert cycle_in(module_graph(package)) == []
+
+
+def test_the_cycle_test_sees_type_only_imports() -> None:
+    graph = module_graph("functions")
+    assert "functions.ports" in graph["functions.domain.insights"]  # the domain answers through the port
+
+
 def test_the_lambda_package_imports_only_what_the_runtime_has() -> None:
     allowed = set(sys.stdlib_module_names) | LAMBDA_IMPORTS | {"functions"}
     extra = {f: sorted(n - allowed) for f, n in imports_of("functions").items() if n - allowed}

@@ -14,74 +14,19 @@ from functions.domain.reconcile import (
     Decision,
     Meter,
     Photo,
-    Records,
-    Totals,
     Upload,
-    Workflows,
     expected_totals,
     reconcile,
     summary_lines,
 )
 from functions.ports import SearchIndex
+from tests.fakes import FakeRecords, FakeWorkflows
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 OLD = NOW - timedelta(hours=1)
 OLD_TEXT = OLD.isoformat().replace("+00:00", "Z")
 KEY = "uploads/dana/11111111-1111-1111-1111-111111111111.jpg"
 PHOTO_ID = "11111111-1111-1111-1111-111111111111"
-
-
-class FakeRecords(Records):
-    def __init__(self) -> None:
-        self.upload_list: list[Upload] = []
-        self.decision_map: dict[str, Decision] = {}
-        self.photo_list: list[Photo] = []
-        self.comment_list: list[Comment] = []
-        self.meter_map: dict[str, Meter] = {}
-        self.failed: list[str] = []
-
-    def uploads(self) -> list[Upload]:
-        return list(self.upload_list)
-
-    def decisions(self) -> dict[str, Decision]:
-        return dict(self.decision_map)
-
-    def photos(self) -> list[Photo]:
-        return list(self.photo_list)
-
-    def comments(self) -> list[Comment]:
-        return list(self.comment_list)
-
-    def meters(self) -> dict[str, Meter]:
-        return dict(self.meter_map)
-
-    def mark_comment_failed(self, comment: Comment, error: str, cause: str) -> bool:
-        self.failed.append(comment.comment_id)
-        return True
-
-    def set_meter(self, design_id: str, totals: Totals, expected: Meter | None) -> bool:
-        self.meter_map[design_id] = Meter(design_id, dict(totals.counts), totals.positivity_sum, OLD_TEXT)
-        return True
-
-
-class FakeWorkflows(Workflows):
-    def __init__(self) -> None:
-        self.status: dict[str, str] = {}
-        self.reruns: list[str] = []
-
-    def upload_status(self, upload: Upload) -> str | None:
-        return self.status.get(upload.key)
-
-    def execution_status(self, execution_arn: str) -> str | None:
-        return self.status.get(execution_arn)
-
-    def rerun_upload(self, upload: Upload, suffix: str) -> str:
-        self.reruns.append(upload.key)
-        return f"rerun-{suffix}"
-
-    def rerun_comment(self, comment: Comment, suffix: str) -> str:
-        self.reruns.append(comment.comment_id)
-        return f"comment-{comment.comment_id}-{suffix}"
 
 
 class FakeIndex(SearchIndex):

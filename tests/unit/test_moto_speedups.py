@@ -1,0 +1,26 @@
+"""moto's repeated work done once: one parse per state machine definition, shared safely; one module list."""
+
+from __future__ import annotations
+
+from moto import backends
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+from salon.local import moto_speedups
+from workflows import asl
+
+
+def test_a_definition_is_parsed_once_and_its_components_keyed_before_it_is_shared() -> None:
+    moto_speedups.apply()
+    definition = asl.definition_path("image_moderation").read_text(encoding="utf-8")
+    program, _tree = AmazonStateLanguageParser.parse(definition)
+    assert AmazonStateLanguageParser.parse(definition)[0] is program  # the cache answers the second time
+    found = moto_speedups.components(program)
+    assert len(found) > 50
+    assert all(c._EvalComponent__heap_key is not None for c in found)  # type: ignore[attr-defined]
+    assert len({c.heap_key for c in found}) == len(found)
+
+
+def test_the_module_list_is_the_same_list() -> None:
+    moto_speedups.apply()
+    listed = list(backends.list_of_moto_modules())
+    assert "stepfunctions" in listed and "s3" in listed and listed == sorted(listed)
