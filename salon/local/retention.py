@@ -102,13 +102,14 @@ def prune_threads() -> None:
     utils.TMP_THREADS[:] = [t for t in utils.TMP_THREADS if t.is_alive()]
 
 
-def install(retention: HistoryRetention | None) -> None:
-    """Makes `retention` the bound for executions finishing from now on (None: keep everything, moto's way)."""
+def install(retention: HistoryRetention | None) -> HistoryRetention | None:
+    """Makes `retention` the bound for executions finishing from now on (None: keep everything, moto's way).
+    Returns the bound it replaces (a test restores it)."""
     global _installed, _current
     with _lock:
-        _current = retention
+        previous, _current = _current, retention
         if _installed:
-            return
+            return previous
         from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
         original = BaseExecutionWorkerCommunication.terminated
@@ -121,3 +122,4 @@ def install(retention: HistoryRetention | None) -> None:
 
         BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
         _installed = True
+        return previous

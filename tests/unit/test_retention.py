@@ -1,10 +1,15 @@
 """The embedded stack's memory bound on finished executions (salon/local/retention.py), on moto's own engine
-in-process (no sockets): older executions leave memory, their history answers the same from disk."""
+in-process (no sockets): older executions leave memory, their history answers the same from disk.
+
+moto's backends are process-wide: when the session stack runs in this process, these tests share its backend
+(mock_aws nests without a reset), so they count only their own machine's executions, delete it afterwards and
+give the stack its bound back."""
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,14 +37,21 @@ def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(key, value)
+    previous = retention.install(None)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        yield boto3.client("stepfunctions")
-    retention.install(None)
+        client = boto3.client("stepfunctions")
+        yield client
+        for machine in client.list_state_machines()["stateMachines"]:
+            if machine["name"].startswith("retention-test-"):
+                client.delete_state_machine(stateMachineArn=machine["stateMachineArn"])
+    retention.install(previous)
 
 
 def run(sfn: Any, count: int) -> tuple[str, list[str]]:
     machine = sfn.create_state_machine(
-        name="retention", definition=json.dumps(PASS_MACHINE), roleArn="arn:aws:iam::123456789012:role/r"
+        name=f"retention-test-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(PASS_MACHINE),
+        roleArn="arn:aws:iam::123456789012:role/r",
     )["stateMachineArn"]
     arns = []
     for n in range(count):  # one at a time: "finished" order is start order
@@ -52,13 +64,14 @@ def run(sfn: Any, count: int) -> tuple[str, list[str]]:
     return machine, arns
 
 
-def environments_in_memory() -> int:
+def environments_in_memory(machine_arn: str) -> int:
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
     return sum(
         1
         for machine in backend.state_machines
+        if machine.arn == machine_arn
         for execution in machine.executions
         if execution.exec_worker is not None and not isinstance(execution.exec_worker.env, retention.RetiredEnvironment)
     )
@@ -67,9 +80,9 @@ def environments_in_memory() -> int:
 def test_only_the_most_recent_finished_executions_stay_in_memory(sfn: Any, tmp_path: Path) -> None:
     bound = retention.HistoryRetention(tmp_path / "history", keep=2)
     retention.install(bound)
-    run(sfn, 6)
-    assert environments_in_memory() == 2  # without the bound: all 6
-    assert bound.retired == 4
+    machine, _ = run(sfn, 6)
+    assert environments_in_memory(machine) == 2  # without the bound: all 6
+    assert bound.retired == 4  # this bound alone: the session stack's executions have their own
     assert len(list((tmp_path / "history").glob("*.json"))) == 4
 
 
@@ -92,15 +105,19 @@ def test_a_retired_execution_answers_as_before(sfn: Any, tmp_path: Path) -> None
 def test_finished_worker_threads_are_not_kept(sfn: Any, tmp_path: Path) -> None:
     from moto.stepfunctions.parser import utils
 
+    def dead() -> int:
+        return sum(1 for t in utils.TMP_THREADS if not t.is_alive())
+
+    run(sfn, 3)  # no bound: moto keeps every finished worker thread
+    time.sleep(0.2)
+    assert dead() >= 3
     retention.install(retention.HistoryRetention(tmp_path / "history", keep=0))
-    run(sfn, 4)
-    time.sleep(0.2)  # the last worker thread returns right after reporting its end
+    run(sfn, 3)  # each retirement prunes; only the threads still ending at that moment remain
+    assert dead() <= 4
     retention.prune_threads()
-    assert all(t.is_alive() for t in utils.TMP_THREADS)
-    assert len(utils.TMP_THREADS) < 4
+    assert dead() == 0
 
 
 def test_without_a_bound_moto_keeps_everything(sfn: Any, tmp_path: Path) -> None:
-    retention.install(None)
-    run(sfn, 3)
-    assert environments_in_memory() == 3
+    machine, _ = run(sfn, 3)
+    assert environments_in_memory(machine) == 3
