@@ -151,6 +151,11 @@ class AssessCommentSettings:
 
 
 @dataclass(frozen=True)
+class ScreenCommentSettings:
+    comment_policy: str = env(names.ENV_COMMENT_POLICY_JSON, res.COMMENT_POLICY)
+
+
+@dataclass(frozen=True)
 class HttpApiSettings:
     uploads_bucket: str = env(names.ENV_UPLOADS_BUCKET, res.UPLOADS_BUCKET)
     max_upload_bytes: int = env(names.ENV_MAX_UPLOAD_BYTES, res.MAX_UPLOAD_BYTES)
@@ -193,6 +198,11 @@ class PublishLiveSettings:
     meters_table: str = env(names.ENV_METERS_TABLE, res.table(names.METERS_TABLE))
     events_http_url: str = env(names.ENV_EVENTS_HTTP_URL, res.EVENTS_HTTP_URL)
     aws_region: str = env(names.ENV_AWS_REGION, res.RUNTIME_REGION)  # signs the AppSync Events requests
+
+
+@dataclass(frozen=True)
+class PostConfirmationSettings:
+    aws_region: str = env(names.ENV_AWS_REGION, res.RUNTIME_REGION)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,16 @@ EVENT_PHOTO_IN_REVIEW = "PhotoInReview"
 EVENT_PHOTO_TAKEN_DOWN = "PhotoTakenDown"
 EVENT_COMMENT_SUBMITTED = "CommentSubmitted"
 EVENT_COMMENT_ANALYZED = "CommentAnalyzed"
-LIVE_EVENT_TYPES = (EVENT_PHOTO_PUBLISHED, EVENT_PHOTO_REJECTED, EVENT_PHOTO_QUARANTINED, EVENT_COMMENT_ANALYZED)
+EVENT_COMMENT_SHOWN = "CommentShown"  # the owner approved a held comment
+LIVE_EVENT_TYPES = (
+    EVENT_PHOTO_PUBLISHED,
+    EVENT_PHOTO_REJECTED,
+    EVENT_PHOTO_QUARANTINED,
+    EVENT_PHOTO_IN_REVIEW,
+    EVENT_PHOTO_TAKEN_DOWN,
+    EVENT_COMMENT_ANALYZED,
+    EVENT_COMMENT_SHOWN,
+)
 
 # Lambda function logical names (also the local Lambda endpoint's function names).
 FN_INSPECT_UPLOAD = "salon-inspect-upload"
@@ -66,8 +75,10 @@ FN_RENDER_ALERT = "salon-render-alert"
 FN_REQUEST_REVIEW = "salon-request-review"
 FN_START_WORKFLOW = "salon-start-workflow"
 FN_ASSESS_COMMENT = "salon-assess-comment"
+FN_SCREEN_COMMENT = "salon-screen-comment"  # comment screening: Comprehend requests, then the outcome
 FN_HTTP_API = "salon-http-api"  # serves every HTTP API route
 FN_PUBLISH_LIVE = "salon-publish-live"  # live gallery events -> AppSync Events
+FN_POST_CONFIRMATION = "salon-post-confirmation"  # Cognito trigger: a self-signed-up user joins the customers
 FN_RECONCILE = "salon-reconcile"  # checks and repairs the workflows' invariants (scheduled on AWS)
 FN_REPORT_STRAY_OBJECT = "salon-report-stray-object"  # an object outside the stack's prefixes: owner alert
 
@@ -101,6 +112,10 @@ ENV_EVENTS_HTTP_URL = "EVENTS_HTTP_URL"  # AppSync Events: https://<http domain>
 PHOTOS_BY_STATUS_INDEX = "byStatus"
 # Comments table index: a design's comments in order (designId + submittedAt).
 COMMENTS_BY_DESIGN_INDEX = "byDesign"
+# Comments table indexes: one author's comments (authorSub + submittedAt), comments by visibility (the owner's
+# queue of held ones: visibility + submittedAt).
+COMMENTS_BY_AUTHOR_INDEX = "byAuthor"
+COMMENTS_BY_VISIBILITY_INDEX = "byVisibility"
 
 # Human review: execution names of reopened reviews are <photoId>-<kind> (one appeal, one release).
 REOPEN_APPEAL = "appeal"

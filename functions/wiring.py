@@ -41,6 +41,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(names.FN_REQUEST_REVIEW, "functions.handlers.request_review.handler", config.RequestReviewSettings),
     Function(names.FN_START_WORKFLOW, "functions.handlers.start_workflow.handler", config.StartWorkflowSettings),
     Function(names.FN_ASSESS_COMMENT, "functions.handlers.assess_comment.handler", config.AssessCommentSettings),
+    Function(names.FN_SCREEN_COMMENT, "functions.handlers.screen_comment.handler", config.ScreenCommentSettings),
     Function(names.FN_HTTP_API, "functions.handlers.api.handler", config.HttpApiSettings),
     Function(names.FN_RECONCILE, "functions.handlers.reconcile.handler", config.ReconcileSettings),
     Function(names.FN_PUBLISH_LIVE, "functions.handlers.publish_live.handler", config.PublishLiveSettings),
@@ -48,6 +49,9 @@ FUNCTIONS: tuple[Function, ...] = (
         names.FN_REPORT_STRAY_OBJECT,
         "functions.handlers.report_stray_object.handler",
         config.ReportStrayObjectSettings,
+    ),
+    Function(
+        names.FN_POST_CONFIRMATION, "functions.handlers.post_confirmation.handler", config.PostConfirmationSettings
     ),
 )
 
@@ -102,8 +106,12 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/reviews", "list_reviews", names.GROUP_OWNER),
     Route("POST", "/reviews/{photo_id}", "decide_review", names.GROUP_OWNER),
     Route("POST", "/me/uploads/{photo_id}/appeal", "appeal", names.GROUP_DESIGNER),
+    Route("GET", "/quarantine", "list_quarantine", names.GROUP_OWNER),
     Route("POST", "/quarantine/{photo_id}/release", "release", names.GROUP_OWNER),
     Route("POST", "/designs/{design_id}/takedown", "take_down", names.GROUP_OWNER),
+    Route("GET", "/me/comments", "my_comments", SIGNED_IN),
+    Route("GET", "/held-comments", "held_comments", names.GROUP_OWNER),
+    Route("POST", "/held-comments/{comment_id}", "decide_comment", names.GROUP_OWNER),
 )
 
 
@@ -186,7 +194,9 @@ WORKFLOWS: tuple[Workflow, ...] = (
         "CommentSentiment",
         {
             "Partition": res.PARTITION,
-            **_function_arns(names.FN_ASSESS_COMMENT, names.FN_INDEX_DOCUMENT, names.FN_RENDER_ALERT),
+            **_function_arns(
+                names.FN_SCREEN_COMMENT, names.FN_ASSESS_COMMENT, names.FN_INDEX_DOCUMENT, names.FN_RENDER_ALERT
+            ),
             "CommentsTable": res.table(names.COMMENTS_TABLE),
             "MetersTable": res.table(names.METERS_TABLE),
             "AlertsTopicArn": res.ALERTS_TOPIC,
@@ -372,6 +382,7 @@ EVENTS: tuple[Event, ...] = (
     Event(names.EVENT_PHOTO_IN_REVIEW, "image_moderation"),
     Event(names.EVENT_PHOTO_TAKEN_DOWN, names.FN_HTTP_API),
     Event(names.EVENT_COMMENT_ANALYZED, "comment_sentiment"),
+    Event(names.EVENT_COMMENT_SHOWN, names.FN_HTTP_API),
 )
 
 

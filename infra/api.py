@@ -13,6 +13,7 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -38,13 +39,20 @@ ACCESS_LOG_FORMAT = {
 
 class Api(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, functions: LambdaFunctions, config: DeployConfig
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: LambdaFunctions,
+        config: DeployConfig,
+        site_origin: str = "",
     ) -> None:
+        """site_origin: the gallery's origin (CORS), when it differs from config.site_origin (the generated site)."""
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
             self,
             "Users",
-            self_sign_up_enabled=False,  # the owner creates accounts and puts them in a group
+            self_sign_up_enabled=True,  # customers sign up (email code); designers are created by the owner
             sign_in_aliases=cognito.SignInAliases(username=True, email=True),
             sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
@@ -75,8 +83,8 @@ class Api(Construct):
         acknowledge(
             self.user_pool,
             "COG8",
-            "Threat protection needs the Cognito Plus plan at a per-user price; accounts are "
-            "admin-created (no self sign-up) for one small salon.",
+            "Threat protection needs the Cognito Plus plan at a per-user price; self sign-up only makes "
+            "customers (who can comment), staff accounts are created by the owner, for one small salon.",
         )
         self.groups = {
             group: cognito.UserPoolGroup(
@@ -88,6 +96,20 @@ class Api(Construct):
             )
             for group in names.GROUPS
         }
+        joiner = functions[names.FN_POST_CONFIRMATION]
+        self.user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, joiner.function)
+        # A separate policy, not the role's default one: the function depends on its default policy, and the
+        # pool on the function (its trigger), so a grant naming the pool there would close a cycle.
+        iam.Policy(
+            self,
+            "JoinCustomers",
+            roles=[joiner.role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["cognito-idp:AdminAddUserToGroup"], resources=[self.user_pool.user_pool_arn]
+                )
+            ],
+        )
         self.client = self.user_pool.add_client(
             "CliClient",
             user_pool_client_name=names.USER_POOL_CLIENT,
@@ -107,12 +129,12 @@ class Api(Construct):
         )
         cors = (
             apigwv2.CorsPreflightOptions(
-                allow_origins=[config.site_origin],
+                allow_origins=[site_origin or config.site_origin],
                 allow_methods=[apigwv2.CorsHttpMethod(m) for m in wiring.CORS.methods],
                 allow_headers=list(wiring.CORS.headers),
                 max_age=Duration.seconds(wiring.CORS.max_age_s),
             )
-            if config.site_origin
+            if site_origin or config.site_origin
             else None
         )
         self.http_api = apigwv2.HttpApi(

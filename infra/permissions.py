@@ -31,6 +31,7 @@ _NO_RESOURCE_APIS = {
         "detectKeyPhrases",
         "detectEntities",
         "detectToxicContent",
+        "detectPiiEntities",
         "batchDetectDominantLanguage",
         "batchDetectSentiment",
     },

@@ -17,7 +17,7 @@ from functions import resources as res
 from functions.resources import Resource
 from infra.api import Api
 from infra.bundling import LambdaAssets
-from infra.config import DEFAULT_GALLERY_URL, DeployConfig
+from infra.config import DeployConfig
 from infra.ingestion import QueuedDelivery, QueuedWorkflowStart
 from infra.lambdas import LambdaFunctions
 from infra.live import LiveUpdates
@@ -26,6 +26,7 @@ from infra.notifications import Notifications
 from infra.observability import Observability
 from infra.reconcile import Reconciliation
 from infra.search import Search
+from infra.site import Site
 from infra.storage import Storage, check_review_retention
 from infra.workflows import AslStateMachine, Ref, event_bus_arn
 
@@ -60,11 +61,15 @@ class SalonStack(Stack):
         )
         self.config = config
         self.storage = Storage(self, "Storage", config=config)
+        self.site = Site(
+            self, "Site", uploads=self.storage.uploads, access_logs=self.storage.access_logs, config=config
+        )
+        self.site_origin = config.site_origin or self.site.origin  # the only origin CORS allows
         self.notifications = Notifications(self, "Notifications", config=config)
         self.search = Search(self, "Search", config=config)
         self.functions = LambdaFunctions(self, "Functions", assets=assets, config=config)
         self._grant_functions()
-        self.api = Api(self, "Api", functions=self.functions, config=config)
+        self.api = Api(self, "Api", functions=self.functions, config=config, site_origin=self.site_origin)
         self._grant_api_function()
         self.live = LiveUpdates(
             self,
@@ -134,6 +139,7 @@ class SalonStack(Stack):
         self.image_start = self.starts[names.UPLOAD_RULE]
         self.comment_start = self.starts[names.COMMENT_RULE]
         self._grant_reviews()
+        self._grant_comment_moderation()
         self.reconciliation = Reconciliation(
             self,
             "Reconciliation",
@@ -163,6 +169,22 @@ class SalonStack(Stack):
             dead_letter_queues=self.dead_letter_queues,
             rules=self.rules,
             http_api=self.api.http_api,
+        )
+        self.site.publish(  # also sets the uploads bucket's CORS (the pages' presigned POSTs) to the site origin
+            uploads=self.storage.uploads,
+            origin=self.site_origin,
+            config=config,
+            site_config={
+                "apiUrl": self.api.url,  # the $default stage's URL ends with "/": web/api.js joins paths to it
+                "region": Aws.REGION,
+                "userPoolId": self.api.user_pool.user_pool_id,
+                "userPoolClientId": self.api.client.user_pool_client_id,
+                "cognitoEndpoint": f"https://cognito-idp.{Aws.REGION}.{Aws.URL_SUFFIX}/",
+                "eventsHttpEndpoint": self.live.http_url,
+                "eventsRealtimeEndpoint": self.live.realtime_url.removesuffix("/event/realtime"),
+                "eventsApiKey": self.live.api.api_keys["site-subscribe"].attr_api_key,
+                "privateImagesOrigin": self.site.uploads_origin,
+            },
         )
         self._outputs()
 
@@ -274,15 +296,16 @@ class SalonStack(Stack):
 
     def _deployment_value(self, resource: Resource) -> str | None:
         """The deployment's own values (search engine, limits, URLs); None for any other resource."""
-        gallery = self.config.gallery_url or DEFAULT_GALLERY_URL
+        gallery = self.config.gallery_url
+        review = gallery.rstrip("/").rsplit("/", 1)[0] + "/reviews/" if gallery else f"{self.site.url}#/reviews/"
+        gallery = gallery or f"{self.site.url}#/designs/"
         values: dict[Resource, Callable[[], str]] = {
             res.SEARCH_BACKEND: lambda: "opensearch",
             res.SEARCH_ENDPOINT: lambda: self.search.endpoint,
             res.MAX_UPLOAD_BYTES: lambda: str(self.config.max_upload_bytes),
             res.CONSOLE_URL: self._console_url,
             res.GALLERY_URL: lambda: gallery,
-            # the owner's review page, beside the gallery's design pages
-            res.REVIEW_URL: lambda: gallery.rstrip("/").rsplit("/", 1)[0] + "/reviews/",
+            res.REVIEW_URL: lambda: review,  # the owner's review page, beside the gallery's design pages
             res.QUARANTINE_RETENTION_DAYS: lambda: str(self.config.quarantine_retention_days),
             res.EVENTS_HTTP_URL: lambda: self.live.http_url,
         }
@@ -479,6 +502,11 @@ class SalonStack(Stack):
                 ],
             )
         )
+        api_fn.role.add_to_policy(  # take-down: the published copy goes (the rendition stays under renditions/)
+            iam.PolicyStatement(
+                actions=["s3:DeleteObject"], resources=[bucket.arn_for_objects(f"{names.PUBLISHED_PREFIX}*")]
+            )
+        )
         api_fn.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
@@ -507,8 +535,44 @@ class SalonStack(Stack):
         acknowledge(
             api_fn.role,
             "IAM5",
-            "Review images are presigned GETs of objects under uploads/* and quarantine/* only (keys are per upload).",
-            [self._objects_finding(names.QUARANTINE_PREFIX)],
+            "Review images are presigned GETs of objects under uploads/* and quarantine/* only (keys are per upload); "
+            "a take-down deletes the design's copy under published/* (keys are per design).",
+            [self._objects_finding(names.QUARANTINE_PREFIX), self._objects_finding(names.PUBLISHED_PREFIX)],
+        )
+
+    def _grant_comment_moderation(self) -> None:
+        """GET /me/comments and the owner's queue (two comment indexes); approve and reject a held comment
+        (its item, its index document, CommentShown for the live channel)."""
+        api_fn, comments = self.functions[names.FN_HTTP_API], self.storage.tables[names.COMMENTS_TABLE]
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[
+                    f"{comments.table_arn}/index/{names.COMMENTS_BY_AUTHOR_INDEX}",
+                    f"{comments.table_arn}/index/{names.COMMENTS_BY_VISIBILITY_INDEX}",
+                ],
+            )
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[comments.table_arn])
+        )
+        api_fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[event_bus_arn(self, names.EVENT_BUS)],
+                conditions={
+                    "StringEquals": {
+                        "events:source": [names.EVENT_SOURCE],
+                        "events:detail-type": [names.EVENT_COMMENT_SHOWN],
+                    }
+                },
+            )
+        )
+        self.search.grant(
+            api_fn.role,
+            ["es:ESHttpGet", "es:ESHttpPut", "es:ESHttpPost"],
+            [f"{names.COMMENTS_INDEX}/*"],
+            reason="Approve and reject rewrite one comment's document (its visibility); ids are per comment.",
         )
 
     def _console_url(self) -> str:
@@ -548,6 +612,7 @@ class SalonStack(Stack):
             "DashboardName": (self.observability.dashboard.dashboard_name, "CloudWatch dashboard"),
             "EventsHttpEndpoint": (self.live.http_url, "AppSync Events: POST /event (IAM publish)"),
             "EventsRealtimeEndpoint": (self.live.realtime_url, "AppSync Events WebSocket for the site"),
+            "GalleryUrl": (self.site.url, "The gallery site (CloudFront)"),
         }
         for name, table in self.storage.tables.items():
             key = "".join(p.title() for p in name.removeprefix("salon-").split("-")) + "TableName"

@@ -22,10 +22,15 @@ TABLE_KEYS = {
 }
 SORT_KEYS = {names.DECISIONS_TABLE: "decidedAt"}
 TTL_ATTRIBUTES = {names.COUNTERS_TABLE: "expiresAt"}
-# Table -> (index, partition key, sort key), string keys, all attributes projected (the gallery reads).
+# Table -> its indexes as (index, partition key, sort key), string keys, all attributes projected (the
+# gallery reads, the author's comments, the owner's queue of held comments).
 TABLE_INDEXES = {
-    names.PHOTOS_TABLE: (names.PHOTOS_BY_STATUS_INDEX, "status", "publishedAt"),
-    names.COMMENTS_TABLE: (names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"),
+    names.PHOTOS_TABLE: ((names.PHOTOS_BY_STATUS_INDEX, "status", "publishedAt"),),
+    names.COMMENTS_TABLE: (
+        (names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"),
+        (names.COMMENTS_BY_AUTHOR_INDEX, "authorSub", "submittedAt"),
+        (names.COMMENTS_BY_VISIBILITY_INDEX, "visibility", "submittedAt"),
+    ),
 }
 REJECTED_TAG = ("verdict", "rejected")  # set by the image workflow's TagRejectedObject state
 # Objects waiting for a decision are never expired first: an appealed upload is re-tagged verdict=review
@@ -131,8 +136,7 @@ class Storage(Construct):
                 deletion_protection=config.retain_data,
                 removal_policy=removal,
             )
-            if name in TABLE_INDEXES:
-                index, partition, sort = TABLE_INDEXES[name]
+            for index, partition, sort in TABLE_INDEXES.get(name, ()):
                 self.tables[name].add_global_secondary_index(
                     index_name=index,
                     partition_key=dynamodb.Attribute(name=partition, type=dynamodb.AttributeType.STRING),

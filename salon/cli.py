@@ -106,7 +106,9 @@ def cmd_env(args: argparse.Namespace) -> int:
 def cmd_upload(args: argparse.Namespace) -> int:
     client = _connect(args)
     client.timeout = args.timeout
-    result = client.upload(Path(args.path), args.as_user, wait=args.wait)
+    result = client.upload(
+        Path(args.path), args.as_user, wait=args.wait, title=args.title, description=args.description
+    )
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
@@ -130,6 +132,33 @@ def cmd_reviews(args: argparse.Namespace) -> int:
         why = "; ".join(r.get("reasons", []))[:120]
         table.add_row(r["photoId"], r["designer"], r["kind"], r["requestedAt"][:19], r["deadline"][:19], why)
     console.print(table)
+    return 0
+
+
+def cmd_held_comments(args: argparse.Namespace) -> int:
+    rows = _connect(args).held_comments(args.as_user)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    table = _table(title=f"Held comments ({len(rows)}, oldest first)")
+    for column in ("comment", "design", "author", "labels", "text (original)"):
+        table.add_column(column)
+    for r in rows:
+        labels = ", ".join(f"{x['Name']} {x['Score']:.2f}" for x in r.get("labels", []) if x["Score"] >= 0.3)
+        labels = labels or "; ".join(r.get("flagged", []))
+        table.add_row(r["commentId"], r["designId"], r["author"], labels, r["originalText"][:120])
+    console.print(table)
+    return 0
+
+
+def cmd_moderate_comment(args: argparse.Namespace) -> int:
+    decision = "approve" if args.approve else "reject"
+    result = _connect(args).decide_comment(args.comment_id, decision, args.reason, args.as_user)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    again = " (already decided so)" if result.get("repeated") else ""
+    console.print(f"{args.comment_id}: [bold]{result['visibility']}[/]{again}")
     return 0
 
 
@@ -230,7 +259,11 @@ def cmd_comment(args: argparse.Namespace) -> int:
     line = f"comment {result['commentId']} on {result['designId']}: {result.get('sentiment') or result['status']}"
     if result.get("language"):
         line += f" ({result['language']})"
+    if result.get("visibility"):
+        line += f", {result['visibility']}"
     console.print(line + ("  [red]escalated to the owner[/]" if result.get("escalated") else ""))
+    if result.get("reason"):
+        console.print(f"  {result['reason']}", soft_wrap=True)
     return 0
 
 
@@ -324,6 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("path")
     upload.add_argument("--as", dest="as_user", required=True, metavar="USER")
     upload.add_argument("--wait", action="store_true", help="wait for the workflow's verdict")
+    upload.add_argument("--title", default="", help="the design's title (at most 100 characters)")
+    upload.add_argument("--description", default="", help="an optional description (at most 300 characters)")
     upload.add_argument("--json", action="store_true")
     upload.add_argument("--timeout", type=float, default=120.0)
     upload.set_defaults(func=cmd_upload)
@@ -345,6 +380,21 @@ def build_parser() -> argparse.ArgumentParser:
     reviews.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
     reviews.add_argument("--json", action="store_true")
     reviews.set_defaults(func=cmd_reviews)
+
+    held = sub.add_parser("held-comments", help="comments held by screening, waiting for the owner, oldest first")
+    held.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
+    held.add_argument("--json", action="store_true")
+    held.set_defaults(func=cmd_held_comments)
+
+    moderate = sub.add_parser("moderate-comment", help="approve (show) or reject a held comment (as the owner)")
+    moderate.add_argument("comment_id")
+    choice = moderate.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--approve", action="store_true")
+    choice.add_argument("--reject", action="store_true")
+    moderate.add_argument("--reason", default="", help="required to reject: the author reads it")
+    moderate.add_argument("--as", dest="as_user", default="owner", metavar="OWNER")
+    moderate.add_argument("--json", action="store_true")
+    moderate.set_defaults(func=cmd_moderate_comment)
 
     review = sub.add_parser("review", help="approve or reject an upload waiting for review (as the owner)")
     review.add_argument("photo_id")

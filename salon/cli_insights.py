@@ -169,6 +169,14 @@ def print_tables(data: dict[str, Any]) -> None:
     )
 
 
+def designs_named(data: dict[str, Any]) -> list[str]:
+    """The designs an insights answer names (hot designs, escalations), each once, in order."""
+    ids = [d["designId"] for d in data["hotDesigns"]["designs"]] + [
+        e["designId"] for e in data["escalations"]["recent"]
+    ]
+    return list(dict.fromkeys(ids))
+
+
 def cmd_insights(args: argparse.Namespace) -> int:
     params = {
         "since": args.since.isoformat() if args.since else "",
@@ -176,15 +184,18 @@ def cmd_insights(args: argparse.Namespace) -> int:
         "minComments": str(args.min_comments or ""),
         "top": str(args.top or ""),
     }
+    cards: dict[str, dict[str, str]] = {}
     if args.index:
         data, source = fetch_from_index(Path(args.index), params), str(args.index)
     else:
         client = _stack_client().connect(_config(args))
         data, source = fetch_from_stack(client, args.as_user, params), client.endpoints.api + names.ROUTE_INSIGHTS
+        if args.html:  # titles and thumbnails from the gallery, instead of bare ids
+            cards = client.design_cards(designs_named(data))
     if args.html:
         from salon import report
 
-        path = report.write(Path(args.html), data, source=source)
+        path = report.write(Path(args.html), data, source=source, designs=cards)
         err.print(f"report written to {path}")
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))

@@ -3,13 +3,16 @@ then watches Step Functions. Also the read-side helpers behind `salon executions
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email
 import email.policy
 import hashlib
+import io
 import json
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,14 +145,19 @@ class StackClient:
         return requests.request(method, self.endpoints.api + path, json=body, headers=headers, timeout=30)
 
     # -- uploads ---------------------------------------------------------------------------
-    def upload(self, path: Path, username: str, wait: bool = False) -> dict[str, Any]:
+    def upload(
+        self, path: Path, username: str, wait: bool = False, title: str = "", description: str = ""
+    ) -> dict[str, Any]:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise ClientError(f"cannot read {path}: {exc.strerror}") from exc
         token = self.token(username, names.GROUP_DESIGNER)
         started = time.monotonic()
-        grant_response = self.api("POST", "/uploads", token, {"contentType": content_type_for(path, data)})
+        request: dict[str, Any] = {"contentType": content_type_for(path, data)}
+        if title or description:
+            request.update(title=title, description=description)
+        grant_response = self.api("POST", "/uploads", token, request)
         if grant_response.status_code != 201:
             raise ClientError(f"upload refused ({grant_response.status_code}): {grant_response.text}")
         grant = grant_response.json()
@@ -253,12 +261,38 @@ class StackClient:
                     "scores": output.get("scores"),
                     "escalated": output.get("escalated"),
                     "burstAlert": output.get("burstAlert"),
+                    "visibility": output.get("visibility"),
+                    "reason": output.get("reason"),
+                    "labels": output.get("labels"),
+                    "masked": output.get("masked"),
                     "seconds": round(time.monotonic() - started, 3),
                 }
             )
             if described["status"] != "SUCCEEDED":
                 result["error"] = f"{described.get('error')}: {described.get('cause')}"
         return result
+
+    def design_cards(self, design_ids: list[str], side: int = 48) -> dict[str, dict[str, str]]:
+        """Title and a small thumbnail (a data: URI) of each published design, from the public gallery routes;
+        designs no longer published are left out."""
+        from PIL import Image
+
+        cards: dict[str, dict[str, str]] = {}
+        for design_id in dict.fromkeys(design_ids):
+            page = self.api("GET", f"/designs/{urllib.parse.quote(design_id, safe='')}", None)
+            image = requests.get(f"{self.endpoints.api}/gallery/images/{urllib.parse.quote(design_id)}", timeout=30)
+            if page.status_code != 200 or image.status_code != 200:
+                continue
+            with Image.open(io.BytesIO(image.content)) as picture:
+                picture.thumbnail((side, side))
+                out = io.BytesIO()
+                picture.convert("RGB").save(out, "JPEG", quality=80)
+            title = str(page.json().get("design", {}).get("title") or "")
+            cards[design_id] = {
+                "title": title,
+                "thumbnail": "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode(),
+            }
+        return cards
 
     def designs(self) -> list[dict[str, Any]]:
         """Published designs with their happiness meter."""
@@ -388,6 +422,27 @@ class StackClient:
             "POST", f"/reviews/{photo_id}", username, {"decision": decision, "note": note}
         )
         return result
+
+    # -- comment moderation --------------------------------------------------------------------
+    def held_comments(self, username: str = "owner") -> list[dict[str, Any]]:
+        """Comments held by screening, oldest first, with labels and the original text (owner only)."""
+        rows: list[dict[str, Any]] = self._owner_call("GET", "/held-comments", username)["comments"]
+        return rows
+
+    def decide_comment(
+        self, comment_id: str, decision: str, reason: str = "", username: str = "owner"
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = self._owner_call(
+            "POST", f"/held-comments/{comment_id}", username, {"decision": decision, "reason": reason}
+        )
+        return result
+
+    def my_comments(self, username: str, group: str = names.GROUP_CUSTOMER) -> list[dict[str, Any]]:
+        response = self.api("GET", "/me/comments", self.token(username, group))
+        if response.status_code != 200:
+            raise ClientError(f"GET /me/comments refused ({response.status_code}): {response.text}")
+        rows: list[dict[str, Any]] = response.json()["comments"]
+        return rows
 
     def mail(self) -> list[dict[str, Any]]:
         return read_mailbox(Path(self.endpoints.mailbox))

@@ -1,7 +1,7 @@
 """The owner's insights as one self-contained HTML file: answers first, then charts and tables.
 
 Input is the insights document (schemas/insights.schema.json: what GET /insights and `salon insights --json`
-return). Charts are drawn by Chart.js, vendored in salon/vendor/chartjs and inlined, so the file opens offline;
+return). Charts are drawn by Chart.js, vendored in web/vendor/chartjs and inlined, so the file opens offline;
 every chart also has its numbers in a table (readable without JavaScript, and when printed).
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-VENDOR = Path(__file__).resolve().parent / "vendor" / "chartjs" / "chart.umd.min.js"
+VENDOR = Path(__file__).resolve().parents[1] / "web" / "vendor" / "chartjs" / "chart.umd.min.js"  # the site uses it too
 CHARTJS_SHA256 = "87364cc2b2a76a6684929e7d6b80b18a897794db38400caff1fcf1791c6925d2"
 SENTIMENT_COLOURS = {
     "POSITIVE": "#2e9d6a",
@@ -47,11 +47,33 @@ def _short(design_id: str) -> str:
     return design_id[:8]
 
 
+class Html(str):
+    """Markup made here from escaped parts: a table cell that is not escaped again."""
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, Html) else _e(value)
+
+
+def _design(design_id: str, cards: dict[str, dict[str, str]]) -> Html | str:
+    """A design's thumbnail and title when the report was given them, else its short id."""
+    card = cards.get(design_id)
+    if not card:
+        return _short(design_id)
+    thumbnail = card.get("thumbnail", "")
+    image = (
+        f"<img class=thumb src='{_e(thumbnail)}' alt='' width=32 height=32> "
+        if thumbnail.startswith("data:image/")
+        else ""
+    )
+    return Html(f"{image}{_e(card.get('title') or _short(design_id))}")
+
+
 def _table(headers: list[str], rows: list[list[Any]], numeric_from: int = 1) -> str:
     head = "".join(f"<th{' class=num' if i >= numeric_from else ''}>{_e(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
         "<tr>"
-        + "".join(f"<td{' class=num' if i >= numeric_from else ''}>{_e(c)}</td>" for i, c in enumerate(row))
+        + "".join(f"<td{' class=num' if i >= numeric_from else ''}>{_cell(c)}</td>" for i, c in enumerate(row))
         + "</tr>"
         for row in rows
     )
@@ -100,7 +122,7 @@ def _section(anchor: str, question: str, answer: str, body: str) -> str:
     return f"<section id={anchor}><h2>{_e(question)}</h2><p class=answer>{_e(answer)}</p>{body}</section>"
 
 
-def _sections(data: dict[str, Any]) -> str:
+def _sections(data: dict[str, Any], cards: dict[str, dict[str, str]]) -> str:
     c, s, d, h, e, t = (
         data[k] for k in ("customers", "satisfaction", "designers", "hotDesigns", "escalations", "sentiment")
     )
@@ -128,7 +150,7 @@ def _sections(data: dict[str, Any]) -> str:
                     [
                         r["submittedAt"][:16].replace("T", " "),
                         r["author"],
-                        _short(r["designId"]),
+                        _design(r["designId"], cards),
                         r["designer"],
                         f"{r['negative']:.2f}",
                     ]
@@ -147,7 +169,13 @@ def _sections(data: dict[str, Any]) -> str:
             + _table(
                 ["design", "designer", "comments", "positive", "average positivity"],
                 [
-                    [r["designId"], r["designer"], r["comments"], r["positive"], _pct(r["avgPositivity"])]
+                    [
+                        _design(r["designId"], cards),
+                        r["designer"],
+                        r["comments"],
+                        r["positive"],
+                        _pct(r["avgPositivity"]),
+                    ]
                     for r in h["designs"]
                 ],
                 numeric_from=2,
@@ -200,6 +228,7 @@ def _sections(data: dict[str, Any]) -> str:
 
 
 STYLE = """
+img.thumb{vertical-align:middle;border-radius:4px;object-fit:cover;margin-right:.3em}
 :root{--ink:#1f2933;--muted:#6b7785;--line:#e4e7eb;--accent:#b83280;--bg:#fafafa}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;
 color:var(--ink);background:var(--bg)}header{background:linear-gradient(120deg,#b83280,#6b46c1);color:#fff;
@@ -232,7 +261,8 @@ Chart.defaults.plugins.legend.labels.boxWidth = 12;
 Chart.defaults.animation = false;
 Chart.defaults.transitions.active.animation.duration = 0;
 Chart.defaults.transitions.resize.animation.duration = 0;
-const shortId = id => id.slice(0, 8);
+const titles = JSON.parse(document.getElementById('design-titles').textContent);
+const shortId = id => titles[id] || id.slice(0, 8);
 function chart(id, config) {
   const el = document.getElementById(id);
   if (el) new Chart(el, {...config, options: {...config.options, animation: false}});  // doughnuts have their own
@@ -300,12 +330,19 @@ document.documentElement.dataset.charts = 'drawn';  // for whoever captures the 
 
 
 def render(
-    data: dict[str, Any], title: str = "Salon Insights", source: str = "", generated_at: datetime | None = None
+    data: dict[str, Any],
+    title: str = "Salon Insights",
+    source: str = "",
+    generated_at: datetime | None = None,
+    designs: dict[str, dict[str, str]] | None = None,
 ) -> str:
-    """The report for an insights document, as one HTML page with no external references."""
+    """The report for an insights document, as one HTML page with no external references. `designs`: each
+    design's title and thumbnail (a data: URI), shown instead of its id (StackClient.design_cards)."""
     library = chartjs()
     moment = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    named = {k: v["title"] for k, v in (designs or {}).items() if v.get("title")}
+    titles = json.dumps(named, ensure_ascii=False).replace("</", "<\\/")
     script = SCRIPT % {"colours": json.dumps(SENTIMENT_COLOURS)}
     return f"""<!doctype html>
 <html lang=en><head><meta charset=utf-8><meta name=viewport content="width=device-width,initial-scale=1">
@@ -313,10 +350,11 @@ def render(
 <body><header><h1>{_e(title)}</h1><p>The owner's six questions, {_e(_period(data["period"]))}.
 Generated {_e(moment)}{(" from " + _e(source)) if source else ""}.</p></header>
 <main><div class=cards>{_cards(data)}</div>
-{_sections(data)}
+{_sections(data, designs or {})}
 <footer>Weeks are ISO weeks (Monday to Sunday, UTC). Positivity is Comprehend's positive score, averaged over
 scored comments. Charts: Chart.js (MIT), embedded.</footer></main>
 <script type="application/json" id="insights-data">{payload}</script>
+<script type="application/json" id="design-titles">{titles}</script>
 <script>{library}</script>
 <script>{script}</script>
 </body></html>

@@ -149,6 +149,8 @@ class Comment:
             "scored": self.scored,
             "submittedAt": iso(self.submitted_at),
             "analyzedAt": iso(self.submitted_at + 2 * SECOND),
+            "text": self.text,  # the public text: the scenario's comments carry no personal data to mask
+            "visibility": "shown",
         }
 
 

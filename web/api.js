@@ -15,7 +15,7 @@ export async function api(method, path, body) {
   const token = await idToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(cfg.apiUrl + path, {
+  const response = await fetch(cfg.apiUrl.replace(/\/+$/, '') + path, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),

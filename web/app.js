@@ -1,26 +1,20 @@
-// The gallery app: hash routes (#/, #/designs/<id>, #/designers/<sub>, #/me/uploads, #/sign-in).
+// The gallery app: hash routes (#/, #/designs/<id>, #/designers/<sub>, #/me/uploads, #/me/comments, #/sign-in,
+// #/sign-up, #/forgot-password, #/owner, #/reviews/<photoId>). Public images are site paths (images/<designId>)
+// served while the design is published: they never expire, so pages need no refresh for them.
 // Every page renders from REST and reloads from it on (re)connect and when the tab becomes visible; live
 // events patch what is shown, by id (events can repeat or arrive late: older meter totals are ignored).
 import { api, ApiError, postToS3 } from './api.js';
 import * as auth from './auth.js';
 import { config } from './config.js';
+import { h, plural } from './dom.js';
 import { LiveChannel } from './live.js';
+import { ownerPage } from './owner.js';
+import { signUpPage, forgotPasswordPage } from './account.js';
 
 const main = document.getElementById('main');
 const SENTIMENT_LABEL = { POSITIVE: 'positive', NEGATIVE: 'negative', NEUTRAL: 'neutral', MIXED: 'mixed' };
+const STATUS_TEXT = { review: 'waiting for review', 'taken-down': 'taken down' };
 let page = null; // {reload, dispose}
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === undefined) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'text') el.textContent = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  children.flat().forEach((c) => c !== null && c !== undefined && el.append(c));
-  return el;
-}
 
 const live = new LiveChannel({
   onConnect: () => page && page.reload(),
@@ -36,7 +30,6 @@ async function userAuth() {
   return token ? live.headers({ Authorization: token }) : null;
 }
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function meterView(meter) {
   const pct = meter.happiness === null ? null : Math.round(meter.happiness * 100);
@@ -78,7 +71,7 @@ function designCard(d) {
     h(
       'a',
       { href: `#/designs/${encodeURIComponent(d.designId)}` },
-      h('img', { src: d.image, alt: d.title || `Nail design by ${d.designer}`, loading: 'lazy', width: 320, height: 320 }),
+      h('img', { src: d.image, alt: d.title ? `${d.title}, nail design by ${d.designer}` : `Nail design by ${d.designer}`, loading: 'lazy', width: 320, height: 320 }),
       h('span', { class: 'card-title', dir: 'auto', text: d.title || 'Untitled design' }),
     ),
     h('a', { class: 'card-by', href: `#/designers/${encodeURIComponent(d.designerId)}`, dir: 'auto', text: `by ${d.designer}` }),
@@ -109,7 +102,14 @@ function galleryPage(title, path, { live: liveUpdates = true, designerId = null 
   };
   more.addEventListener('click', () => load(true));
   const off = liveUpdates
-    ? live.subscribe('/gallery/designs', (e) => e.type === 'DesignPublished' && add(e.design, true))
+    ? live.subscribe('/gallery/designs', (e) => {
+        if (e.type === 'DesignPublished') add(e.design, true);
+        if (e.type === 'DesignTakenDown') {
+          const card = list.querySelector(`[data-design-id="${CSS.escape(e.designId)}"]`);
+          if (card) card.remove();
+          empty.hidden = list.children.length > 0;
+        }
+      })
     : () => {};
   return { reload: () => load(false).catch(showError), dispose: off };
 }
@@ -140,10 +140,15 @@ function designPage(id) {
     try {
       const answer = await api('GET', `/designs/${encodeURIComponent(id)}`);
       const d = answer.design;
-      title.textContent = d.title || `Design by ${d.designer}`;
+      title.textContent = d.title || 'Untitled design';
       figure.replaceChildren(
-        h('img', { src: d.image, alt: d.title || `Nail design by ${d.designer}`, width: d.width || 640, height: d.height || 640 }),
-        h('figcaption', {}, h('a', { href: `#/designers/${encodeURIComponent(d.designerId)}`, dir: 'auto', text: `by ${d.designer}` })),
+        h('img', { src: d.image, alt: d.title ? `${d.title}, nail design by ${d.designer}` : `Nail design by ${d.designer}`, width: d.width || 640, height: d.height || 640 }),
+        h(
+          'figcaption',
+          {},
+          h('a', { class: 'by', href: `#/designers/${encodeURIComponent(d.designerId)}`, dir: 'auto', text: `by ${d.designer}` }),
+          d.description ? h('p', { class: 'description', dir: 'auto', text: d.description }) : null,
+        ),
       );
       comments.replaceChildren();
       answer.comments.forEach(addComment);
@@ -156,6 +161,10 @@ function designPage(id) {
     }
   };
   const off = live.subscribe(`/designs/${id}`, (e) => {
+    if (e.type === 'DesignTakenDown') {
+      main.replaceChildren(h('h1', { text: 'Design taken down' }), h('p', { role: 'status', text: 'The salon has taken this design down.' }));
+      return;
+    }
     if (e.type !== 'CommentAnalyzed') return;
     if (e.comment) addComment(e.comment);
     if (e.meter) setMeter(e.meter);
@@ -187,7 +196,11 @@ function commentForm(id) {
     try {
       await api('POST', `/designs/${encodeURIComponent(id)}/comments`, { text: text.value });
       text.value = '';
-      message.textContent = 'Thanks! Your comment appears once it has been read.';
+      message.replaceChildren(
+        'Thanks! Your comment appears once it has been read and checked; ',
+        h('a', { href: '#/me/comments', text: 'My comments' }),
+        ' shows where it stands.',
+      );
     } catch (error) {
       message.className = 'form-message error';
       message.textContent = error.message;
@@ -227,12 +240,16 @@ function signInPage() {
         message.textContent = 'Please choose a new password.';
         return;
       }
-      location.hash = result.groups.includes('designer') ? '#/me/uploads' : '#/';
+      location.hash = result.groups.includes('designer') ? '#/me/uploads' : result.groups.includes('owner') ? '#/owner' : '#/';
     } catch (error) {
       message.textContent = error.code === 'NotAuthorizedException' ? 'Wrong username or password.' : error.message;
     }
   });
-  main.replaceChildren(h('h1', { text: 'Sign in' }), form);
+  main.replaceChildren(
+    h('h1', { text: 'Sign in' }),
+    form,
+    h('p', { class: 'hint' }, h('a', { href: '#/sign-up', text: 'Create an account' }), ' · ', h('a', { href: '#/forgot-password', text: 'Forgot your password?' })),
+  );
   return { reload: () => {}, dispose: () => {} };
 }
 
@@ -244,11 +261,17 @@ function myUploadsPage() {
   }
   const list = h('ul', { class: 'uploads', 'aria-live': 'polite', 'aria-label': 'Your uploads' });
   const file = h('input', { id: 'upload-file', type: 'file', accept: 'image/jpeg,image/png' });
+  const title = h('input', { id: 'upload-title', name: 'title', maxlength: 100, required: true, dir: 'auto' });
+  const description = h('textarea', { id: 'upload-description', name: 'description', rows: 2, maxlength: 300, dir: 'auto' });
   const progress = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': 'Upload progress' });
   const message = h('p', { class: 'form-message', role: 'status' });
   const drop = h(
     'div',
     { class: 'drop' },
+    h('label', { for: 'upload-title', text: 'Title' }),
+    title,
+    h('label', { for: 'upload-description', text: 'Description (optional)' }),
+    description,
     h('label', { for: 'upload-file', text: 'Drop a JPEG or PNG here, or choose one' }),
     file,
     progress,
@@ -261,20 +284,29 @@ function myUploadsPage() {
       'li',
       { class: `upload ${u.status}`, 'data-photo-id': u.photoId },
       u.image ? h('img', { src: u.image, alt: 'Your design', width: 96, height: 96 }) : h('span', { class: 'thumb', 'aria-hidden': 'true' }),
-      h('div', {}, h('p', { class: 'status', text: u.status }), u.reasons && u.reasons.length ? h('ul', { class: 'reasons' }, u.reasons.map((r) => h('li', { dir: 'auto', text: r }))) : null),
+      h('div', {}, u.title ? h('p', { class: 'upload-title', dir: 'auto', text: u.title }) : null, h('p', { class: 'status', text: STATUS_TEXT[u.status] || u.status }), u.reasons && u.reasons.length ? h('ul', { class: 'reasons' }, u.reasons.map((r) => h('li', { dir: 'auto', text: r }))) : null),
     );
     existing ? existing.replaceWith(item) : list.prepend(item);
-    if (['published', 'rejected', 'quarantined'].includes(u.status)) message.textContent = '';
+    if (['published', 'rejected', 'quarantined', 'review'].includes(u.status)) message.textContent = '';
   };
   const send = async (chosen) => {
     if (!chosen) return;
     message.textContent = '';
+    if (!title.value.trim()) {
+      message.textContent = 'Give the design a title first.';
+      title.focus();
+      file.value = '';
+      return;
+    }
     progress.hidden = false;
     try {
-      const grant = await api('POST', '/uploads', { contentType: chosen.type });
-      show({ photoId: grant.photoId, status: 'uploading', reasons: [] });
+      const grant = await api('POST', '/uploads', { contentType: chosen.type, title: title.value, description: description.value });
+      const named = title.value.trim();
+      title.value = '';
+      description.value = '';
+      showTitled({ photoId: grant.photoId, title: named, status: 'uploading', reasons: [] });
       await postToS3(grant, chosen, (p) => (progress.value = p));
-      show({ photoId: grant.photoId, status: 'processing', reasons: [] });
+      showTitled({ photoId: grant.photoId, title: named, status: 'processing', reasons: [] });
       message.textContent = 'Uploaded; checking it now.';
     } catch (error) {
       message.textContent = error.message;
@@ -290,10 +322,43 @@ function myUploadsPage() {
   });
   const load = async () => {
     const answer = await api('GET', '/me/uploads');
-    [...answer.uploads].reverse().forEach(show);
+    [...answer.uploads].reverse().forEach(showTitled);
   };
-  const off = live.subscribe(`/designers/${me.sub}`, (e) => e.type === 'UploadStatus' && show(e), { auth: userAuth });
+  const titles = new Map(); // live events carry ids and status only: keep the titles REST gave
+  const showTitled = (u) => {
+    if (u.title) titles.set(u.photoId, u.title);
+    show({ ...u, title: u.title || titles.get(u.photoId) });
+  };
+  const off = live.subscribe(`/designers/${me.sub}`, (e) => e.type === 'UploadStatus' && showTitled(e), { auth: userAuth });
   return { reload: () => load().catch(showError), dispose: off };
+}
+
+// The signed-in author's comments with where each stands: shown, waiting for moderation, rejected (and why).
+function myCommentsPage() {
+  const me = auth.user();
+  if (!me) {
+    location.hash = '#/sign-in';
+    return { reload: () => {}, dispose: () => {} };
+  }
+  const list = h('ul', { class: 'my-comments', 'aria-live': 'polite', 'aria-label': 'Your comments' });
+  main.replaceChildren(h('h1', { text: 'My comments' }), list);
+  const load = async () => {
+    const answer = await api('GET', '/me/comments');
+    list.replaceChildren(
+      ...answer.comments.map((c) =>
+        h(
+          'li',
+          { class: `my-comment ${c.status.replace(/ /g, '-')}`, 'data-comment-id': c.commentId },
+          h('p', { class: 'comment-text', dir: 'auto', text: c.text }),
+          h('p', { class: 'status', text: c.status }),
+          c.reason ? h('p', { class: 'reason', dir: 'auto', text: c.reason }) : null,
+          h('a', { href: `#/designs/${encodeURIComponent(c.designId)}`, text: 'the design' }),
+        ),
+      ),
+    );
+    if (!answer.comments.length) list.append(h('li', { class: 'hint', text: 'No comments yet.' }));
+  };
+  return { reload: () => load().catch(showError), dispose: () => {} };
 }
 
 function showError(error) {
@@ -308,7 +373,12 @@ function route() {
   else if ((match = hash.match(/^\/designers\/([A-Za-z0-9-]{1,64})$/)))
     page = galleryPage('Album', `/designers/${match[1]}/designs`, { designerId: match[1] });
   else if (hash === '/me/uploads') page = myUploadsPage();
+  else if (hash === '/me/comments') page = myCommentsPage();
   else if (hash === '/sign-in') page = signInPage();
+  else if (hash === '/sign-up') page = signUpPage(main);
+  else if (hash === '/forgot-password') page = forgotPasswordPage(main);
+  else if (hash === '/owner') page = ownerPage(main);
+  else if ((match = hash.match(/^\/reviews\/([A-Za-z0-9-]{1,64})$/))) page = ownerPage(main, { focus: match[1] });
   else page = galleryPage('New designs', '/designs');
   page.reload();
   main.focus({ preventScroll: true });
@@ -316,6 +386,7 @@ function route() {
 
 function renderNav(me) {
   document.getElementById('sign-in-link').hidden = Boolean(me);
+  document.getElementById('sign-up-link').hidden = Boolean(me);
   document.getElementById('sign-out').hidden = !me;
   document.querySelectorAll('[data-needs]').forEach((el) => {
     el.hidden = !me || !me.groups.includes(el.dataset.needs);

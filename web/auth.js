@@ -101,3 +101,35 @@ export function signOut() {
   sessionStorage.removeItem(KEY);
   listeners.forEach((fn) => fn(null));
 }
+
+// Self sign-up (customers): SignUp, then the emailed code with ConfirmSignUp. Designers are invited by the
+// owner (AdminCreateUser), so they arrive through the new-password challenge instead.
+export async function signUp(username, email, password) {
+  const cfg = await config();
+  return cognito('SignUp', {
+    ClientId: cfg.userPoolClientId,
+    Username: username,
+    Password: password,
+    UserAttributes: [{ Name: 'email', Value: email }],
+  });
+}
+
+export async function confirmSignUp(username, code) {
+  const cfg = await config();
+  return cognito('ConfirmSignUp', { ClientId: cfg.userPoolClientId, Username: username, ConfirmationCode: code });
+}
+
+export async function forgotPassword(username) {
+  const cfg = await config();
+  return cognito('ForgotPassword', { ClientId: cfg.userPoolClientId, Username: username });
+}
+
+export async function confirmForgotPassword(username, code, password) {
+  const cfg = await config();
+  return cognito('ConfirmForgotPassword', {
+    ClientId: cfg.userPoolClientId,
+    Username: username,
+    ConfirmationCode: code,
+    Password: password,
+  });
+}

@@ -124,6 +124,8 @@ class AwsRecords(Records):
                 scores={k: float(v) for k, v in parse_json_object(str(row.get("scores", "{}"))).items()},
                 analyzed_at=str(row.get("analyzedAt", "")),
                 error=str(row.get("error", "")),
+                public_text=str(row["publicText"]) if "publicText" in row else None,
+                visibility=str(row.get("visibility", "")),
             )
             for row in _scan(self.dynamodb, self.tables["comments"])
         ]

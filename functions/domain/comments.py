@@ -6,11 +6,12 @@ import json
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from functions.domain.identity import Caller
+from functions.domain.screening import ScreeningPolicy
 from functions.schemas import validate
 
 MAX_TEXT_BYTES = 5000  # Comprehend's limit for DetectSentiment, in UTF-8 bytes
@@ -30,6 +31,7 @@ class CommentPolicy:
     burst_threshold: int
     window_minutes: int
     excerpt_chars: int = 280
+    screening: ScreeningPolicy = field(default_factory=ScreeningPolicy.strict)
 
     @classmethod
     def load(cls, text: str) -> CommentPolicy:
@@ -40,6 +42,7 @@ class CommentPolicy:
             int(doc["burst"]["threshold"]),
             int(doc["burst"]["windowMinutes"]),
             int(doc.get("excerptChars", 280)),
+            ScreeningPolicy.from_document(doc["screening"]),
         )
 
 

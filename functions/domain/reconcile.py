@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from functions import names
+from functions.domain import screening
 from functions.ports import SearchIndex
 
 TERMINAL_VERDICTS = frozenset({"approved", "rejected", "quarantined", "failed"})
@@ -83,6 +84,8 @@ class Comment:
     scores: dict[str, float] = field(default_factory=dict)
     analyzed_at: str = ""
     error: str = ""
+    public_text: str | None = None  # personal data masked (None: screened before masking existed)
+    visibility: str = ""  # shown, held or rejected ("" before screening existed: shown)
 
     def detail(self) -> dict[str, Any]:
         """The CommentSubmitted detail this comment came from (to run it again)."""
@@ -279,6 +282,10 @@ def comment_document(comment: Comment) -> dict[str, Any]:
         "scored": scored,
         "submittedAt": comment.submitted_at,
         "analyzedAt": comment.analyzed_at,
+        "text": comment.public_text
+        if comment.public_text is not None
+        else screening.mask(comment.text, screening.find_personal_data(comment.text)),
+        "visibility": comment.visibility or screening.SHOWN,
     }
 
 

@@ -58,6 +58,7 @@ def pending_review(request: dict[str, Any]) -> dict[str, Any]:
         "photoId": photo["photoId"],
         "objectKey": photo["objectKey"],
         "designer": photo.get("designer", ""),
+        "title": str(photo.get("title") or ""),
         "uploader": photo.get("uploader") or {},
         "kind": kind,
         "stage": request["stage"],
@@ -162,7 +163,7 @@ def reopen_input(
             "kind": kind,
             "note": note,
             "requestedBy": who,
-            "photo": photo,
+            "photo": {"title": "", "description": "", **photo},  # records from before captions have none
             "reasons": [lead, *[str(r) for r in previous]],
             "labels": latest.get("labels") if isinstance(latest.get("labels"), list) else [],
             "moderation": latest.get("moderation") if isinstance(latest.get("moderation"), list) else [],

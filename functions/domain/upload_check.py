@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions import names
+from functions.domain import captions
 from functions.domain.inspection import Limits, inspect_image, parse_key, uploader_of, uploader_reasons
 from functions.domain.renditions import EXTENSION, RenditionRefused, render
 
@@ -42,8 +43,9 @@ def rendition_key(designer: str, photo_id: str) -> str:
     return f"{names.RENDITION_PREFIX}{designer}/{photo_id}.{EXTENSION}"
 
 
-def published_key(designer: str, photo_id: str) -> str:
-    return f"{names.PUBLISHED_PREFIX}{designer}/{photo_id}.{EXTENSION}"
+def published_key(photo_id: str) -> str:
+    """published/<photoId>.jpg: keyed by the design id alone, so the site's CDN maps images/<designId> to it."""
+    return f"{names.PUBLISHED_PREFIX}{photo_id}.{EXTENSION}"
 
 
 def check_upload(store: UploadStore, key: str, version: str | None, event_time: str, limits: Limits) -> dict[str, Any]:
@@ -59,6 +61,8 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
         "height": 0,
         "size": 0,
         "uploadedAt": event_time,
+        "title": "",
+        "description": "",
     }
     result: dict[str, Any] = {
         "valid": False,
@@ -93,7 +97,10 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
     uploader = uploader_of(obj.metadata)
     inspection = inspect_image(obj.data, obj.content_type or None, limits, obj.size)
     reasons = [*inspection.reasons, *uploader_reasons(uploader, photo["designer"])]
+    caption = captions.from_metadata(obj.metadata)
     photo.update(
+        title=caption.title,
+        description=caption.description,
         uploader=uploader,
         contentType=obj.content_type,
         width=inspection.width,
@@ -110,7 +117,7 @@ def check_upload(store: UploadStore, key: str, version: str | None, event_time: 
             result["rendition"] = photo["rendition"] = {
                 "key": target,
                 "versionId": store.put_rendition(target, rendition.data, rendition.content_type),
-                "publishedKey": published_key(*parsed),
+                "publishedKey": published_key(parsed[1]),
                 "contentType": rendition.content_type,
                 "width": rendition.width,
                 "height": rendition.height,

@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 from functions import names
+from functions.domain.captions import METADATA_FIELD as CAPTION_FIELD
+from functions.domain.captions import Caption, check_fits
 from functions.domain.identity import Caller, is_safe_username
 from functions.domain.inspection import KEY_PATTERN
 from functions.ports import UploadSigner
@@ -19,7 +21,10 @@ class UploadRefused(Exception):
     pass
 
 
-def presign_upload(signer: UploadSigner, who: Caller, content_type: str, max_bytes: int) -> dict[str, Any]:
+def presign_upload(
+    signer: UploadSigner, who: Caller, content_type: str, max_bytes: int, caption: Caption | None = None
+) -> dict[str, Any]:
+    """The grant; the caption (already checked by captions.parse) is pinned beside the uploader identity."""
     ext = EXTENSIONS.get(content_type)
     if ext is None:
         raise UploadRefused(f"Content type {content_type!r} is not accepted; use image/jpeg or image/png.")
@@ -33,12 +38,12 @@ def presign_upload(signer: UploadSigner, who: Caller, content_type: str, max_byt
         raise UploadRefused("No upload key can be made for this request.")
     uploader = json.dumps(who.identity(), sort_keys=True)  # ASCII JSON: S3 metadata must be ASCII
     meta_field = f"x-amz-meta-{names.UPLOADER_METADATA}"
-    post = signer.presigned_post(
-        key,
-        {"Content-Type": content_type, meta_field: uploader},
-        [{"Content-Type": content_type}, {meta_field: uploader}, ["content-length-range", 1, max_bytes]],
-        EXPIRES_SECONDS,
-    )
+    fields = {"Content-Type": content_type, meta_field: uploader}
+    if caption is not None and (caption.title or caption.description):
+        check_fits(caption, {names.UPLOADER_METADATA: uploader})
+        fields[f"x-amz-meta-{CAPTION_FIELD}"] = caption.encoded()
+    conditions: list[Any] = [{k: v} for k, v in fields.items()]
+    post = signer.presigned_post(key, fields, [*conditions, ["content-length-range", 1, max_bytes]], EXPIRES_SECONDS)
     return {
         "photoId": photo_id,
         "key": key,

@@ -6,7 +6,7 @@ Routes, and the group each needs, come from functions/wiring.py ROUTES; VIEWS ma
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,13 +17,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import config, names, wiring
-from functions.adapters import client, gallery_store, search_index
+from functions.adapters import client, comment_moderation, gallery_store, search_index
 from functions.adapters.dynamodb_photos import published_design, record_decision, take_down_photo
 from functions.adapters.eventbridge import publish
 from functions.adapters.reviews import ReviewStore, decision_history
 from functions.adapters.s3_uploads import S3UploadSigner
 from functions.config import HttpApiSettings, comment_policy, moderation_policy
-from functions.domain import gallery, insights
+from functions.domain import captions, gallery, insights, screening
 from functions.domain.bodies import BodyRefused
 from functions.domain.bodies import parse as parse_body
 from functions.domain.comments import CommentRefused, submitted_detail
@@ -98,9 +98,10 @@ def health(who: Caller | None) -> Response:
 def create_upload(who: Caller) -> Response:
     request = body("upload_request")
     try:
+        caption = captions.parse(request.get("title", ""), request.get("description", ""))
         signer = S3UploadSigner(port("s3"), settings().uploads_bucket)
-        grant = presign_upload(signer, who, request["contentType"], settings().max_upload_bytes)
-    except UploadRefused as exc:
+        grant = presign_upload(signer, who, request["contentType"], settings().max_upload_bytes, caption)
+    except (UploadRefused, captions.CaptionRefused) as exc:
         raise BadRequestError(str(exc)) from exc
     return Response(201, content_types.APPLICATION_JSON, grant)
 
@@ -221,6 +222,10 @@ def _image_url(review: dict[str, Any]) -> str:
     key = review["objectKey"]
     if review.get("kind") == names.REOPEN_RELEASE:
         key = names.QUARANTINE_PREFIX + key
+    return _presigned(key)
+
+
+def _presigned(key: str) -> str:
     url: str = port("s3").generate_presigned_url(
         "get_object", Params={"Bucket": settings().uploads_bucket, "Key": key}, ExpiresIn=IMAGE_URL_SECONDS
     )
@@ -309,17 +314,40 @@ def appeal(who: Caller, photo_id: str) -> Response:
         raise _error(exc) from exc
 
 
-def _quarantined_key(photo_id: str) -> tuple[str, datetime]:
-    """(upload key, when quarantined) of the quarantined object for a photo id."""
+def _quarantined() -> Iterator[tuple[str, str, datetime]]:
+    """(upload key, photo id, when quarantined) of every quarantined object."""
     s3 = port("s3")
     prefix = names.QUARANTINE_PREFIX + names.UPLOAD_PREFIX
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings().uploads_bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             key = obj["Key"].removeprefix(names.QUARANTINE_PREFIX)
             parsed = parse_key(key)
-            if parsed is not None and parsed[1] == photo_id:
-                return key, obj["LastModified"]
+            if parsed is not None:
+                yield key, parsed[1], obj["LastModified"]
+
+
+def _quarantined_key(photo_id: str) -> tuple[str, datetime]:
+    """(upload key, when quarantined) of the quarantined object for a photo id."""
+    for key, found, since in _quarantined():
+        if found == photo_id:
+            return key, since
     raise NotFoundError("No quarantined upload has this id.")
+
+
+@tracer.capture_method
+def list_quarantine(who: Caller) -> Response:
+    """Quarantined uploads, newest first, with why and short-lived image URLs (owner only)."""
+    cfg, ddb = settings(), port("dynamodb")
+    pending = {r["photoId"] for r in ReviewStore(ddb, cfg.reviews_table).pending()}
+    rows = []
+    for key, photo_id, since in _quarantined():
+        view = gallery.quarantined_view(key, photo_id, since, decision_history(ddb, cfg.decisions_table, key))
+        view["releaseInReview"] = photo_id in pending
+        view["imageUrl"] = _presigned(names.QUARANTINE_PREFIX + key)
+        view["imageUrlExpiresIn"] = IMAGE_URL_SECONDS
+        rows.append(view)
+    rows.sort(key=lambda r: str(r["quarantinedAt"]), reverse=True)
+    return Response(200, content_types.APPLICATION_JSON, {"quarantined": rows})
 
 
 @tracer.capture_method
@@ -349,6 +377,8 @@ def take_down(who: Caller, design_id: str) -> Response:
     if changed:
         index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
         index.delete(names.PHOTOS_INDEX, design_id)
+        if str(record.get("objectKey", "")).startswith(names.PUBLISHED_PREFIX):  # the CDN serves published/ as is
+            port("s3").delete_object(Bucket=cfg.uploads_bucket, Key=record["objectKey"])
         record_decision(
             ddb,
             cfg.decisions_table,
@@ -362,9 +392,55 @@ def take_down(who: Caller, design_id: str) -> Response:
             port("events"),
             cfg.event_bus_name,
             names.EVENT_PHOTO_TAKEN_DOWN,
-            {"photoId": design_id, "designer": record["designer"], "verdict": "taken-down", "reasons": [note]},
+            gallery.taken_down_detail(record, note),
         )
     return Response(200, content_types.APPLICATION_JSON, {**record, "repeated": not changed})
+
+
+@tracer.capture_method
+def my_comments(who: Caller) -> Response:
+    """The signed-in author's comments, newest first, each with where it stands (and why, when not shown)."""
+    items = comment_moderation.author_comments(port("dynamodb"), settings().comments_table, who.sub)
+    return Response(200, content_types.APPLICATION_JSON, {"comments": [gallery.my_comment_view(i) for i in items]})
+
+
+@tracer.capture_method
+def held_comments(who: Caller) -> Response:
+    """The owner's queue: comments held by screening, oldest first, with their labels and original text."""
+    items = comment_moderation.held_comments(port("dynamodb"), settings().comments_table)
+    return Response(200, content_types.APPLICATION_JSON, {"comments": [gallery.held_comment_view(i) for i in items]})
+
+
+@tracer.capture_method
+def decide_comment(who: Caller, comment_id: str) -> Response:
+    """Approve (shown, live on the design's channel) or reject (removed; the author reads the reason)."""
+    request = body("comment_decision_request")
+    cfg = settings()
+    try:
+        visibility, reason = screening.owner_outcome(request["decision"], request["reason"])
+        item, changed = comment_moderation.decide_held(
+            port("dynamodb"),
+            cfg.comments_table,
+            comment_id,
+            visibility,
+            reason,
+            who.username,
+            _now().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        )
+    except screening.DecisionRefused as exc:
+        raise ServiceError(exc.status, str(exc)) from exc
+    # The index follows on every call, repeats included: a decision whose index write failed is completed by
+    # deciding again. Public reads of the index filter on visibility; insights count the comment either way.
+    index = app.context.get("search_index") or search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
+    document = index.get(names.COMMENTS_INDEX, comment_id)
+    if document is not None and document.get("visibility") != visibility:
+        index.index(names.COMMENTS_INDEX, comment_id, {**document, "visibility": visibility})
+    if changed and visibility == screening.SHOWN:  # the design's live channel shows it now
+        detail = {"commentId": comment_id, "designId": item["designId"]["S"], "visibility": visibility}
+        publish(port("events"), cfg.event_bus_name, names.EVENT_COMMENT_SHOWN, detail)
+    logger.info("held comment decided", extra={"commentId": comment_id, "visibility": visibility})
+    view = gallery.held_comment_view(item)
+    return Response(200, content_types.APPLICATION_JSON, {**view, "visibility": visibility, "repeated": not changed})
 
 
 VIEWS: dict[str, Callable[..., Response]] = {
@@ -376,11 +452,15 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "decide_review": decide_review,
     "appeal": appeal,
     "release": release,
+    "list_quarantine": list_quarantine,
     "take_down": take_down,
     "list_designs": list_designs,
     "get_design": get_design,
     "designer_album": designer_album,
     "my_uploads": my_uploads,
+    "my_comments": my_comments,
+    "held_comments": held_comments,
+    "decide_comment": decide_comment,
 }
 
 

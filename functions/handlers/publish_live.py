@@ -36,7 +36,7 @@ def publish(record: SQSRecord, records: GalleryRecords, channel: LiveChannel) ->
     photo = comment = meter = None
     if detail_type == names.EVENT_PHOTO_PUBLISHED:
         photo = records.photo(str(detail.get("photoId", "")))
-    elif detail_type == names.EVENT_COMMENT_ANALYZED:
+    elif detail_type in (names.EVENT_COMMENT_ANALYZED, names.EVENT_COMMENT_SHOWN):  # shown: approved by the owner
         comment = records.comment(str(detail.get("commentId", "")))
         meter = records.meter(str(detail.get("designId", "")))
     messages = live_messages(detail_type, detail, photo=photo, comment=comment, meter=meter)

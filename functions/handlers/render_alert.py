@@ -30,7 +30,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
         email = messages.escalation_alert(
             comment,
             event["analysis"],
-            excerpt(comment["text"], comment_policy(cfg.comment_policy).excerpt_chars),
+            # the public text: personal data masked as on the page (the original stays in the workflow's input)
+            excerpt(event.get("publicText", comment["text"]), comment_policy(cfg.comment_policy).excerpt_chars),
             cfg.gallery_url + comment["designId"],
             link,
         )

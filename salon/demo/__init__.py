@@ -211,7 +211,7 @@ def _summary(console: Console, client: StackClient, uploads: list[dict[str, Any]
 
 def _report(console: Console, client: StackClient, path: Path, search: str) -> None:
     from salon import report
-    from salon.cli_insights import fetch_from_stack, print_tables
+    from salon.cli_insights import designs_named, fetch_from_stack, print_tables
 
     data = fetch_from_stack(client, "owner", {})
     print_tables(data)
@@ -220,5 +220,6 @@ def _report(console: Console, client: StackClient, path: Path, search: str) -> N
         data,
         title="Salon Insights — demo season",
         source=f"the embedded stack ({search} index), after `salon demo`",
+        designs=client.design_cards(designs_named(data)),
     )
     console.print(f"[bold]Insights report:[/] {path}")

@@ -30,6 +30,13 @@ MAX_BYTES_INLINE = 5 * 1024 * 1024  # Rekognition: Image.Bytes up to 5 MB
 MAX_BYTES_S3 = 15 * 1024 * 1024  # Rekognition: S3 objects up to 15 MB
 MAX_TEXT_BYTES = 5000  # Comprehend DetectSentiment / DetectDominantLanguage (UTF-8 bytes)
 MAX_BATCH = 25
+# DetectToxicContent: up to 10 segments of up to 1 KB each (10 KB in all), English only.
+# DetectPiiEntities: up to 100 KB, English and Spanish. Both take only the LanguageCode enum's values.
+MAX_SEGMENTS = 10
+MAX_SEGMENT_BYTES = 1024
+MAX_PII_BYTES = 100 * 1024
+LANGUAGE_CODES = frozenset({"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"})
+TOXICITY_LANGUAGES = frozenset({"en"})
 STATUS = {
     "ThrottlingException": 400,
     "ProvisionedThroughputExceededException": 400,
@@ -56,6 +63,8 @@ class AiService:
         self._models_lock = threading.Lock()  # held for a whole load (seconds, longer under load)
         self._vision: Any = None
         self._text: Any = None
+        self._toxicity: Any = None
+        self._pii: Any = None
         self.scripts: list[dict[str, Any]] = []
         self._random = random.Random(0)
         self.calls: dict[str, int] = {}
@@ -66,6 +75,8 @@ class AiService:
             "Comprehend_20171127.DetectDominantLanguage": self.detect_dominant_language,
             "Comprehend_20171127.DetectSentiment": self.detect_sentiment,
             "Comprehend_20171127.BatchDetectSentiment": self.batch_detect_sentiment,
+            "Comprehend_20171127.DetectToxicContent": self.detect_toxic_content,
+            "Comprehend_20171127.DetectPiiEntities": self.detect_pii_entities,
         }
 
     # -- models ------------------------------------------------------------------------------
@@ -86,6 +97,24 @@ class AiService:
 
                 self._text = TextModels.load()
             return self._text
+
+    @property
+    def toxicity(self) -> Any:
+        with self._models_lock:
+            if self._toxicity is None:
+                from salon.ai.toxicity.model import ToxicityLexicon
+
+                self._toxicity = ToxicityLexicon.load()
+            return self._toxicity
+
+    @property
+    def pii(self) -> Any:
+        with self._models_lock:
+            if self._pii is None:
+                from salon.ai.pii import PiiRules
+
+                self._pii = PiiRules()
+            return self._pii
 
     # -- scripting (test hook) ---------------------------------------------------------------
     def script(self, operation: str, responses: list[dict[str, Any]], match: str | None = None) -> None:
@@ -229,6 +258,57 @@ class AiService:
                     raise
                 errors.append({"Index": index, "ErrorCode": exc.code, "ErrorMessage": exc.message})
         return {"ResultList": results, "ErrorList": errors}
+
+    @staticmethod
+    def _language(body: dict[str, Any], supported: frozenset[str], operation: str) -> str:
+        language = body.get("LanguageCode")
+        if not isinstance(language, str):
+            raise ServiceError("ValidationException", "1 validation error detected: LanguageCode must not be null")
+        if language not in LANGUAGE_CODES:
+            raise ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{language}' at 'languageCode' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: [{', '.join(sorted(LANGUAGE_CODES))}]",
+            )
+        if language not in supported:
+            raise ServiceError(
+                "UnsupportedLanguageException", f"{operation} does not support the language code {language}"
+            )
+        return language
+
+    def detect_toxic_content(self, body: dict[str, Any]) -> dict[str, Any]:
+        segments = body.get("TextSegments")
+        if not isinstance(segments, list) or not segments:
+            raise ServiceError("InvalidRequestException", "TextSegments must be a non-empty list")
+        if len(segments) > MAX_SEGMENTS:
+            raise ServiceError("InvalidRequestException", f"TextSegments holds at most {MAX_SEGMENTS} segments")
+        texts = []
+        for segment in segments:
+            text = segment.get("Text") if isinstance(segment, dict) else None
+            if not isinstance(text, str) or not text:
+                raise ServiceError("ValidationException", "1 validation error detected: Text must not be empty")
+            if len(text.encode("utf-8")) > MAX_SEGMENT_BYTES:
+                raise ServiceError(
+                    "TextSizeLimitExceededException",
+                    f"Input text size exceeds limit. Max length of each segment allowed is {MAX_SEGMENT_BYTES} bytes",
+                )
+            texts.append(text)
+        self._language(body, TOXICITY_LANGUAGES, "DetectToxicContent")
+        return {"ResultList": [self.toxicity.score(text) for text in texts]}
+
+    def detect_pii_entities(self, body: dict[str, Any]) -> dict[str, Any]:
+        from salon.ai.pii import LANGUAGES
+
+        text = body.get("Text")
+        if not isinstance(text, str) or not text:
+            raise ServiceError("InvalidRequestException", "Text must be a non-empty string")
+        if len(text.encode("utf-8")) > MAX_PII_BYTES:
+            raise ServiceError(
+                "TextSizeLimitExceededException",
+                f"Input text size exceeds limit. Max length of request text allowed is {MAX_PII_BYTES} bytes",
+            )
+        self._language(body, LANGUAGES, "DetectPiiEntities")
+        return {"Entities": self.pii.detect(text)}
 
 
 def make_app(service: AiService) -> Callable[..., Any]:

@@ -27,6 +27,7 @@ IMAGE_TYPES = ("image/jpeg", "image/png")
 # Only published renditions (re-encoded by the workflow, metadata stripped) are ever served.
 SERVED_PREFIXES = (names.PUBLISHED_PREFIX,)
 _ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+_REVIEW_LINK = re.compile(r"reviews/([A-Za-z0-9-]{1,64})")
 _ASSET = re.compile(r"[A-Za-z0-9_./-]{1,200}")
 SITE_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -37,9 +38,11 @@ SITE_HEADERS = {
 IMAGE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
-def site_csp(connect: list[str]) -> str:
+def site_csp(connect: list[str], private_images: str = "") -> str:
+    """private_images: the origin of the owner's short-lived presigned image URLs (the uploads bucket)."""
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: {private_images}".rstrip()
+        + "; "
         f"connect-src 'self' {' '.join(connect)}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     )
 
@@ -52,7 +55,7 @@ class GallerySite:
 
     def headers(self, cfg: dict[str, Any]) -> dict[str, str]:
         connect = [cfg["cognitoEndpoint"], cfg["eventsHttpEndpoint"], cfg["eventsRealtimeEndpoint"]]
-        return {**SITE_HEADERS, "content-security-policy": site_csp(connect)}
+        return {**SITE_HEADERS, "content-security-policy": site_csp(connect, cfg.get("privateImagesOrigin", ""))}
 
     def image(self, design_id: str) -> Response:
         if not _ID.fullmatch(design_id):
@@ -94,6 +97,9 @@ class GallerySite:
         rest = request.path.removeprefix(f"{PREFIX}/")
         if rest == "config.json":
             return Response(json.dumps(cfg), 200, {**self.headers(cfg), "content-type": "application/json"})
+        review = _REVIEW_LINK.fullmatch(rest)
+        if review:  # the owner's emails link here: the page itself is a hash route
+            return redirect(f"{PREFIX}/#/reviews/{review.group(1)}")
         if rest.startswith(names.GALLERY_IMAGES_PATH):
             return self.image(rest.removeprefix(names.GALLERY_IMAGES_PATH))
         found = self.asset(rest or "index.html")  # pages are hash routes: /gallery/#/designs/<id>

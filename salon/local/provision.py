@@ -40,13 +40,14 @@ class Resources:
 
 
 def _table(
-    ddb: Any, name: str, key: str, sort_key: str | None = None, index: tuple[str, str, str] | None = None
+    ddb: Any, name: str, key: str, sort_key: str | None = None, indexes: tuple[tuple[str, str, str], ...] = ()
 ) -> None:
-    """A table keyed by strings; `index` = (name, hash, range) adds a string-keyed GSI (as infra/ does)."""
+    """A table keyed by strings; each of `indexes` = (name, hash, range) adds a string-keyed GSI (as infra/ does)."""
     keys = [(key, "HASH")] + ([(sort_key, "RANGE")] if sort_key else [])
-    attributes = [k for k, _ in keys] + [a for a in (index[1:] if index else ()) if a not in (key, sort_key)]
+    indexed = dict.fromkeys(a for index in indexes for a in index[1:] if a not in (key, sort_key))
+    attributes = [k for k, _ in keys] + list(indexed)
     extra: dict[str, Any] = {}
-    if index:
+    if indexes:
         extra["GlobalSecondaryIndexes"] = [
             {
                 "IndexName": index[0],
@@ -56,6 +57,7 @@ def _table(
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             }
+            for index in indexes
         ]
     ddb.create_table(
         TableName=name,
@@ -132,10 +134,19 @@ def provision(region: str, registry: FunctionRegistry, owner_email: str, owner_p
     s3.put_bucket_notification_configuration(
         Bucket=names.UPLOADS_BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
     )
-    _table(ddb, names.PHOTOS_TABLE, "photoId", index=(names.PHOTOS_BY_STATUS_INDEX, "status", "publishedAt"))
+    _table(ddb, names.PHOTOS_TABLE, "photoId", indexes=((names.PHOTOS_BY_STATUS_INDEX, "status", "publishedAt"),))
     _table(ddb, names.DECISIONS_TABLE, "objectKey", "decidedAt")  # one item per decision
     _table(ddb, names.REVIEWS_TABLE, "photoId")
-    _table(ddb, names.COMMENTS_TABLE, "commentId", index=(names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"))
+    _table(
+        ddb,
+        names.COMMENTS_TABLE,
+        "commentId",
+        indexes=(
+            (names.COMMENTS_BY_DESIGN_INDEX, "designId", "submittedAt"),
+            (names.COMMENTS_BY_AUTHOR_INDEX, "authorSub", "submittedAt"),
+            (names.COMMENTS_BY_VISIBILITY_INDEX, "visibility", "submittedAt"),
+        ),
+    )
     _table(ddb, names.METERS_TABLE, "designId")
     _table(ddb, names.COUNTERS_TABLE, "counter")
 

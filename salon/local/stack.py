@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
+from moto.cognitoidp.models import cognitoidp_backends
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from werkzeug.wrappers import Request, Response
 
@@ -26,6 +27,7 @@ from functions import adapters, config, names, wiring
 from salon.embedded_index import EmbeddedIndex
 from salon.local import (
     ai_endpoint,
+    cognito_mail,
     events_api,
     faults,
     gallery_site,
@@ -35,7 +37,7 @@ from salon.local import (
     moto_speedups,
     retention,
 )
-from salon.local.config import Endpoints, StackConfig
+from salon.local.config import ACCOUNT, Endpoints, StackConfig
 from salon.local.console import make_view
 from salon.local.httpserver import BackgroundServer
 from salon.local.provision import RUNTIME_ENVIRONMENT, Resources, function_environments, provision
@@ -139,6 +141,12 @@ class EmbeddedStack:
         moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
         moto.start()
         moto._server.app = faults.dynamodb_throttle(moto._server.app, self.faults)  # type: ignore[union-attr]
+        moto._server.app = cognito_mail.CognitoMail(  # type: ignore[union-attr]
+            moto._server.app,  # type: ignore[union-attr]
+            cfg.mailbox,
+            lambda: cognitoidp_backends[ACCOUNT][cfg.region],
+            lambda event: self.registry.invoke(names.FN_POST_CONFIRMATION, event),
+        )
         self._servers.append(moto)
         moto_url = f"http://{cfg.host}:{moto.get_host_and_port()[1]}"
         lam = BackgroundServer(lambda_endpoint.make_app(self.registry, self.faults), cfg.host, cfg.lambda_port).start()
@@ -183,6 +191,7 @@ class EmbeddedStack:
                 "eventsHttpEndpoint": self.events.http.url,
                 "eventsRealtimeEndpoint": self.events.realtime.url.removesuffix(events_api.REALTIME_PATH),
                 "eventsApiKey": api_key,
+                "privateImagesOrigin": moto_url,  # the owner's presigned image URLs (uploads bucket)
             }
         )
         # Handlers share this process, so each function's variables go into its environment; they never

@@ -82,3 +82,33 @@ def test_batch_detect_sentiment(comprehend):
     response = comprehend.batch_detect_sentiment(TextList=["Lovely work", "x" * 5001], LanguageCode="en")
     assert [r["Index"] for r in response["ResultList"]] == [0]
     assert response["ErrorList"][0]["ErrorCode"] == "TextSizeLimitExceededException"
+
+
+def test_detect_toxic_content_shape_and_limits(comprehend):
+    response = comprehend.detect_toxic_content(
+        TextSegments=[{"Text": "Lovely colour"}, {"Text": "You are an idiot"}], LanguageCode="en"
+    )
+    clean, insult = response["ResultList"]
+    labels = {"PROFANITY", "HATE_SPEECH", "INSULT", "GRAPHIC", "HARASSMENT_OR_ABUSE", "SEXUAL", "VIOLENCE_OR_THREAT"}
+    for result in (clean, insult):
+        assert {label["Name"] for label in result["Labels"]} == labels and 0 <= result["Toxicity"] <= 1
+    score = {label["Name"]: label["Score"] for label in insult["Labels"]}
+    assert score["INSULT"] > 0.5 > max(label["Score"] for label in clean["Labels"])
+    with pytest.raises(comprehend.exceptions.UnsupportedLanguageException):
+        comprehend.detect_toxic_content(TextSegments=[{"Text": "Quelle horreur"}], LanguageCode="fr")
+    with pytest.raises(comprehend.exceptions.TextSizeLimitExceededException):
+        comprehend.detect_toxic_content(TextSegments=[{"Text": "a" * 1025}], LanguageCode="en")
+    with pytest.raises(comprehend.exceptions.InvalidRequestException):
+        comprehend.detect_toxic_content(TextSegments=[{"Text": "a"}] * 11, LanguageCode="en")
+
+
+def test_detect_pii_entities_shape_offsets_and_languages(comprehend):
+    text = "😀 Soy Lucía, escríbeme a lucia@correo.es"
+    entities = comprehend.detect_pii_entities(Text=text, LanguageCode="es")["Entities"]
+    spans = {(e["Type"], text[e["BeginOffset"] : e["EndOffset"]]) for e in entities}
+    assert ("EMAIL", "lucia@correo.es") in spans and ("NAME", "Lucía") in spans  # code-point offsets
+    assert all(set(e) == {"Score", "Type", "BeginOffset", "EndOffset"} for e in entities)
+    with pytest.raises(comprehend.exceptions.UnsupportedLanguageException):
+        comprehend.detect_pii_entities(Text="Ruf mich an: 030 1234567", LanguageCode="de")
+    with pytest.raises(comprehend.exceptions.ClientError, match="ValidationException"):
+        comprehend.detect_pii_entities(Text="Bel me", LanguageCode="nl")  # not a LanguageCode at all

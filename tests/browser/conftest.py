@@ -7,10 +7,12 @@ never skip. Screenshots go to build/screenshots/ (gitignored; SALON_SCREENSHOTS 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import BrowserContext, Page
 
 SCREENSHOTS = Path(os.environ.get("SALON_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" / "screenshots"))
 DESKTOP = {"width": 1280, "height": 900}
@@ -33,3 +35,26 @@ def screenshot() -> Any:
         return path
 
     return take
+
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def contexts(browser: Any) -> Iterator[Any]:
+    """new(viewport) -> a page in a fresh browser context; fails the test on any uncaught page error."""
+    opened: list[BrowserContext] = []
+
+    def new(viewport: dict[str, int] = DESKTOP) -> Page:
+        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+        context.set_default_timeout(TIMEOUT)
+        opened.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    errors: list[str] = []
+    yield new
+    for context in opened:
+        context.close()
+    assert errors == [], errors

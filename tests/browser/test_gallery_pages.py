@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from functions import names
 from tests.browser.conftest import DESKTOP, PHONE
@@ -18,25 +16,6 @@ from tests.conftest import jpeg
 MANICURE = [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}]
 TIMEOUT = 60_000
 expect.set_options(timeout=30_000)  # reconnects back off up to 10 s; the workflows take seconds
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Any]:
-    opened: list[BrowserContext] = []
-
-    def new(viewport: dict[str, int] = DESKTOP) -> Page:
-        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
-        context.set_default_timeout(TIMEOUT)
-        opened.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    errors: list[str] = []
-    yield new
-    for context in opened:
-        context.close()
-    assert errors == [], errors
 
 
 def site(stack: Any) -> str:
@@ -78,6 +57,7 @@ def test_new_design_appears_live_when_a_page_upload_is_approved(
     stack.ai.script("DetectLabels", MANICURE, match="/web-dana/")
     photo = tmp_path / "design.jpg"
     photo.write_bytes(jpeg(colour=(220, 60, 120)))
+    designer.get_by_label("Title").fill("Coral chrome French tips")
     designer.locator("#upload-file").set_input_files(str(photo))
     published = designer.locator(".upload.published")
     expect(published).to_have_count(1)
@@ -87,6 +67,7 @@ def test_new_design_appears_live_when_a_page_upload_is_approved(
     expect(card).to_be_visible()  # arrived live: the visitor never reloaded
     assert visitor.evaluate("performance.getEntriesByType('navigation').length") == 1
     expect(card.locator("img")).to_have_attribute("alt", re.compile("web-dana"))
+    expect(card.locator(".card-title")).to_have_text("Coral chrome French tips")
     screenshot(visitor, "gallery-desktop")
     screenshot(designer, "my-uploads-desktop")
 
@@ -211,6 +192,7 @@ def test_an_off_topic_upload_through_the_page_is_rejected_with_reasons(
     )
     photo = tmp_path / "car.jpg"
     photo.write_bytes(jpeg(colour=(30, 30, 200)))
+    designer.get_by_label("Title").fill("My new car")
     designer.locator("#upload-file").set_input_files(str(photo))
     rejected = designer.locator(".upload.rejected")
     expect(rejected).to_have_count(1)
@@ -231,3 +213,47 @@ def test_an_off_topic_upload_through_the_page_is_rejected_with_reasons(
     expect(visitor.get_by_role("heading", name="Designs by web-lou")).to_be_visible()
     expect(visitor.locator(f'[data-design-id="{shown}"]')).to_be_visible()
     screenshot(visitor, "album-desktop")
+
+
+def test_a_held_comment_never_reaches_another_page_until_approved_and_its_author_sees_the_notice(
+    stack: Any, client: Any, contexts: Any, tmp_path: Any, screenshot: Any
+) -> None:
+    design_id = published_design(client, stack, tmp_path, "web-hana")
+    watcher = contexts()
+    watcher.goto(site(stack) + f"#/designs/{design_id}")
+    live(watcher)
+    author = contexts(PHONE)
+    sign_in(author, stack, client, "web-ivo", names.GROUP_CUSTOMER)
+    author.goto(site(stack) + f"#/designs/{design_id}")
+    live(author)
+    author.get_by_label("Your comment").fill("You are an idiot, who taught you to paint?")
+    author.get_by_role("button", name="Post comment").click()
+    expect(watcher.locator(".meter-text")).to_contain_text("1 comment")  # counted, not shown
+    expect(watcher.locator(".comment")).to_have_count(0)
+    watcher.reload()
+    expect(watcher.locator(".meter-text")).to_contain_text("1 comment")
+    expect(watcher.locator(".comment")).to_have_count(0)
+    author.get_by_role("link", name="My comments").first.click()
+    expect(author.locator(".my-comment .status")).to_have_text("waiting for moderation")
+    screenshot(author, "my-comments-phone")
+    [held] = [c for c in client.held_comments() if c["designId"] == design_id]
+    owner = contexts()
+    sign_in(owner, stack, client, "web-owner-hana", names.GROUP_OWNER)
+    owner.goto(site(stack) + "#/owner")
+    item = owner.locator(f'#owner-held-comments [data-comment-id="{held["commentId"]}"]')
+    expect(item.locator("blockquote")).to_have_text("You are an idiot, who taught you to paint?")
+    expect(item.get_by_role("list", name="Screening labels")).to_contain_text("INSULT")
+    item.get_by_role("button", name="Reject").click()  # a rejection needs the reason the author will read
+    expect(item.locator(".form-message.error")).to_contain_text("Give a reason first")
+    item.get_by_role("button", name="Show it").click()
+    expect(item.locator(".decided")).to_have_text("Comment by web-ivo: shown.")
+    expect(watcher.locator(".comment-text")).to_have_text("You are an idiot, who taught you to paint?")  # live
+
+
+def test_personal_data_is_masked_on_the_page(stack: Any, client: Any, contexts: Any, tmp_path: Any) -> None:
+    design_id = published_design(client, stack, tmp_path, "web-jade")
+    client.comment(design_id, "web-kim", "Gorgeous! Text me on +44 20 7946 0958 or kim@example.com", wait=True)
+    page = contexts()
+    page.goto(site(stack) + f"#/designs/{design_id}")
+    expect(page.locator(".comment-text")).to_have_text("Gorgeous! Text me on [phone] or [email]")
+    assert "kim@example.com" not in page.content()

@@ -24,6 +24,7 @@ from functions.handlers import (
     reconcile,
     render_alert,
     request_review,
+    screen_comment,
     start_workflow,
 )
 from functions.ports import GalleryRecords, LiveChannel
@@ -126,6 +127,22 @@ def test_render_alert_links_the_execution_and_the_design(function_env, context):
     assert env[names.ENV_CONSOLE_URL] + load("task_render_alert_quarantine")["execution"] in text
     escalation = render_alert.handler(load("task_render_escalation"), context(names.FN_RENDER_ALERT))
     assert env[names.ENV_GALLERY_URL] + PHOTO_ID in json.loads(escalation["message"])["email"]
+    assert "on [phone]" in json.loads(escalation["message"])["email"]  # the excerpt quotes the public text
+    assert "7946" not in json.loads(escalation["message"])["email"]
+
+
+def test_screen_comment_prepares_segments_then_decides_with_the_policy(function_env, context):
+    function_env(names.FN_SCREEN_COMMENT)
+    prepared = screen_comment.handler(load("task_screen_comment_prepare"), context(names.FN_SCREEN_COMMENT))
+    assert prepared == {
+        "toxicity": True,
+        "personalData": True,
+        "segments": [{"Text": "I love this colour. You are an idiot."}],
+        "rule": "max-per-label",
+    }
+    decided = screen_comment.handler(load("task_screen_comment_decide"), context(names.FN_SCREEN_COMMENT))
+    assert decided["visibility"] == "held" and "INSULT" in decided["flagged"]
+    assert decided["publicText"] == "You are an idiot. Mail me: [email]" and decided["masked"] == ["EMAIL"]
 
 
 def test_assess_comment_escalates_a_strong_negative_and_counts_it(function_env, context):
@@ -248,6 +265,8 @@ TASKS = {  # sample -> (workflow, state) whose Payload it is
     "task_index_photo": ("image_moderation", "IndexPhoto"),
     "task_assess_comment": ("comment_sentiment", "AssessComment"),
     "task_render_escalation": ("comment_sentiment", "RenderEscalation"),
+    "task_screen_comment_prepare": ("comment_sentiment", "PrepareScreening"),
+    "task_screen_comment_decide": ("comment_sentiment", "DecideVisibility"),
 }
 
 

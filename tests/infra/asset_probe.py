@@ -89,6 +89,7 @@ EVENTS: dict[str, dict[str, Any]] = {
         "scores": {"Positive": 0.9},
         "submittedAt": "2026-01-01T00:00:00Z",
     },
+    "salon-screen-comment": {"step": "prepare", "text": "Lovely. Thank you!", "language": "en"},
     "salon-start-workflow": {
         "Records": [
             {

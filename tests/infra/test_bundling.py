@@ -91,6 +91,7 @@ def test_every_handler_runs_from_the_assets(probe: dict[str, Any]) -> None:
     assert results[names.FN_INSPECT_UPLOAD]["valid"] is False
     assert {"subject", "message"} <= set(results[names.FN_RENDER_ALERT])
     assert results[names.FN_ASSESS_COMMENT]["escalate"] is False
+    assert results[names.FN_SCREEN_COMMENT]["segments"] == [{"Text": "Lovely. Thank you!"}]
     assert results[names.FN_HTTP_API]["statusCode"] == 403  # a customer may not upload
 
 

@@ -84,11 +84,14 @@ def test_no_action_wildcards_and_no_managed_policies(synths: Any, variant: str) 
 
 
 def test_resource_wildcards_only_where_recorded(template: dict[str, Any]) -> None:
+    site_files = f"<{logical_id(template, 'Site/Bucket/Resource')}.Arn>/*"  # every key there is a site file
     for lid, statement in _statements(template):
         for resource in map(_flat, _listify(statement["Resource"])):
             if resource == "*":
                 unrecorded = set(_listify(statement["Action"])) - set(WILDCARD_RESOURCE_ACTIONS)
                 assert unrecorded == set(), (lid, unrecorded)
+            elif resource == site_files:
+                assert lid.startswith("SitePublishRole"), lid  # only the site publisher writes there
             elif "*" in resource:
                 assert any(resource.endswith(s) and resource.count("*") == 1 for s in RECORDED_SUFFIXES), (
                     lid,
@@ -184,6 +187,7 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
     base = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     assert actions("EvaluatePolicy") == base
     assert actions("RenderAlert") == base
+    assert actions("ScreenComment") == base  # pure logic: the workflow calls Comprehend itself
     assert actions("RequestReview") == base | {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
@@ -219,6 +223,7 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "s3:PutObject",
         "s3:GetObject",  # presigned review images
         "s3:ListBucket",  # find a quarantined upload (prefix-conditioned)
+        "s3:DeleteObject",  # take-down: the published copy the CDN serves
         "dynamodb:GetItem",
         "dynamodb:Scan",  # pending reviews, a designer's decisions
         "dynamodb:Query",  # decision history, the gallery indexes
@@ -228,9 +233,11 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "es:ESHttpGet",
         "es:ESHttpPost",
         "es:ESHttpDelete",  # take-down
+        "es:ESHttpPut",  # approving or rejecting a held comment rewrites its document
         "states:StartExecution",  # appeals and releases
         *permissions.TASK_RESPONSE_ACTIONS,  # the owner's decision
     }
+    assert actions("PostConfirmation") == base | {"cognito-idp:AdminAddUserToGroup"}  # self sign-ups: customers
     assert actions("IndexDocument") == base | {
         "es:ESHttpGet",
         "es:ESHttpHead",

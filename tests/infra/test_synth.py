@@ -53,7 +53,7 @@ def test_teardown_variant_synthesizes_nag_clean(synths: dict[str, Synth]) -> Non
     }
     assert retained == {}
     auto_delete = teardown.resources("Custom::S3AutoDeleteObjects")
-    assert len(auto_delete) == 2  # both buckets are emptied before deletion
+    assert len(auto_delete) == 3  # every bucket (uploads, access logs, site) is emptied before deletion
 
 
 def _bad_app(outdir: Path) -> cdk.App:

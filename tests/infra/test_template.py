@@ -34,7 +34,7 @@ def _arn(template: dict[str, Any], path: str) -> dict[str, list[str]]:
 
 
 def test_uploads_bucket(t: Template, template: dict[str, Any]) -> None:
-    t.resource_count_is("AWS::S3::Bucket", 2)  # uploads + its access logs
+    t.resource_count_is("AWS::S3::Bucket", 3)  # uploads, access logs, the gallery site
     _, bucket = resource_at(template, "Storage/Uploads/Resource")
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
@@ -111,12 +111,14 @@ def test_tables_have_their_keys_and_point_in_time_recovery(t: Template, template
         props = table["Properties"]
         keys = [(key, "HASH")] + ([(sort_keys[name], "RANGE")] if name in sort_keys else [])
         assert props["KeySchema"] == [{"AttributeName": k, "KeyType": kind} for k, kind in keys]
-        indexed = [a for a in (TABLE_INDEXES[name][1:] if name in TABLE_INDEXES else ()) if a not in dict(keys)]
+        indexes = TABLE_INDEXES.get(name, ())
+        indexed = list(dict.fromkeys(a for ix in indexes for a in ix[1:] if a not in dict(keys)))
         attributes = [k for k, _ in keys] + indexed
-        assert props["AttributeDefinitions"] == [{"AttributeName": a, "AttributeType": "S"} for a in attributes]
-        if name in TABLE_INDEXES:
-            index, partition, sort = TABLE_INDEXES[name]
-            [gsi] = props["GlobalSecondaryIndexes"]
+        assert sorted(d["AttributeName"] for d in props["AttributeDefinitions"]) == sorted(attributes)
+        assert all(d["AttributeType"] == "S" for d in props["AttributeDefinitions"])
+        gsis = props.get("GlobalSecondaryIndexes", [])
+        assert [g["IndexName"] for g in gsis] == [ix[0] for ix in indexes]
+        for gsi, (index, partition, sort) in zip(gsis, indexes, strict=True):
             assert gsi["IndexName"] == index and gsi["Projection"] == {"ProjectionType": "ALL"}
             assert gsi["KeySchema"] == [
                 {"AttributeName": partition, "KeyType": "HASH"},
@@ -231,11 +233,15 @@ def test_user_pool_groups_and_client(t: Template, template: dict[str, Any]) -> N
     t.has_resource_properties(
         "AWS::Cognito::UserPool",
         {
-            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},  # customers sign up themselves
+            "AutoVerifiedAttributes": ["email"],
             "Policies": {"PasswordPolicy": Match.object_like({"MinimumLength": 12, "RequireSymbols": True})},
             "MfaConfiguration": "OPTIONAL",
         },
     )
+    _, pool = resource_at(template, "Api/Users/Resource")
+    trigger = pool["Properties"]["LambdaConfig"]["PostConfirmation"]
+    assert trigger == {"Fn::GetAtt": [logical_id(template, "Functions/PostConfirmation/Function/Resource"), "Arn"]}
     groups = {
         r["Properties"]["GroupName"]
         for r in template["Resources"].values()

@@ -20,7 +20,7 @@ from tests.insights.truth import truth
 REPO = Path(__file__).resolve().parents[2]
 SAVED = REPO / "dashboards" / "salon-insights.ndjson"
 AGGREGATABLE = {"keyword", "date", "double", "float", "byte", "short", "integer", "long"}
-PATTERN_TYPES = {"keyword": "string", "date": "date"}  # every numeric type is "number"
+PATTERN_TYPES = {"keyword": "string", "text": "string", "date": "date"}  # every numeric type is "number"
 META_FIELDS = {"_id", "_index", "_source"}
 COMPARISON = {">=": "gte", "<=": "lte", ">": "gt", "<": "lt"}
 

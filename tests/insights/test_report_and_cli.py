@@ -107,3 +107,25 @@ def test_report_refuses_a_tampered_chart_library(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "VENDOR", fake)
     with pytest.raises(RuntimeError, match="does not match"):
         report.render({})
+
+
+def test_the_report_names_designs_by_title_with_a_thumbnail_and_escapes_both() -> None:
+    from salon.cli_insights import designs_named
+
+    index = EmbeddedIndex(":memory:")
+    scenarios.load(index, scenarios.generate(weeks=4, seed=5, start=date(2025, 1, 6)))
+    data = insights.answer(index, insights.InsightsRequest(rule=insights.EscalationRule(0.75))).to_dict()
+    named = designs_named(data)
+    assert named and len(named) == len(set(named))
+    first, second = named[0], named[-1]
+    thumb = "data:image/jpeg;base64,/9j/AAAA"
+    cards = {
+        first: {"title": "Coral <b>chrome</b>", "thumbnail": thumb},
+        second: {"title": "Plain", "thumbnail": "javascript:alert(1)"},
+    }
+    page = report.render(data, designs=cards)
+    assert "Coral &lt;b&gt;chrome&lt;/b&gt;" in page and "<b>chrome</b>" not in page  # escaped in the tables
+    assert f"src='{thumb}'" in page and "javascript:alert" not in page  # only data: images are embedded
+    titles = re.search(r'<script type="application/json" id="design-titles">(.*?)</script>', page, re.S)
+    assert titles and json.loads(titles.group(1)) == {first: "Coral <b>chrome</b>", second: "Plain"}  # chart labels
+    assert "<\\/b>" in titles.group(1)  # a title cannot close the script element

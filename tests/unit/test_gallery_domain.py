@@ -79,3 +79,52 @@ def test_channel_segments() -> None:
             continue
         raise AssertionError(bad)
     assert live.matches(["designs", "*"], ["designs", "d1"]) and not live.matches(["designs", "*"], ["designs"])
+
+
+def screened(visibility: str, **extra: str) -> dict[str, dict[str, str]]:
+    item = {
+        "commentId": {"S": "c2"},
+        "designId": {"S": "d1"},
+        "text": {"S": "Call me on +44 20 7946 0958"},
+        "publicText": {"S": "Call me on [phone]"},
+        "author": {"S": json.dumps({"sub": "s-1", "username": "cy", "email": "cy@x"})},
+        "status": {"S": "analyzed"},
+        "visibility": {"S": visibility},
+        "moderation": {"S": json.dumps({"labels": [{"Name": "INSULT", "Score": 0.8}], "flagged": ["INSULT"]})},
+    }
+    return item | {k: {"S": v} for k, v in extra.items()}
+
+
+def test_held_and_rejected_comments_stay_off_the_live_channel_until_shown() -> None:
+    for visibility in ("held", "rejected"):
+        [(_, event)] = gallery.live_messages(
+            names.EVENT_COMMENT_ANALYZED, {"designId": "d1"}, comment=screened(visibility)
+        )
+        assert "comment" not in event and "meter" in event  # the meter still counts it
+    [(channel, event)] = gallery.live_messages(names.EVENT_COMMENT_SHOWN, {"designId": "d1"}, comment=screened("shown"))
+    assert channel == "/designs/d1" and event["type"] == "CommentAnalyzed"
+    assert event["comment"]["text"] == "Call me on [phone]" and "7946" not in json.dumps(event)
+
+
+def test_public_views_mask_personal_data_even_for_comments_screened_before_masking() -> None:
+    assert gallery.comment_view(screened("shown"))["text"] == "Call me on [phone]"
+    legacy = {k: v for k, v in screened("shown").items() if k not in ("publicText", "visibility", "moderation")}
+    legacy["text"] = {"S": "mail ann@example.com"}
+    assert gallery.visible(legacy) and gallery.comment_view(legacy)["text"] == "mail [email]"
+
+
+def test_the_author_reads_where_each_comment_stands() -> None:
+    assert gallery.my_comment_view(screened("shown"))["status"] == "shown"
+    held = gallery.my_comment_view(screened("held", moderationReason="Waiting for moderation: ..."))
+    assert held["status"] == "waiting for moderation" and held["reason"].startswith("Waiting")
+    rejected = gallery.my_comment_view(screened("rejected", moderationReason="Rejected by the salon: rude"))
+    assert (rejected["status"], rejected["reason"]) == ("rejected", "Rejected by the salon: rude")
+    assert gallery.my_comment_view({**screened("shown"), "status": {"S": "received"}})["status"] == "being checked"
+    assert gallery.my_comment_view({**screened("shown"), "status": {"S": "failed"}})["status"] == "failed"
+
+
+def test_the_owner_sees_the_original_and_the_labels() -> None:
+    view = gallery.held_comment_view(screened("held"))
+    assert view["originalText"] == "Call me on +44 20 7946 0958" and view["text"] == "Call me on [phone]"
+    assert view["flagged"] == ["INSULT"] and view["labels"][0]["Name"] == "INSULT" and view["authorId"] == "s-1"
+    assert "cy@x" not in json.dumps(view)
