@@ -59,6 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out-of-order", type=float, default=0.1, help="share of comments submitted in the past")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the stack to drain")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--progress-every", type=float, default=60.0, help="seconds between progress lines (0: phases only)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     return parser.parse_args(argv)
 
@@ -119,6 +122,61 @@ class Traffic:
                 self.census.duplicates_sent += 1
 
 
+class Progress:
+    """A flushed line at every phase change and every `--progress-every` seconds, so a killed run shows where it was:
+    items sent, how many reached a terminal state, work pending in the stack, faults injected so far."""
+
+    def __init__(self, traffic: Traffic, every: float, out: Any = None) -> None:
+        self.traffic, self.every, self.out = traffic, every, out or sys.stdout
+        self.phase, self.t0 = "start", time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="chaos-progress", daemon=True)
+
+    def start(self) -> Progress:
+        if self.every > 0:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def enter(self, phase: str) -> None:
+        self.phase = phase
+        self.line()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.line()
+
+    def line(self) -> None:
+        try:
+            text = self.describe()
+        except Exception as exc:  # a report line must never stop the run (the stack may be busy or stopping)
+            text = f"progress unavailable: {type(exc).__name__}: {exc}"[:300]
+        print(f"[{time.monotonic() - self.t0:7.1f} s] {self.phase}: {text}", file=self.out, flush=True)
+
+    def describe(self) -> str:
+        traffic, stack = self.traffic, self.traffic.stack
+        with traffic.lock:
+            uploads, comments = set(traffic.census.uploads_sent), set(traffic.census.comments_sent)
+            duplicates = traffic.census.duplicates_sent
+        decided = {
+            d["objectKey"] for d in harness.scan(names.DECISIONS_TABLE) if d.get("verdict") in harness.UPLOAD_TERMINAL
+        }
+        done = {c["commentId"] for c in harness.scan(names.COMMENTS_TABLE) if c["status"] in harness.COMMENT_TERMINAL}
+        terminal = len(uploads & decided) + len(comments & done)
+        running = harness.executions().get("RUNNING", 0)
+        queued = harness.queues_pending(stack)
+        faults = sum(f["injected"] for f in stack.faults.describe()) + sum(stack.ai.injected.values())
+        return (
+            f"sent {len(uploads)} uploads + {len(comments)} comments (+{duplicates} duplicates); "
+            f"terminal {terminal}/{len(uploads) + len(comments)}; pending {running} running + {queued} queued; "
+            f"faults injected {faults} ({harness.fault_summary(stack)})"
+        )
+
+
 def start_faults(stack: Any, args: argparse.Namespace) -> threading.Timer:
     for operation in AI_OPERATIONS:
         if args.ai_throttle:
@@ -143,39 +201,49 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             _ = stack.ai.vision, stack.ai.text  # models loaded before the clock starts
             traffic = Traffic(stack, client, folder, args)
+            progress = Progress(traffic, args.progress_every, sys.stderr if args.json else sys.stdout).start()
             t0 = time.monotonic()
             timer = start_faults(stack, args)
+            progress.enter("uploading")
             with ThreadPoolExecutor(args.clients) as pool:
                 list(pool.map(traffic.upload, range(args.uploads)))
+                progress.enter("waiting for a published design")
                 designs: list[dict[str, str]] = []
                 deadline = time.monotonic() + args.timeout
                 while not designs and time.monotonic() < deadline:
                     designs = harness.published_designs()
                     time.sleep(1.0)
                 if designs:
+                    progress.enter("commenting")
                     batches = [range(i, min(i + 50, args.comments)) for i in range(0, args.comments, 50)]
                     for batch in batches:  # designs published meanwhile join the choice
                         designs = harness.published_designs() or designs
                         list(pool.map(traffic.comment, batch, [designs] * len(batch)))
             sent_s = time.monotonic() - t0
-            drained = harness.wait_quiet(stack, args.timeout)
+            progress.enter("draining")
+            drained, reviews = harness.wait_decided(stack, client, args.timeout)  # the run decides its reviews
             timer.cancel()
+            progress.enter(f"drained ({reviews} reviews decided)" if drained else "drain timed out")
             before = traffic.census.measure(stack)
             harness.clear_faults(stack)
+            progress.enter("faults cleared; reconciling")
             passes = []
             for _ in range(3):  # a re-run may leave its design's meter for the next pass (it was in flight)
                 passes.append(cli_ops.reconcile(client, repair=True, deadline_seconds=0, grace_seconds=0))
-                harness.wait_quiet(stack, args.timeout)
+                harness.wait_decided(stack, client, args.timeout)
                 if passes[-1]["clean"]:
                     break
             repaired = _merge(passes)
             after = traffic.census.measure(stack)
             final = cli_ops.reconcile(client, repair=False, deadline_seconds=0, grace_seconds=0)
+            progress.enter("done")
+            progress.stop()
             return {
                 "config": {k: v for k, v in vars(args).items() if k != "json"},
                 "secondsSending": round(sent_s, 1),
                 "secondsTotal": round(time.monotonic() - t0, 1),
                 "drainedBeforeTimeout": drained,
+                "reviewsDecided": reviews,
                 "designsPublished": len(designs),
                 "beforeReconcile": before,
                 "reconcileRepair": _short(repaired),
@@ -223,7 +291,10 @@ def show(result: dict[str, Any]) -> None:
         f"AI throttled {cfg['ai_throttle']:.0%}, function errors {cfg['function_errors']:.0%} "
         f"({cfg['function_error']}), index outage {cfg['outage']:.0f} s"
     )
-    print(f"sent in {result['secondsSending']} s, all done in {result['secondsTotal']} s")
+    print(
+        f"sent in {result['secondsSending']} s, all done in {result['secondsTotal']} s; "
+        f"drained {result['drainedBeforeTimeout']}, {result['reviewsDecided']} reviews decided by the run"
+    )
     for label in ("beforeReconcile", "afterReconcile"):
         m = result[label]
         print(

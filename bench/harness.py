@@ -25,6 +25,7 @@ from functions.domain.identity import Caller
 from salon.client import StackClient
 from salon.demo.images import manicure, off_topic
 from salon.local.config import StackConfig
+from salon.local.retention import KEEP_IN_MEMORY
 from salon.local.stack import EmbeddedStack
 
 TEXTS = [
@@ -43,7 +44,16 @@ COMMENT_TERMINAL = {"analyzed", "held", "failed"}
 
 def start_stack(home: Path) -> tuple[EmbeddedStack, StackClient]:
     stack = EmbeddedStack(
-        StackConfig(home=home, moto_port=0, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0)
+        StackConfig(
+            home=home,
+            moto_port=0,
+            lambda_port=0,
+            ai_port=0,
+            api_port=0,
+            events_port=0,
+            realtime_port=0,
+            keep_executions=int(os.environ.get("SALON_KEEP_EXECUTIONS", KEEP_IN_MEMORY)),
+        )
     )
     stack.start()
     return stack, StackClient(_endpoints(stack), timeout=600)
@@ -151,6 +161,28 @@ def dead_letters(stack: EmbeddedStack) -> int:
     )
 
 
+def decide_reviews(client: StackClient) -> int:
+    """The owner decides every pending review (approve), as a run that causes reviews must; returns how many."""
+    decided = 0
+    for review in client.reviews():
+        try:
+            client.review(str(review["photoId"]), "approve", "decided by the benchmark")
+            decided += 1
+        except Exception as exc:  # decided meanwhile (timeout, reminder): the workflow ends either way
+            print(f"  review {review.get('photoId')}: {str(exc)[:120]}", flush=True)
+    return decided
+
+
+def wait_decided(stack: EmbeddedStack, client: StackClient, timeout: float, settle: float = 3.0) -> tuple[bool, int]:
+    """Drains the stack, deciding the reviews it waits on as they come; (drained in time, reviews decided)."""
+    deadline, decided = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline:
+        decided += decide_reviews(client)
+        if wait_quiet(stack, min(60.0, max(1.0, deadline - time.monotonic())), settle):
+            return True, decided
+    return False, decided
+
+
 def wait_quiet(stack: EmbeddedStack, timeout: float, settle: float = 3.0) -> bool:
     """Waits (with a deadline) until no execution runs and the event queues are empty for `settle` seconds."""
     deadline, quiet_since = time.monotonic() + timeout, None
@@ -233,6 +265,17 @@ def ai_rate(stack: EmbeddedStack, operation: str, rate: float, error: str = "Thr
 def clear_faults(stack: EmbeddedStack) -> None:
     requests.delete(f"{_endpoints(stack).lambda_}/_salon/faults", timeout=10).raise_for_status()
     requests.delete(f"{_endpoints(stack).ai}/_salon/script", timeout=10).raise_for_status()
+
+
+def fault_summary(stack: EmbeddedStack) -> str:
+    """Faults injected so far, by kind and target: `function salon-x 12, ai DetectLabels 30, index-outage 4`."""
+    parts = [
+        f"{f['kind']}{' ' + f['target'] if f['target'] else ''} {f['injected']}"
+        for f in stack.faults.describe()
+        if f["injected"]
+    ]
+    parts += [f"ai {operation} {n}" for operation, n in sorted(stack.ai.injected.items())]
+    return ", ".join(parts) or "none"
 
 
 def past(rnd: random.Random, minutes: int = 120) -> datetime:

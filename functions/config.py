@@ -186,6 +186,12 @@ class RequestReviewSettings:
 
 
 @dataclass(frozen=True)
+class ReportStrayObjectSettings:
+    uploads_bucket: str = env(names.ENV_UPLOADS_BUCKET, res.UPLOADS_BUCKET)
+    alerts_topic_arn: str = env(names.ENV_ALERTS_TOPIC_ARN, res.ALERTS_TOPIC)
+
+
+@dataclass(frozen=True)
 class PublishLiveSettings:
     photos_table: str = env(names.ENV_PHOTOS_TABLE, res.table(names.PHOTOS_TABLE))
     comments_table: str = env(names.ENV_COMMENTS_TABLE, res.table(names.COMMENTS_TABLE))

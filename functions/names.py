@@ -22,6 +22,9 @@ COMMENT_RULE = "salon-comment-submitted"
 LIVE_EVENTS_QUEUE = "salon-live-events"
 LIVE_EVENTS_DLQ = "salon-live-events-dlq"
 LIVE_RULE = "salon-live-updates"
+STRAY_EVENTS_QUEUE = "salon-stray-object-events"
+STRAY_EVENTS_DLQ = "salon-stray-object-events-dlq"
+STRAY_RULE = "salon-stray-object-created"  # objects written outside the prefixes the stack writes
 USER_POOL = "salon-users"
 USER_POOL_CLIENT = "salon-cli"
 IMAGE_STATE_MACHINE = "salon-image-moderation"
@@ -35,6 +38,8 @@ PUBLISHED_PREFIX = "published/"  # what the gallery serves: renditions the workf
 RENDITION_PREFIX = "renditions/"  # re-encoded renditions of uploads, judged by the workflow (never served)
 GALLERY_IMAGES_PATH = "images/"  # the site serves published images at <site>/images/<designId>
 UPLOADER_METADATA = "uploader"  # x-amz-meta-uploader
+STACK_PREFIXES = (UPLOAD_PREFIX, QUARANTINE_PREFIX, PUBLISHED_PREFIX, RENDITION_PREFIX)  # every key the stack writes
+STRAY_PREFIX = QUARANTINE_PREFIX + "stray/"  # an object written elsewhere is moved here (docs/decisions.md)
 
 # Cognito groups.
 GROUP_DESIGNER = "designer"
@@ -75,6 +80,7 @@ FN_HTTP_API = "salon-http-api"  # serves every HTTP API route
 FN_PUBLISH_LIVE = "salon-publish-live"  # live gallery events -> AppSync Events
 FN_POST_CONFIRMATION = "salon-post-confirmation"  # Cognito trigger: a self-signed-up user joins the customers
 FN_RECONCILE = "salon-reconcile"  # checks and repairs the workflows' invariants (scheduled on AWS)
+FN_REPORT_STRAY_OBJECT = "salon-report-stray-object"  # an object outside the stack's prefixes: owner alert
 
 # Search index names.
 PHOTOS_INDEX = "photos"

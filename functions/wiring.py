@@ -46,6 +46,11 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(names.FN_RECONCILE, "functions.handlers.reconcile.handler", config.ReconcileSettings),
     Function(names.FN_PUBLISH_LIVE, "functions.handlers.publish_live.handler", config.PublishLiveSettings),
     Function(
+        names.FN_REPORT_STRAY_OBJECT,
+        "functions.handlers.report_stray_object.handler",
+        config.ReportStrayObjectSettings,
+    ),
+    Function(
         names.FN_POST_CONFIRMATION, "functions.handlers.post_confirmation.handler", config.PostConfirmationSettings
     ),
 )
@@ -283,6 +288,21 @@ DELIVERIES: tuple[Delivery, ...] = (
         names.LIVE_EVENTS_DLQ,
         names.FN_PUBLISH_LIVE,
     ),
+    Delivery(
+        names.STRAY_RULE,
+        "S3 Object Created outside the stack's prefixes -> owner alert, object quarantined",
+        {
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {
+                "bucket": {"name": [res.UPLOADS_BUCKET]},
+                "object": {"key": [{"anything-but": {"wildcard": [f"{p}*" for p in names.STACK_PREFIXES]}}]},
+            },
+        },
+        names.STRAY_EVENTS_QUEUE,
+        names.STRAY_EVENTS_DLQ,
+        names.FN_REPORT_STRAY_OBJECT,
+    ),
 )
 
 
@@ -372,7 +392,8 @@ def resources_used() -> Iterator[Resource]:
         yield from fn.environment.values()
     for wf in WORKFLOWS:
         yield from wf.placeholders.values()
-    for trigger in TRIGGERS:
+    routed: list[Trigger | Delivery] = [*TRIGGERS, *DELIVERIES]
+    for trigger in routed:
         stack: list[Any] = [trigger.pattern]
         while stack:
             item = stack.pop()

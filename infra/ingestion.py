@@ -34,6 +34,58 @@ def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
     )
 
 
+class QueuedDelivery(Construct):
+    """EventBridge rule (retry policy + DLQ) -> SQS queue (own DLQ) -> a function consuming it (no workflow)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        description: str,
+        pattern: events.EventPattern,
+        consumer: SalonFunction,
+        retention: Duration,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.rule_dlq = dead_letter_queue(self, "RuleDeadLetters")
+        acknowledge(
+            self.rule_dlq,
+            "SQS3",
+            "This queue is the EventBridge rule target's dead-letter queue (no RedrivePolicy names "
+            "it, so nag cannot tell); alarmed on depth.",
+        )
+        self.queue_dlq = dead_letter_queue(self, "QueueDeadLetters")
+        timeout = consumer.function.timeout
+        assert timeout is not None
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),
+            retention_period=retention,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.queue_dlq, max_receive_count=MAX_RECEIVE_COUNT),
+        )
+        self.rule = events.Rule(
+            self,
+            "Rule",
+            description=description,
+            event_pattern=pattern,
+            targets=[
+                targets.SqsQueue(
+                    self.queue,
+                    dead_letter_queue=self.rule_dlq,
+                    retry_attempts=RETRY_ATTEMPTS,
+                    max_event_age=MAX_EVENT_AGE,
+                )
+            ],
+        )
+        consumer.function.add_event_source(
+            event_sources.SqsEventSource(self.queue, batch_size=10, report_batch_item_failures=True, max_concurrency=2)
+        )
+
+
 class QueuedWorkflowStart(Construct):
     def __init__(
         self,

@@ -40,6 +40,7 @@ SPECS: dict[str, FunctionSpec] = {
     names.FN_RECONCILE: FunctionSpec("Checks the workflows' invariants and repairs what is stuck", 512, 300),
     names.FN_HTTP_API: FunctionSpec("HTTP API: every route (uploads, comments, insights, reviews, gallery)", 512, 15),
     names.FN_PUBLISH_LIVE: FunctionSpec("Publishes workflow events to the AppSync Events channels", 256, 15),
+    names.FN_REPORT_STRAY_OBJECT: FunctionSpec("Alerts the owner of an object outside the stack's prefixes", 256, 30),
     names.FN_POST_CONFIRMATION: FunctionSpec(
         "Cognito PostConfirmation: self sign-ups join the customer group", 256, 10
     ),

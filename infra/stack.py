@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_cdk import Aws, CfnElement, CfnMapping, CfnOutput, Fn, Stack
+from aws_cdk import Aws, CfnElement, CfnMapping, CfnOutput, Duration, Fn, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
@@ -18,7 +18,7 @@ from functions.resources import Resource
 from infra.api import Api
 from infra.bundling import LambdaAssets
 from infra.config import DeployConfig
-from infra.ingestion import QueuedWorkflowStart
+from infra.ingestion import QueuedDelivery, QueuedWorkflowStart
 from infra.lambdas import LambdaFunctions
 from infra.live import LiveUpdates
 from infra.nag import acknowledge
@@ -153,6 +153,10 @@ class SalonStack(Stack):
             execution_findings=[self._executions_finding(m) for m in self.state_machines.values()],
         )
         self.dead_letter_queues["reconcile-schedule-dlq"] = self.reconciliation.dead_letters
+        self.stray_objects = self._stray_objects()
+        self.rules["stray-object-created"] = self.stray_objects.rule
+        self.dead_letter_queues["stray-rule-dlq"] = self.stray_objects.rule_dlq
+        self.dead_letter_queues["stray-queue-dlq"] = self.stray_objects.queue_dlq
         self._set_environments()
 
         self._configure_publisher()
@@ -183,6 +187,65 @@ class SalonStack(Stack):
             },
         )
         self._outputs()
+
+    def _stray_objects(self) -> QueuedDelivery:
+        """Objects written outside the stack's prefixes: the owner is alerted, the object moved to quarantine/stray/."""
+        delivery = wiring.delivery(names.STRAY_RULE)
+        pattern = wiring.resolve_pattern(delivery.pattern, self._value)
+        fn, bucket = self.functions[delivery.function], self.storage.uploads
+        stray = QueuedDelivery(
+            self,
+            "StrayObjects",
+            description=delivery.description,
+            pattern=events.EventPattern(
+                source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern["detail"]
+            ),
+            consumer=fn,
+            retention=Duration.days(4),
+        )
+        # Any key outside the stack's prefixes may be stray: read it (HEAD), copy it, delete it; never the
+        # stack's own objects (an explicit deny, whatever the pattern lets through).
+        fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:GetObjectTagging",
+                    "s3:GetObjectVersionTagging",
+                    "s3:DeleteObject",
+                ],
+                resources=[bucket.arn_for_objects("*")],
+            )
+        )
+        fn.role.add_to_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in names.STACK_PREFIXES],
+            )
+        )
+        fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:PutObjectTagging"],
+                resources=[bucket.arn_for_objects(f"{names.STRAY_PREFIX}*")],
+            )
+        )
+        fn.role.add_to_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.notifications.alerts.topic_arn])
+        )
+        fn.role.add_to_policy(  # the topic is encrypted: publishing needs its key
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[self.notifications.key.key_arn]
+            )
+        )
+        acknowledge(
+            fn.role,
+            "IAM5",
+            "A stray object may have any key outside the stack's prefixes (those are denied explicitly), so "
+            "reading and deleting it is granted on the bucket's objects; writes go under quarantine/stray/ only.",
+            [self._objects_finding(""), self._objects_finding(names.STRAY_PREFIX)],
+        )
+        return stray
 
     @staticmethod
     def _image_object_access(uploads: Any) -> dict[str, list[str]]:

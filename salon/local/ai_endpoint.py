@@ -68,6 +68,7 @@ class AiService:
         self.scripts: list[dict[str, Any]] = []
         self._random = random.Random(0)
         self.calls: dict[str, int] = {}
+        self.injected: dict[str, int] = {}  # scripted errors answered, per operation
         self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "RekognitionService.DetectLabels": self.detect_labels,
             "RekognitionService.DetectModerationLabels": self.detect_moderation_labels,
@@ -154,6 +155,7 @@ class AiService:
         scripted = self._scripted(operation, body)
         if scripted is not None:
             if "error" in scripted:
+                self.injected[operation] = self.injected.get(operation, 0) + 1
                 raise ServiceError(scripted["error"], scripted.get("message", f"Scripted {scripted['error']}"))
             return dict(scripted["result"])
         handler = self._operations.get(target)

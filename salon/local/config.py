@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from salon.local.retention import KEEP_IN_MEMORY
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 SEARCH_ENGINES = ("duckdb", "opensearch")  # the embedded index (default) or osmem-server through opensearch-py
@@ -31,6 +33,7 @@ class StackConfig:
     owner_email: str = "owner@salon.example"
     owner_phone: str = ""  # optional: owner alerts by SMS too (the mailbox writes .sms files)
     search: str = "duckdb"
+    keep_executions: int = KEEP_IN_MEMORY  # finished executions held in memory; older ones' history is on disk
 
     def __post_init__(self) -> None:
         if self.search not in SEARCH_ENGINES:
@@ -52,6 +55,7 @@ class StackConfig:
             owner_email=env.get("SALON_OWNER_EMAIL", "owner@salon.example"),
             owner_phone=env.get("SALON_OWNER_PHONE", ""),
             search=env.get("SALON_SEARCH", "duckdb"),
+            keep_executions=int(env.get("SALON_KEEP_EXECUTIONS", KEEP_IN_MEMORY)),
         )
 
     @property
@@ -61,6 +65,11 @@ class StackConfig:
     @property
     def index_path(self) -> Path:
         return self.home / "index.duckdb"
+
+    @property
+    def history_dir(self) -> Path:
+        """Histories of older finished executions, spilled from memory (salon/local/retention.py)."""
+        return self.home / "history"
 
     @property
     def state_file(self) -> Path:

@@ -35,6 +35,7 @@ from salon.local import (
     lambda_endpoint,
     moto_quirks,
     moto_speedups,
+    retention,
 )
 from salon.local.config import ACCOUNT, Endpoints, StackConfig
 from salon.local.console import make_view
@@ -105,6 +106,7 @@ class EmbeddedStack:
         self.mappings: dict[str, EventSourceMapping] = {}
         self.events: events_api.EventsEndpoint | None = None
         self._search: SearchServer | None = None
+        self.retention: retention.HistoryRetention | None = None
 
     def _setenv(self, values: dict[str, str]) -> None:
         for key, value in values.items():
@@ -130,6 +132,10 @@ class EmbeddedStack:
         moto_quirks.apply()
         moto_speedups.apply()
         moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS
+        self.retention = retention.HistoryRetention(
+            cfg.history_dir, cfg.keep_executions
+        )  # finished executions: memory stays bounded
+        retention.install(self.retention)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
@@ -263,6 +269,8 @@ class EmbeddedStack:
             self.events = None
         if self._mock is not None:
             self._mock.stop()
+        retention.install(None)
+        shutil.rmtree(self.config.history_dir, ignore_errors=True)
         self.config.state_file.unlink(missing_ok=True)
         for key, value in self._saved_env.items():
             if value is None:

@@ -201,10 +201,10 @@ def test_rules_retry_then_dead_letter_into_the_starter_queue(
 
 
 def test_every_queue_is_encrypted_and_tls_only(t: Template) -> None:
-    # 2 starter queues and the live-updates queue with 2 dead-letter queues each, the schedule DLQ
-    t.resource_count_is("AWS::SQS::Queue", 10)
+    # 2 starter queues, the live-updates and the stray-object queues with 2 dead-letter queues each, the schedule DLQ
+    t.resource_count_is("AWS::SQS::Queue", 13)
     t.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
-    t.resource_count_is("AWS::SQS::QueuePolicy", 10)
+    t.resource_count_is("AWS::SQS::QueuePolicy", 13)
     t.all_resources_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -397,8 +397,8 @@ def test_alarms_cover_failures_timeouts_throttles_and_dead_letters(template: dic
         "ExecutionThrottled": 2,
         "Throttles": len(wiring.FUNCTIONS),
         "Errors": len(wiring.FUNCTIONS),
-        "ApproximateNumberOfMessagesVisible": 7,
-        "FailedInvocations": 3,
+        "ApproximateNumberOfMessagesVisible": 9,
+        "FailedInvocations": 4,
         "5xx": 1,
         "ReconcileFindings": 1,
     }
@@ -432,3 +432,21 @@ def test_each_function_gets_exactly_the_fields_of_its_settings_model(template: d
         variables = {v for v in lambdas[fn.handler] if not v.startswith("POWERTOOLS_")}
         settable = {s.variable for s in config.fields_of(fn.settings) if s.source and s.source.kind != "runtime"}
         assert variables == settable, fn.name
+
+
+def test_stray_objects_rule_excludes_the_stack_prefixes_and_its_role_cannot_delete_them(
+    template: dict[str, Any],
+) -> None:
+    _, rule = resource_at(template, "StrayObjects/Rule/Resource")
+    key = rule["Properties"]["EventPattern"]["detail"]["object"]["key"]
+    assert key == [{"anything-but": {"wildcard": [f"{p}*" for p in names.STACK_PREFIXES]}}]
+    role_lid, _ = resource_at(template, "Functions/ReportStrayObject/Role/Resource")
+    statements = [
+        s
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_lid} in r["Properties"]["Roles"]
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    [deny] = [s for s in statements if s["Effect"] == "Deny"]
+    assert set(deny["Action"]) == {"s3:DeleteObject", "s3:DeleteObjectVersion"}
+    assert len(deny["Resource"]) == len(names.STACK_PREFIXES)
