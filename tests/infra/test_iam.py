@@ -20,6 +20,7 @@ pytestmark = pytest.mark.infra
 RECORDED_SUFFIXES = {
     f"/{names.UPLOAD_PREFIX}*",
     f"/{names.QUARANTINE_PREFIX}*",
+    f"/{names.STRAY_PREFIX}*",  # where stray objects are moved (quarantine/stray/)
     f"/{names.RENDITION_PREFIX}*",
     f"/{names.PUBLISHED_PREFIX}*",
     f"/{names.PHOTOS_INDEX}/*",
@@ -74,6 +75,9 @@ def _role_statements(template: dict[str, Any], role_path: str) -> list[dict[str,
 def test_no_action_wildcards_and_no_managed_policies(synths: Any, variant: str) -> None:
     template = synths[variant].template
     for lid, statement in _statements(template):
+        if statement["Effect"] == "Deny":  # a deny only narrows a grant (the stray-object role's)
+            assert lid.startswith("FunctionsReportStrayObjectRole"), lid
+            continue
         assert statement["Effect"] == "Allow", lid
         for action in _listify(statement["Action"]):
             assert "*" not in action, (lid, action)
@@ -85,13 +89,20 @@ def test_no_action_wildcards_and_no_managed_policies(synths: Any, variant: str) 
 
 def test_resource_wildcards_only_where_recorded(template: dict[str, Any]) -> None:
     site_files = f"<{logical_id(template, 'Site/Bucket/Resource')}.Arn>/*"  # every key there is a site file
+    # A stray object may have any key: its reporter reads and moves any object but those under the stack's
+    # prefixes, which a Deny statement beside the grant takes back.
+    any_upload = f"<{logical_id(template, 'Storage/Uploads/Resource')}.Arn>/*"
     for lid, statement in _statements(template):
+        if statement["Effect"] == "Deny":
+            continue
         for resource in map(_flat, _listify(statement["Resource"])):
             if resource == "*":
                 unrecorded = set(_listify(statement["Action"])) - set(WILDCARD_RESOURCE_ACTIONS)
                 assert unrecorded == set(), (lid, unrecorded)
             elif resource == site_files:
                 assert lid.startswith("SitePublishRole"), lid  # only the site publisher writes there
+            elif resource == any_upload:
+                assert lid.startswith("FunctionsReportStrayObjectRole"), lid
             elif "*" in resource:
                 assert any(resource.endswith(s) and resource.count("*") == 1 for s in RECORDED_SUFFIXES), (
                     lid,
@@ -245,3 +256,15 @@ def test_functions_hold_only_their_own_grants(template: dict[str, Any]) -> None:
         "es:ESHttpPut",
         "es:ESHttpDelete",
     }
+
+
+def test_the_stray_object_role_is_denied_the_stacks_own_objects(template: dict[str, Any]) -> None:
+    uploads = logical_id(template, "Storage/Uploads/Resource")
+    denied = [
+        (set(_listify(st["Action"])), {_flat(r) for r in _listify(st["Resource"])})
+        for lid, st in _statements(template)
+        if st["Effect"] == "Deny" and lid.startswith("FunctionsReportStrayObjectRole")
+    ]
+    assert denied, "the grant on any object must come with its deny"
+    prefixes = {f"<{uploads}.Arn>/{p}*" for p in names.STACK_PREFIXES}
+    assert any(prefixes <= resources and "s3:DeleteObject" in actions for actions, resources in denied)

@@ -31,7 +31,12 @@ def test_task_states_share_one_sdk_client_per_service() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.utils import boto_client
 
-    first = lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda", state_credentials=None)
-    again = boto_client.boto_client_for(region="us-east-1", service="lambda", state_credentials=object())
-    assert first is again and first.meta.service_model.service_name == "lambda"
-    assert boto_client.boto_client_for(region="us-east-1", service="sqs") is not first
+    stubbing = boto_client.botocore_stubber.enabled  # on while another test's in-process moto mock is active
+    boto_client.botocore_stubber.enabled = False  # the server mode the embedded stack runs moto in
+    try:
+        first = lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda", state_credentials=None)
+        again = boto_client.boto_client_for(region="us-east-1", service="lambda", state_credentials=object())
+        assert first is again and first.meta.service_model.service_name == "lambda"
+        assert boto_client.boto_client_for(region="us-east-1", service="sqs") is not first
+    finally:
+        boto_client.botocore_stubber.enabled = stubbing
