@@ -3,44 +3,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from functions import names
-from tests.conftest import history, jpeg, wait_until
+from tests.conftest import history, wait_until
+from tests.workflow.comments import NEGATIVE, approved_design, comment_item, meter
 
 pytestmark = pytest.mark.workflow
-NEGATIVE = {
-    "Sentiment": "NEGATIVE",
-    "SentimentScore": {"Positive": 0.02, "Negative": 0.95, "Neutral": 0.02, "Mixed": 0.01},
-}
 
 
 @pytest.fixture(scope="module")
 def design(client, stack, tmp_path_factory) -> str:
-    stack.ai.script(
-        "DetectLabels",
-        [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}],
-        match="/moderation-owner/",
-    )
-    path: Path = tmp_path_factory.mktemp("design") / "design.jpg"
-    path.write_bytes(jpeg(400, 400, (30, 120, 200)))
-    result = client.upload(path, "moderation-owner", wait=True)
-    assert result["verdict"] == "approved"
-    return str(result["photoId"])
-
-
-def item(comment_id: str) -> dict[str, Any]:
-    found = boto3.client("dynamodb").get_item(TableName=names.COMMENTS_TABLE, Key={"commentId": {"S": comment_id}})
-    return {k: next(iter(v.values())) for k, v in found.get("Item", {}).items()}
-
-
-def meter(design_id: str) -> dict[str, float]:
-    found = boto3.client("dynamodb").get_item(TableName=names.METERS_TABLE, Key={"designId": {"S": design_id}})
-    return {k: float(v["N"]) for k, v in found.get("Item", {}).items() if "N" in v}
+    return approved_design(client, stack, tmp_path_factory.mktemp("design"), "moderation-owner", (30, 120, 200))
 
 
 def public_comments(client, design_id: str) -> dict[str, dict[str, Any]]:
@@ -152,7 +129,7 @@ def test_email_and_phone_are_masked_in_every_public_place_and_kept_for_the_owner
     assert mine(client, "leaky-lena", result["commentId"])["text"] == masked
     mail = wait_until(lambda: [m for m in client.mail() if "leaky-lena@salon.example" in m["text"]])[0]
     assert "[email]" in mail["text"] and "leaky.lena@example.com" not in mail["text"] and "7946" not in mail["text"]
-    stored = item(result["commentId"])
+    stored = comment_item(result["commentId"])
     assert stored["text"] == text and stored["publicText"] == masked  # the original stays, owner-readable
     pii = task_input(result["executionArn"], "comprehend:detectPiiEntities")
     assert pii and pii[0]["LanguageCode"] == "en"
@@ -165,7 +142,7 @@ def test_long_comment_is_screened_in_segments_and_its_worst_segment_counts(clien
     sizes = [len(s["Text"].encode()) for s in call["TextSegments"]]
     assert len(sizes) == 3 and max(sizes) <= 1024
     assert result["visibility"] == "held"  # max per label: the last segment's insult holds the comment
-    moderation = json.loads(item(result["commentId"])["moderation"])
+    moderation = json.loads(comment_item(result["commentId"])["moderation"])
     assert moderation["segments"] == 3 and moderation["rule"] == "max-per-label"
 
 
@@ -177,7 +154,7 @@ def test_languages_comprehend_cannot_screen_follow_the_policy_rule(client, desig
     assert "DetectToxicContent" not in states and "DetectPiiEntities" not in states
     rude = client.comment(design, "nina", "Wat een klootzak, nooit meer naar deze salon gaan", wait=True)
     assert rude["visibility"] == "held"
-    assert json.loads(item(rude["commentId"])["moderation"])["flagged"] == ["BLOCKED_TERM:klootzak"]
+    assert json.loads(comment_item(rude["commentId"])["moderation"])["flagged"] == ["BLOCKED_TERM:klootzak"]
     mail = client.comment(design, "nina", "Heel mooi! Mail me op nina.de.vries@example.nl voor een afspraak", wait=True)
     assert mail["visibility"] == "held" and mail["masked"] == ["EMAIL"]  # patterns in every language
     held = {c["commentId"]: c for c in client.held_comments()}
@@ -199,7 +176,7 @@ def test_a_screening_failure_is_recorded_never_shown(client, design, ai_script):
     ai_script("DetectToxicContent", [{"error": "InvalidRequestException"}])
     result = client.comment(design, "unlucky-uma", "Nice colours", wait=True)
     assert result["status"] == "FAILED"
-    stored = item(result["commentId"])
+    stored = comment_item(result["commentId"])
     assert stored["status"] == "failed" and stored["error"] == "Comprehend.InvalidRequestException"
     assert result["commentId"] not in public_comments(client, design)
     assert mine(client, "unlucky-uma", result["commentId"])["status"] == "failed"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -11,32 +10,15 @@ import pytest
 
 from functions import names
 from salon.local import moto_quirks
-from tests.conftest import history, jpeg
+from tests.conftest import history
+from tests.workflow.comments import NEGATIVE, approved_design, meter
 
 pytestmark = pytest.mark.workflow
-NEGATIVE = {
-    "Sentiment": "NEGATIVE",
-    "SentimentScore": {"Positive": 0.02, "Negative": 0.95, "Neutral": 0.02, "Mixed": 0.01},
-}
 
 
 @pytest.fixture(scope="module")
 def busy_design(client, stack, tmp_path_factory) -> str:
-    stack.ai.script(
-        "DetectLabels",
-        [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}],
-        match="/busy-designer/",
-    )
-    path: Path = tmp_path_factory.mktemp("busy") / "design.jpg"
-    path.write_bytes(jpeg(320, 320, (20, 120, 200)))
-    result = client.upload(path, "busy-designer", wait=True)
-    assert result["verdict"] == "approved", result
-    return str(result["photoId"])
-
-
-def meter(design_id: str) -> dict[str, float]:
-    item = boto3.client("dynamodb").get_item(TableName=names.METERS_TABLE, Key={"designId": {"S": design_id}})
-    return {k: float(v["N"]) for k, v in item.get("Item", {}).items() if "N" in v}
+    return approved_design(client, stack, tmp_path_factory.mktemp("busy"), "busy-designer", (20, 120, 200))
 
 
 def status(comment_id: str) -> str:

@@ -10,37 +10,15 @@ import boto3
 import pytest
 
 from functions import names
-from tests.conftest import history, jpeg, wait_for_redelivery, wait_until
+from tests.conftest import history, wait_for_redelivery, wait_until
+from tests.workflow.comments import NEGATIVE, approved_design, comment_item, meter
 
 pytestmark = pytest.mark.workflow
-NEGATIVE = {
-    "Sentiment": "NEGATIVE",
-    "SentimentScore": {"Positive": 0.02, "Negative": 0.95, "Neutral": 0.02, "Mixed": 0.01},
-}
 
 
 @pytest.fixture(scope="module")
 def design(client, stack, tmp_path_factory) -> str:
-    stack.ai.script(
-        "DetectLabels",
-        [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}],
-        match="/gallery-owner/",
-    )
-    path: Path = tmp_path_factory.mktemp("design") / "design.jpg"
-    path.write_bytes(jpeg(400, 400, (200, 20, 60)))
-    result = client.upload(path, "gallery-owner", wait=True)
-    assert result["verdict"] == "approved"
-    return str(result["photoId"])
-
-
-def comment_item(comment_id: str) -> dict[str, Any]:
-    item = boto3.client("dynamodb").get_item(TableName=names.COMMENTS_TABLE, Key={"commentId": {"S": comment_id}})
-    return {k: next(iter(v.values())) for k, v in item.get("Item", {}).items()}
-
-
-def meter(design_id: str) -> dict[str, float]:
-    item = boto3.client("dynamodb").get_item(TableName=names.METERS_TABLE, Key={"designId": {"S": design_id}})
-    return {k: float(v["N"]) for k, v in item.get("Item", {}).items() if "N" in v}
+    return approved_design(client, stack, tmp_path_factory.mktemp("design"), "gallery-owner", (200, 20, 60))
 
 
 def mails_about(client, text: str) -> list[dict[str, Any]]:

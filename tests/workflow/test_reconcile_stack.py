@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,22 +15,14 @@ from functions import config, names
 from functions.adapters import search_index
 from salon import cli_ops
 from tests.conftest import jpeg, wait_until
+from tests.workflow.comments import approved_design, meter
 
 pytestmark = pytest.mark.workflow
 
 
 @pytest.fixture(scope="module")
 def design(client, stack, tmp_path_factory) -> str:
-    stack.ai.script(
-        "DetectLabels",
-        [{"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}],
-        match="/reconcile-owner/",
-    )
-    path: Path = tmp_path_factory.mktemp("design") / "design.jpg"
-    path.write_bytes(jpeg(320, 320, (150, 20, 70)))
-    result = client.upload(path, "reconcile-owner", wait=True)
-    assert result["verdict"] == "approved"
-    return str(result["photoId"])
+    return approved_design(client, stack, tmp_path_factory.mktemp("design"), "reconcile-owner", (150, 20, 70))
 
 
 def findings(report: dict[str, Any], subject: str) -> list[dict[str, Any]]:
@@ -41,11 +32,6 @@ def findings(report: dict[str, Any], subject: str) -> list[dict[str, Any]]:
 def comment_status(comment_id: str) -> str:
     item = boto3.client("dynamodb").get_item(TableName=names.COMMENTS_TABLE, Key={"commentId": {"S": comment_id}})
     return str(item.get("Item", {}).get("status", {}).get("S", ""))
-
-
-def meter(design_id: str) -> dict[str, float]:
-    item = boto3.client("dynamodb").get_item(TableName=names.METERS_TABLE, Key={"designId": {"S": design_id}})
-    return {k: float(v["N"]) for k, v in item.get("Item", {}).items() if "N" in v}
 
 
 def test_stuck_comment_is_rerun_to_analysed(client, stack, design):
