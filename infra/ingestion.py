@@ -7,6 +7,8 @@ execution name and a Standard state machine refuses to start it twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -34,6 +36,60 @@ def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
     )
 
 
+@dataclass(frozen=True)
+class QueuedTarget:
+    rule_dlq: sqs.Queue
+    queue_dlq: sqs.Queue
+    queue: sqs.Queue
+    rule: events.Rule
+
+
+def queued_target(
+    scope: Construct,
+    *,
+    description: str,
+    pattern: events.EventPattern,
+    consumer: SalonFunction,
+    retention: Duration,
+    max_concurrency: int,
+    rule_dlq_reason: str = "This queue is the EventBridge rule target's dead-letter queue (no RedrivePolicy "
+    "names it, so nag cannot tell); alarmed on depth.",
+) -> QueuedTarget:
+    """In `scope`: an EventBridge rule (retry policy + DLQ) -> an SQS queue (own DLQ) -> `consumer`, reporting
+    batch item failures. Every queued rule of the stack is built here."""
+    rule_dlq = dead_letter_queue(scope, "RuleDeadLetters")
+    acknowledge(rule_dlq, "SQS3", rule_dlq_reason)
+    queue_dlq = dead_letter_queue(scope, "QueueDeadLetters")
+    timeout = consumer.function.timeout
+    assert timeout is not None
+    queue = sqs.Queue(
+        scope,
+        "Queue",
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),  # AWS guidance: 6x the timeout
+        retention_period=retention,
+        dead_letter_queue=sqs.DeadLetterQueue(queue=queue_dlq, max_receive_count=MAX_RECEIVE_COUNT),
+    )
+    rule = events.Rule(
+        scope,
+        "Rule",
+        description=description,
+        event_pattern=pattern,
+        targets=[
+            targets.SqsQueue(
+                queue, dead_letter_queue=rule_dlq, retry_attempts=RETRY_ATTEMPTS, max_event_age=MAX_EVENT_AGE
+            )
+        ],
+    )
+    consumer.function.add_event_source(
+        event_sources.SqsEventSource(
+            queue, batch_size=10, report_batch_item_failures=True, max_concurrency=max_concurrency
+        )
+    )
+    return QueuedTarget(rule_dlq, queue_dlq, queue, rule)
+
+
 class QueuedDelivery(Construct):
     """EventBridge rule (retry policy + DLQ) -> SQS queue (own DLQ) -> a function consuming it (no workflow)."""
 
@@ -48,42 +104,10 @@ class QueuedDelivery(Construct):
         retention: Duration,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.rule_dlq = dead_letter_queue(self, "RuleDeadLetters")
-        acknowledge(
-            self.rule_dlq,
-            "SQS3",
-            "This queue is the EventBridge rule target's dead-letter queue (no RedrivePolicy names "
-            "it, so nag cannot tell); alarmed on depth.",
+        parts = queued_target(
+            self, description=description, pattern=pattern, consumer=consumer, retention=retention, max_concurrency=2
         )
-        self.queue_dlq = dead_letter_queue(self, "QueueDeadLetters")
-        timeout = consumer.function.timeout
-        assert timeout is not None
-        self.queue = sqs.Queue(
-            self,
-            "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),
-            retention_period=retention,
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.queue_dlq, max_receive_count=MAX_RECEIVE_COUNT),
-        )
-        self.rule = events.Rule(
-            self,
-            "Rule",
-            description=description,
-            event_pattern=pattern,
-            targets=[
-                targets.SqsQueue(
-                    self.queue,
-                    dead_letter_queue=self.rule_dlq,
-                    retry_attempts=RETRY_ATTEMPTS,
-                    max_event_age=MAX_EVENT_AGE,
-                )
-            ],
-        )
-        consumer.function.add_event_source(
-            event_sources.SqsEventSource(self.queue, batch_size=10, report_batch_item_failures=True, max_concurrency=2)
-        )
+        self.rule_dlq, self.queue_dlq, self.queue, self.rule = parts.rule_dlq, parts.queue_dlq, parts.queue, parts.rule
 
 
 class QueuedWorkflowStart(Construct):
@@ -98,42 +122,13 @@ class QueuedWorkflowStart(Construct):
         state_machine: sfn.IStateMachine,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.rule_dlq = dead_letter_queue(self, "RuleDeadLetters")
-        acknowledge(
-            self.rule_dlq,
-            "SQS3",
-            "This queue is the EventBridge rule target's dead-letter queue (no RedrivePolicy names "
-            "it, so nag cannot tell); alarmed on depth.",
-        )
-        self.queue_dlq = dead_letter_queue(self, "QueueDeadLetters")
-        timeout = starter.function.timeout
-        assert timeout is not None
-        self.queue = sqs.Queue(
+        parts = queued_target(
             self,
-            "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),  # AWS guidance: 6x the timeout
-            retention_period=Duration.days(4),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.queue_dlq, max_receive_count=MAX_RECEIVE_COUNT),
-        )
-        self.rule = events.Rule(
-            self,
-            "Rule",
             description=description,
-            event_pattern=pattern,
-            targets=[
-                targets.SqsQueue(
-                    self.queue,
-                    dead_letter_queue=self.rule_dlq,
-                    retry_attempts=RETRY_ATTEMPTS,
-                    max_event_age=MAX_EVENT_AGE,
-                )
-            ],
+            pattern=pattern,
+            consumer=starter,
+            retention=Duration.days(4),
+            max_concurrency=STARTER_CONCURRENCY,
         )
-        starter.function.add_event_source(
-            event_sources.SqsEventSource(
-                self.queue, batch_size=10, report_batch_item_failures=True, max_concurrency=STARTER_CONCURRENCY
-            )
-        )
+        self.rule_dlq, self.queue_dlq, self.queue, self.rule = parts.rule_dlq, parts.queue_dlq, parts.queue, parts.rule
         state_machine.grant_start_execution(starter.role)  # its ARN: the starter's settings (functions/wiring.py)

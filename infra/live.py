@@ -15,18 +15,14 @@ from aws_cdk import Duration, Expiration
 from aws_cdk import aws_appsync as appsync
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda_event_sources as event_sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions import names, wiring
 from functions.domain import live
 from infra.config import DeployConfig
-from infra.ingestion import MAX_EVENT_AGE, MAX_RECEIVE_COUNT, RETRY_ATTEMPTS, dead_letter_queue
+from infra.ingestion import queued_target
 from infra.lambdas import SalonFunction
-from infra.nag import acknowledge
 
 ON_SUBSCRIBE = Path(__file__).resolve().parent / "appsync" / "designers_on_subscribe.js"
 API_KEY_DAYS = 365  # AppSync's maximum; rotate before expiry (docs/gallery.md)
@@ -97,44 +93,19 @@ class LiveUpdates(Construct):
         self.http_url = f"https://{self.api.http_dns}/event"
         self.realtime_url = f"wss://{self.api.realtime_dns}/event/realtime"
 
-        self.rule_dlq = dead_letter_queue(self, "RuleDeadLetters")
-        acknowledge(
-            self.rule_dlq,
-            "SQS3",
-            "This queue is the live-updates rule target's dead-letter queue (no RedrivePolicy names it, "
-            "so nag cannot tell).",
-        )
-        self.queue_dlq = dead_letter_queue(self, "QueueDeadLetters")
-        timeout = publisher.function.timeout
-        assert timeout is not None
-        self.queue = sqs.Queue(
+        parts = queued_target(
             self,
-            "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),
-            retention_period=Duration.hours(1),  # a live update older than that is news no page waits for
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.queue_dlq, max_receive_count=MAX_RECEIVE_COUNT),
-        )
-        self.rule = events.Rule(
-            self,
-            "Rule",
             description=delivery.description,
-            event_pattern=events.EventPattern(
+            pattern=events.EventPattern(
                 source=list(delivery.pattern["source"]), detail_type=list(delivery.pattern["detail-type"])
             ),
-            targets=[
-                targets.SqsQueue(
-                    self.queue,
-                    dead_letter_queue=self.rule_dlq,
-                    retry_attempts=RETRY_ATTEMPTS,
-                    max_event_age=MAX_EVENT_AGE,
-                )
-            ],
+            consumer=publisher,
+            retention=Duration.hours(1),  # a live update older than that is news no page waits for
+            max_concurrency=5,
+            rule_dlq_reason="This queue is the live-updates rule target's dead-letter queue (no RedrivePolicy "
+            "names it, so nag cannot tell).",
         )
-        publisher.function.add_event_source(
-            event_sources.SqsEventSource(self.queue, batch_size=10, report_batch_item_failures=True, max_concurrency=5)
-        )
+        self.rule_dlq, self.queue_dlq, self.queue, self.rule = parts.rule_dlq, parts.queue_dlq, parts.queue, parts.rule
         # Publish on exactly the three namespaces (no wildcard); connecting is implied for IAM publishers.
         publisher.role.add_to_policy(
             iam.PolicyStatement(
