@@ -391,18 +391,7 @@ class SalonStack(Stack):
         )
         # POST /designs/{id}/comments: is the design published? then emit CommentSubmitted, nothing else.
         api_fn.role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[photos.table_arn]))
-        api_fn.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["events:PutEvents"],
-                resources=[event_bus_arn(self, names.EVENT_BUS)],
-                conditions={
-                    "StringEquals": {
-                        "events:source": [names.EVENT_SOURCE],
-                        "events:detail-type": [names.EVENT_COMMENT_SUBMITTED],
-                    }
-                },
-            )
-        )
+        self._grant_put_event(api_fn.role, names.EVENT_COMMENT_SUBMITTED)
         # Gallery reads: published designs (photos byStatus), comments (byDesign), meters, own decisions.
         tables = self.storage.tables
         api_fn.role.add_to_policy(
@@ -514,18 +503,7 @@ class SalonStack(Stack):
                 conditions={"StringLike": {"s3:prefix": [f"{names.QUARANTINE_PREFIX}{names.UPLOAD_PREFIX}*"]}},
             )
         )
-        api_fn.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["events:PutEvents"],
-                resources=[event_bus_arn(self, names.EVENT_BUS)],
-                conditions={
-                    "StringEquals": {
-                        "events:source": [names.EVENT_SOURCE],
-                        "events:detail-type": [names.EVENT_PHOTO_TAKEN_DOWN],
-                    }
-                },
-            )
-        )
+        self._grant_put_event(api_fn.role, names.EVENT_PHOTO_TAKEN_DOWN)
         self.search.grant(
             api_fn.role,
             ["es:ESHttpDelete"],
@@ -556,23 +534,24 @@ class SalonStack(Stack):
         api_fn.role.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[comments.table_arn])
         )
-        api_fn.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["events:PutEvents"],
-                resources=[event_bus_arn(self, names.EVENT_BUS)],
-                conditions={
-                    "StringEquals": {
-                        "events:source": [names.EVENT_SOURCE],
-                        "events:detail-type": [names.EVENT_COMMENT_SHOWN],
-                    }
-                },
-            )
-        )
+        self._grant_put_event(api_fn.role, names.EVENT_COMMENT_SHOWN)
         self.search.grant(
             api_fn.role,
             ["es:ESHttpGet", "es:ESHttpPut", "es:ESHttpPost"],
             [f"{names.COMMENTS_INDEX}/*"],
             reason="Approve and reject rewrite one comment's document (its visibility); ids are per comment.",
+        )
+
+    def _grant_put_event(self, role: iam.Role, detail_type: str) -> None:
+        """PutEvents on the stack's bus for one detail-type of the stack's own source, nothing else."""
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[event_bus_arn(self, names.EVENT_BUS)],
+                conditions={
+                    "StringEquals": {"events:source": [names.EVENT_SOURCE], "events:detail-type": [detail_type]}
+                },
+            )
         )
 
     def _console_url(self) -> str:
