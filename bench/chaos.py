@@ -305,6 +305,7 @@ def show(result: dict[str, Any]) -> None:
         print(f"  uploads {m['uploadStates']}  comments {m['commentStates']}  refused by the API {m['refusedByApi']}")
         if m["failureErrors"]:
             print(f"  failures by error: {m['failureErrors']}")
+            print(f"  failures by state: {m['failureStates']}")
     for problem in result["apiProblems"]:
         print(f"  API problem: {problem}")
     for label in ("reconcileRepair", "reconcileFinal"):

@@ -129,6 +129,21 @@ def scan(table: str) -> list[dict[str, Any]]:
     ]
 
 
+def failed_state(execution_arn: str) -> str:
+    """The state whose failure sent an execution to RecordFailure ("?" when its history does not say)."""
+    sfn, last = boto3.client("stepfunctions"), "?"
+    try:
+        for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
+            for event in page["events"]:
+                name = event.get("stateEnteredEventDetails", {}).get("name")
+                if name == "RecordFailure":
+                    return last
+                last = name or last
+    except sfn.exceptions.ClientError:
+        return "?"
+    return last
+
+
 def executions() -> Counter[str]:
     """Executions per status across both workflows."""
     sfn, counts = boto3.client("stepfunctions"), Counter[str]()
@@ -221,6 +236,13 @@ class Census:
         ) + Counter(
             str(c.get("error", "?")) for i, c in comments.items() if i in self.comments_sent and c["status"] == "failed"
         )
+        failed = [d for k, d in decisions.items() if k in self.uploads_sent and d["verdict"] == "failed"] + [
+            c for i, c in comments.items() if i in self.comments_sent and c["status"] == "failed"
+        ]
+        where = Counter(
+            f"{failed_state(str(item['execution'])) if item.get('execution') else '?'}: {item.get('error', '?')}"
+            for item in failed
+        )
         analysed: Counter[str] = Counter(c["designId"] for c in comments.values() if c["status"] == "analyzed")
         counted = {d: int(float(m.get("comments", 0))) for d, m in meters.items()}
         doubled = sum(max(0, n - analysed.get(d, 0)) for d, n in counted.items())
@@ -245,6 +267,7 @@ class Census:
             "executions": dict(counts),
             "deadLetters": dead_letters(stack),
             "failureErrors": dict(errors.most_common(12)),
+            "failureStates": dict(where.most_common(12)),  # "<state that failed>: <error>"
         }
 
 
