@@ -194,6 +194,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "drained": drained,
         "reviewsDecided": reviews,
         "rssGrowthMb": round(last["rssMb"] - first["rssMb"], 1),
+        # Live memory once drained against the first minute's (models loaded, first items through): what stays.
+        "rssTrimmedAfterDrainVsFirstMinute": [rows[1]["rssTrimmedMb"], last["rssTrimmedMb"]] if len(rows) > 2 else None,
         "slopeMbPerMinute": {
             "rss": slope(rows[:-1], "rssMb", args.warmup_minutes),
             "rssTrimmed": slope(rows[:-1], "rssTrimmedMb", args.warmup_minutes),
@@ -212,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     outcome = result["outcome"]
     print(
         f"drained: {result['drained']} ({result['reviewsDecided']} reviews decided); "
-        f"RSS growth {result['rssGrowthMb']} MB; slope after warm-up "
+        f"RSS growth {result['rssGrowthMb']} MB; trimmed RSS after the first minute and after draining "
+        f"{result['rssTrimmedAfterDrainVsFirstMinute']} MB; slope after warm-up "
         f"{result['slopeMbPerMinute']} MB/min; sent {outcome['sent']}; "
         f"terminal {outcome['terminalShare']:.1%}; lost {outcome['lost']}; stuck {outcome['stuck']}; "
         f"uploads {outcome['uploadStates']}; comments {outcome['commentStates']}"
