@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
+import memcensus
 
 from salon import cli_ops
 from salon.client import ClientError
@@ -42,6 +43,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         metavar="N",
         help="trace Python allocations (tracemalloc) and print the N lines that grew most each minute",
+    )
+    parser.add_argument(
+        "--census",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N containers of moto's backends and the N object types that grew most each minute",
     )
     return parser.parse_args(argv)
 
@@ -126,6 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             _ = stack.ai.vision, stack.ai.text
             trace = MemoryTrace(args.trace_memory)
+            memory_census = memcensus.Census(args.census)
             started = time.monotonic()
             stop_at = started + args.minutes * 60
             rows.append(sample(started, sent, stack))
@@ -167,6 +176,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     rows.append(sample(started, sent, stack))
                     show(rows[-1])
                     trace.show()
+                    memory_census.show()
                     next_sample += 60
             for worker in workers:
                 worker.join(timeout=120)
@@ -184,6 +194,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "drained": drained,
         "reviewsDecided": reviews,
         "rssGrowthMb": round(last["rssMb"] - first["rssMb"], 1),
+        # Live memory once drained against the first minute's (models loaded, first items through): what stays.
+        "rssTrimmedAfterDrainVsFirstMinute": [rows[1]["rssTrimmedMb"], last["rssTrimmedMb"]] if len(rows) > 2 else None,
         "slopeMbPerMinute": {
             "rss": slope(rows[:-1], "rssMb", args.warmup_minutes),
             "rssTrimmed": slope(rows[:-1], "rssTrimmedMb", args.warmup_minutes),
@@ -202,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     outcome = result["outcome"]
     print(
         f"drained: {result['drained']} ({result['reviewsDecided']} reviews decided); "
-        f"RSS growth {result['rssGrowthMb']} MB; slope after warm-up "
+        f"RSS growth {result['rssGrowthMb']} MB; trimmed RSS after the first minute and after draining "
+        f"{result['rssTrimmedAfterDrainVsFirstMinute']} MB; slope after warm-up "
         f"{result['slopeMbPerMinute']} MB/min; sent {outcome['sent']}; "
         f"terminal {outcome['terminalShare']:.1%}; lost {outcome['lost']}; stuck {outcome['stuck']}; "
         f"uploads {outcome['uploadStates']}; comments {outcome['commentStates']}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import logging
 import random
@@ -21,8 +22,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from PIL import Image
 from werkzeug.wrappers import Request, Response
 
+from functions.domain.renditions import DECODE_BUDGET, PixelBudget
 from salon.local.httpserver import json_response
 
 log = logging.getLogger(__name__)
@@ -55,13 +58,20 @@ class ServiceError(Exception):
 
 
 class AiService:
-    """Operations keyed by X-Amz-Target; models are loaded on first use (seconds)."""
+    """Operations keyed by X-Amz-Target; models are loaded on first use (seconds).
 
-    def __init__(self, s3_client_factory: Callable[[], Any]) -> None:
+    An image analysis holds its pixels in `budget` (the process's decode budget, shared with inspection and
+    renditions) from decode to answer: concurrent large images wait for each other instead of adding up.
+    `vision` stands in for the offline vision models (a test's fake); None loads them on first use."""
+
+    def __init__(
+        self, s3_client_factory: Callable[[], Any], budget: PixelBudget = DECODE_BUDGET, vision: Any = None
+    ) -> None:
         self._s3_factory = s3_client_factory
+        self.budget = budget
         self._lock = threading.Lock()  # the scripts; never held while a model loads
         self._models_lock = threading.Lock()  # held for a whole load (seconds, longer under load)
-        self._vision: Any = None
+        self._vision: Any = vision
         self._text: Any = None
         self._toxicity: Any = None
         self._pii: Any = None
@@ -192,7 +202,8 @@ class AiService:
         from salon.ai import InvalidImageError
 
         try:
-            return fn(data, **kwargs)
+            with self.budget.claim(pixels(data)):
+                return fn(data, **kwargs)
         except InvalidImageError as exc:
             raise ServiceError("InvalidImageFormatException", f"Request has invalid image format: {exc}") from exc
 
@@ -309,6 +320,17 @@ class AiService:
             )
         self._language(body, LANGUAGES, "DetectPiiEntities")
         return {"Entities": self.pii.detect(text)}
+
+
+def pixels(data: bytes) -> int:
+    """The image's pixel count from its header (nothing decoded); 1 for bytes that are not an image (the model
+    refuses them)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Exception:  # not an image, or a bomb Pillow refuses at open: the decoder answers for it
+        return 1
+    return int(width) * int(height)
 
 
 def make_app(service: AiService) -> Callable[..., Any]:

@@ -9,6 +9,10 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   a fresh connection per state): one client per region, service and moto port serves them all.
 - Every request to the moto server lists moto's package folder to tell a service host from another
   (`backends.list_of_moto_modules`): the list is read once.
+- ListObjectVersions deep-copies every version in the bucket, bytes included, before it filters them by
+  prefix (InspectUpload lists one key's versions per upload: the whole bucket copied each time, growing with
+  it). With a prefix and no key marker, only the versions under the prefix are handed to moto's listing; they
+  are the only ones its answer can hold, and is-latest is decided per key, so the answer is the same.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 _applied = False
@@ -118,6 +122,65 @@ def _list_moto_modules_once() -> None:
     backends.list_of_moto_modules = listed
 
 
+class _UnderPrefix:
+    """A bucket's key store as ListObjectVersions reads it (`iterlists`), holding the keys under `prefix` only."""
+
+    def __init__(self, keys: Any, prefix: str) -> None:
+        self._keys, self._prefix = keys, prefix
+
+    def iterlists(self) -> Iterator[tuple[str, list[Any]]]:
+        for name, versions in self._keys.iterlists():
+            if name.startswith(self._prefix):
+                yield name, versions
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._keys, name)
+
+
+class _BucketUnderPrefix:
+    def __init__(self, bucket: Any, prefix: str) -> None:
+        self._bucket, self.keys = bucket, _UnderPrefix(bucket.keys, prefix)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bucket, name)
+
+
+class _BackendUnderPrefix:
+    """The S3 backend as one ListObjectVersions call sees it: its bucket narrowed to the prefix."""
+
+    def __init__(self, backend: Any, bucket: Any, prefix: str) -> None:
+        self._backend, self._bucket = backend, _BucketUnderPrefix(bucket, prefix)
+
+    def get_bucket(self, bucket_name: str) -> Any:
+        return self._bucket
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+
+def _copy_only_the_listed_versions() -> None:
+    from moto.s3.models import S3Backend
+
+    original = S3Backend.list_object_versions
+
+    @functools.wraps(original)
+    def list_object_versions(
+        self: Any,
+        bucket_name: str,
+        delimiter: str | None = None,
+        key_marker: str | None = None,
+        max_keys: int | None = 1000,
+        prefix: str = "",
+        version_id_marker: str | None = None,
+    ) -> Any:
+        target = self
+        if prefix and key_marker is None:  # a marker's skipping reads names outside the prefix: moto's way then
+            target = _BackendUnderPrefix(self, self.get_bucket(bucket_name), prefix)
+        return original(target, bucket_name, delimiter, key_marker, max_keys, prefix, version_id_marker)
+
+    S3Backend.list_object_versions = list_object_versions  # type: ignore[method-assign]
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -125,4 +188,5 @@ def apply() -> None:
     _parse_each_definition_once()
     _one_sdk_client_per_service()
     _list_moto_modules_once()
+    _copy_only_the_listed_versions()
     _applied = True

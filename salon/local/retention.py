@@ -12,6 +12,13 @@ exactly as before (AWS keeps a history 90 days; here it lasts as long as the sta
 finished execution cannot take a task token anyway (SendTaskFailure/Success/Heartbeat find no callback, as
 before). Finished threads are dropped from moto's list at the same time. Nothing here changes what the
 workflows do or what AWS runs.
+
+moto also appends every model object it ever creates to a list on its class (`instances_tracked`, read only by
+moto's own dashboard, `/moto-api/data.json`, and by S3's reset to close key buffers). moto copies a DynamoDB
+item on every read (GetItem, Query, Scan, transactions) and every S3 object version on every ListObjectVersions
+(bytes included), so that list held every copy ever made: the rest of the soak's growth, faster as the bucket
+fills. `track_models_weakly` makes those lists hold their objects weakly: a copy is freed once moto is done
+with it; the dashboard and the reset see every object that is still alive, as before.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import hashlib
 import json
 import shutil
 import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +38,7 @@ KEEP_IN_MEMORY = 50  # finished executions whose environment stays in memory (th
 _lock = threading.Lock()
 _installed = False
 _current: HistoryRetention | None = None
+_weak_tracking = False
 
 
 class SpilledHistory:
@@ -123,3 +133,92 @@ def install(retention: HistoryRetention | None) -> HistoryRetention | None:
         BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
         _installed = True
         return previous
+
+
+class WeakInstances:
+    """Stands in for a moto model class's `instances_tracked` list: append and iterate, holding objects weakly.
+
+    Dead entries are dropped whenever the list has doubled since the last sweep, so it stays within twice the
+    live objects (plus a few). An object that cannot be weakly referenced is held as moto held it."""
+
+    SWEEP_AT_LEAST = 64
+
+    def __init__(self, existing: Iterable[Any] = ()) -> None:
+        self._lock = threading.Lock()
+        self._refs: list[Callable[[], Any]] = []
+        self._sweep_at = self.SWEEP_AT_LEAST
+        for instance in existing:
+            self.append(instance)
+
+    def append(self, instance: Any) -> None:
+        try:
+            ref: Callable[[], Any] = weakref.ref(instance)
+        except TypeError:
+            ref = _Strong(instance)
+        with self._lock:
+            self._refs.append(ref)
+            if len(self._refs) >= self._sweep_at:
+                self._refs = [r for r in self._refs if r() is not None]
+                self._sweep_at = max(self.SWEEP_AT_LEAST, 2 * len(self._refs))
+
+    def __iter__(self) -> Iterator[Any]:
+        with self._lock:
+            refs = list(self._refs)
+        for ref in refs:
+            instance = ref()
+            if instance is not None:
+                yield instance
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def held(self) -> int:
+        """Entries held, dead ones not yet swept included (what the bound is about)."""
+        with self._lock:
+            return len(self._refs)
+
+
+class _Strong:
+    __slots__ = ("instance",)
+
+    def __init__(self, instance: Any) -> None:
+        self.instance = instance
+
+    def __call__(self) -> Any:
+        return self.instance
+
+
+def track_models_weakly() -> None:
+    """From now on every moto model class tracks its instances in a WeakInstances (moto's reset puts plain lists
+    back: the next instance of the class converts its list again)."""
+    global _weak_tracking
+    with _lock:
+        if _weak_tracking:
+            return
+        from moto.core.common_models import BaseModel
+        from moto.core.model_instances import model_data
+
+        convert = threading.Lock()
+
+        def tracked(cls: type) -> WeakInstances:
+            current = cls.__dict__.get("instances_tracked")
+            if isinstance(current, WeakInstances):
+                return current
+            with convert:
+                current = cls.__dict__.get("instances_tracked")
+                if not isinstance(current, WeakInstances):
+                    current = WeakInstances(current or ())
+                    cls.instances_tracked = current  # type: ignore[attr-defined]
+                return current
+
+        def new(cls: type, *args: Any, **kwargs: Any) -> Any:
+            instance = super(BaseModel, cls).__new__(cls)  # type: ignore[misc]
+            tracked(cls).append(instance)
+            return instance
+
+        BaseModel.__new__ = staticmethod(new)  # type: ignore[assignment,method-assign]
+        for models in model_data.values():
+            for model in list(models.values()):
+                if isinstance(model, type):
+                    tracked(model)
+        _weak_tracking = True

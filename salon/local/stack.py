@@ -136,6 +136,7 @@ class EmbeddedStack:
             cfg.history_dir, cfg.keep_executions
         )  # finished executions: memory stays bounded
         retention.install(self.retention)
+        retention.track_models_weakly()  # moto's registry of every object it made: copies freed when done
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)

@@ -1,8 +1,16 @@
-"""moto's repeated work done once: one parse per state machine definition, shared safely; one module list."""
+"""moto's repeated work done once: one parse per state machine definition, shared safely; one module list;
+object versions copied only under the listed prefix."""
 
 from __future__ import annotations
 
-from moto import backends
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import backends, mock_aws
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from salon.local import moto_speedups
@@ -40,3 +48,87 @@ def test_task_states_share_one_sdk_client_per_service() -> None:
         assert boto_client.boto_client_for(region="us-east-1", service="sqs") is not first
     finally:
         boto_client.botocore_stubber.enabled = stubbing
+
+
+@pytest.fixture
+def s3_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any, str]]:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    moto_speedups.apply()
+    with mock_aws():
+        from moto.s3.models import s3_backends
+
+        s3 = boto3.client("s3")
+        bucket = f"speedup-test-{uuid.uuid4().hex[:8]}"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        for name in ("a/1.jpg", "a/2.jpg", "a/2.jpg", "a/sub/3.jpg", "ab", "b/1.jpg", "b/1.jpg", "c"):
+            s3.put_object(Bucket=bucket, Key=name, Body=name.encode() * 3)
+        s3.delete_object(Bucket=bucket, Key="a/1.jpg")  # a delete marker among the versions
+        yield s3, s3_backends["123456789012"]["aws"], bucket
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
+        s3.delete_bucket(Bucket=bucket)
+
+
+def listing(answer: tuple[Any, ...]) -> tuple[Any, ...]:
+    versions, prefixes, markers, next_key, next_version = answer
+    return (
+        [(v.name, v.version_id, v.is_latest, v.value) for v in versions],
+        prefixes,
+        [(m.name, m.version_id, m.is_latest) for m in markers],
+        next_key,
+        next_version,
+    )
+
+
+def test_object_versions_under_a_prefix_answer_as_moto_does(s3_backend: tuple[Any, Any, str]) -> None:
+    from moto.s3.models import S3Backend
+
+    _, backend, bucket = s3_backend
+    mine, moto_s = S3Backend.list_object_versions, S3Backend.list_object_versions.__wrapped__  # type: ignore[attr-defined]
+    assert mine is not moto_s
+    cases: list[dict[str, Any]] = [
+        {"prefix": "a/"},
+        {"prefix": "a"},
+        {"prefix": "a/2.jpg"},
+        {"prefix": "a/", "delimiter": "/"},
+        {"prefix": "a/", "max_keys": 2},
+        {"prefix": "b/", "max_keys": 1},
+        {"prefix": "zzz"},
+        {"prefix": ""},
+        {"prefix": "a/", "key_marker": "a/1.jpg"},
+        {"prefix": "a/", "key_marker": "a/2.jpg", "version_id_marker": "x"},
+    ]
+    for case in cases:
+        assert listing(mine(backend, bucket, **case)) == listing(moto_s(backend, bucket, **case)), case
+    assert [n for n, *_ in listing(mine(backend, bucket, prefix="a/"))[0]] == [
+        "a/1.jpg",
+        "a/2.jpg",
+        "a/2.jpg",
+        "a/sub/3.jpg",
+    ]
+
+
+def test_object_versions_under_a_prefix_copy_only_that_prefix(s3_backend: tuple[Any, Any, str]) -> None:
+    from moto.s3.models import S3Backend
+
+    s3, backend, bucket = s3_backend
+    for n in range(8):  # 8 MB elsewhere in the bucket
+        s3.put_object(Bucket=bucket, Key=f"big/{n}", Body=bytes(1_000_000))
+
+    def peak_mb(list_versions: Any) -> float:
+        tracemalloc.start()
+        try:
+            assert len(list_versions(backend, bucket, prefix="a/2.jpg")[0]) == 2
+            return tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+
+    assert peak_mb(S3Backend.list_object_versions.__wrapped__) > 8  # type: ignore[attr-defined]  # moto copies all
+    assert peak_mb(S3Backend.list_object_versions) < 1

@@ -68,13 +68,13 @@ def environments_in_memory(machine_arn: str) -> int:
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
-    return sum(
-        1
-        for machine in backend.state_machines
-        if machine.arn == machine_arn
-        for execution in machine.executions
-        if execution.exec_worker is not None and not isinstance(execution.exec_worker.env, retention.RetiredEnvironment)
-    )
+    count = 0
+    for machine in backend.state_machines:
+        for execution in machine.executions if machine.arn == machine_arn else []:
+            worker: Any = getattr(execution, "exec_worker", None)
+            if worker is not None and not isinstance(worker.env, retention.RetiredEnvironment):
+                count += 1
+    return count
 
 
 def test_only_the_most_recent_finished_executions_stay_in_memory(sfn: Any, tmp_path: Path) -> None:
@@ -121,3 +121,88 @@ def test_finished_worker_threads_are_not_kept(sfn: Any, tmp_path: Path) -> None:
 def test_without_a_bound_moto_keeps_everything(sfn: Any, tmp_path: Path) -> None:
     machine, _ = run(sfn, 3)
     assert environments_in_memory(machine) == 3
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    retention.track_models_weakly()
+    with mock_aws():
+        yield
+
+
+def test_moto_item_copies_are_freed_once_a_read_is_answered(aws: None) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    ddb = boto3.client("dynamodb")
+    table = f"retention-test-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName=table, Item={"k": {"S": "a"}, "n": {"N": "0"}})
+    for _ in range(150):  # each update and each scan copies the item (moto's way): 300 copies without the bound
+        ddb.update_item(
+            TableName=table,
+            Key={"k": {"S": "a"}},
+            UpdateExpression="ADD n :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+        assert ddb.scan(TableName=table)["Items"][0]["k"] == {"S": "a"}
+    tracked = Item.instances_tracked  # type: ignore[attr-defined]
+    assert isinstance(tracked, retention.WeakInstances)
+    mine = [item for item in tracked if item.hash_key.value == "a" and "n" in item.attrs]
+    assert len(mine) <= 2  # the stored item (and a copy a collection may not have reached yet)
+    assert tracked.held() <= 2 * len(tracked) + retention.WeakInstances.SWEEP_AT_LEAST
+    assert ddb.get_item(TableName=table, Key={"k": {"S": "a"}})["Item"]["n"] == {"N": "150"}
+    ddb.delete_table(TableName=table)
+
+
+def test_moto_object_version_copies_are_freed_and_the_stored_ones_stay(aws: None) -> None:
+    from moto.s3.models import FakeKey
+
+    s3 = boto3.client("s3")
+    bucket = f"retention-test-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for n in range(5):
+        s3.put_object(Bucket=bucket, Key=f"k{n}", Body=bytes([n]) * 50_000)
+    for n in range(20):  # ListObjectVersions deep-copies every version in the bucket, bytes included
+        assert len(s3.list_object_versions(Bucket=bucket, Prefix=f"k{n % 5}")["Versions"]) == 1
+    mine = [key for key in FakeKey.instances_tracked if key.bucket_name == bucket]  # type: ignore[attr-defined]
+    assert len(mine) == 5  # the stored versions; without the bound also the 100 copies
+    assert [s3.get_object(Bucket=bucket, Key=f"k{n}")["Body"].read()[:1] for n in range(5)] == [
+        bytes([n]) for n in range(5)
+    ]
+    for n in range(5):
+        for version in s3.list_object_versions(Bucket=bucket, Prefix=f"k{n}")["Versions"]:
+            s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+    s3.delete_bucket(Bucket=bucket)
+
+
+def test_weak_instances_hold_live_objects_and_sweep_dead_ones() -> None:
+    class Model:
+        pass
+
+    class Slotted:
+        __slots__ = ("n",)
+
+    tracked = retention.WeakInstances()
+    kept = [Model() for _ in range(10)]
+    for instance in kept:
+        tracked.append(instance)
+    for _ in range(1000):
+        tracked.append(Model())  # dropped at once: only a weak reference held
+    pinned = Slotted()  # no weak reference possible: held as moto holds it
+    tracked.append(pinned)
+    del pinned
+    assert list(tracked)[:10] == kept  # in creation order, as moto's list
+    assert len(tracked) == 11 and any(isinstance(i, Slotted) for i in tracked)
+    assert tracked.held() <= 2 * 11 + retention.WeakInstances.SWEEP_AT_LEAST
