@@ -6,7 +6,8 @@ Not a test: it prints numbers (`make bench`). Per run, on one embedded stack:
 - the stack end to end at 1, 4 and 8 clients: uploads (grant, presigned POST, S3 event, workflow, verdict) and
   comments (API, event, workflow, analysis), per second and p50/p95 latency as the client sees it;
 - the glue: the client's wait minus the execution's own duration (Step Functions start to stop);
-- with --profile (py-spy, sampling this process), where the CPU of the 4-client uploads went, by cause.
+- CPU per item: this process's CPU time (user + system, every thread: stack, models, clients) over the batch;
+- with --profile (py-spy, sampling this process), where the CPU of the 4-client uploads and comments went, by cause.
 """
 
 from __future__ import annotations
@@ -92,15 +93,16 @@ def execution_seconds(client: StackClient, arn: str) -> float | None:
 
 
 def batch(client: StackClient, jobs: Sequence[Callable[[], dict[str, Any]]], clients: int) -> dict[str, Any]:
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(clients) as pool:
         results = list(pool.map(lambda job: job(), jobs))
-    elapsed = time.perf_counter() - t
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
     waits = [r["seconds"] for r in results]
     ran = [(r["seconds"], execution_seconds(client, r["executionArn"])) for r in results]
     glue = [wait - own for wait, own in ran if own is not None] or [float("nan")]
     return {
         "rate": len(results) / elapsed,
+        "cpu_ms": cpu / len(results) * 1000,  # the whole process (stack, models, clients): user + system
         "p50": percentile(waits, 0.5),
         "p95": percentile(waits, 0.95),
         "glue": statistics.median(glue),
@@ -164,24 +166,22 @@ def one_run(stack: EmbeddedStack, run: int, args: argparse.Namespace, folder: Pa
             path = folder / f"r{run}-c{clients}-{i:03d}.jpg"
             path.write_bytes(data)
             paths.append(path)
-        spy = profile_out = None
-        if args.profile and clients == 4 and run == 0:
-            profile_out = folder / "profile.txt"
-            spy = profile(profile_out)
+        profiled = args.profile and clients == 4 and run == 0
         users = [f"bench-{run}-{k}" for k in range(clients)]
         uploads = [functools.partial(client.upload, p, users[i % clients], wait=True) for i, p in enumerate(paths)]
-        figures[f"uploads@{clients}"] = batch(client, uploads, clients)
-        if spy is not None and profile_out is not None:
-            stop_profile(spy)
-            if profile_out.exists():
-                figures["profile"], figures["hot"] = causes(profile_out)
-                figures["profiled_uploads"] = len(paths)
         fans = [f"bench-fan-{run}-{k}" for k in range(clients)]
         comments = [
             functools.partial(client.comment, design["photoId"], fans[i % clients], TEXTS[i % len(TEXTS)], True)
             for i in range(args.comments)
         ]
-        figures[f"comments@{clients}"] = batch(client, comments, clients)
+        for kind, jobs in (("uploads", uploads), ("comments", comments)):
+            spy = profile(folder / f"profile-{kind}.txt") if profiled else None
+            figures[f"{kind}@{clients}"] = batch(client, jobs, clients)
+            if spy is not None:
+                stop_profile(spy)
+                if (folder / f"profile-{kind}.txt").exists():
+                    by_cause, hot = causes(folder / f"profile-{kind}.txt")
+                    figures[f"profile-{kind}"] = {"causes": by_cause, "hot": hot, "items": len(jobs)}
     return figures
 
 
@@ -203,20 +203,26 @@ def report(runs: list[dict[str, Any]], clients: list[int]) -> None:
                 f"  {kind:8} @{n}: {spread([x['rate'] for x in rows], '{:.2f}')} {unit}; ratio to the models "
                 f"{spread(ratio, '{:.2f}')}; p50 {spread([x['p50'] for x in rows], '{:.2f}')} s, "
                 f"p95 {spread([x['p95'] for x in rows], '{:.2f}')} s; glue (wait − execution) median "
-                f"{spread([x['glue'] for x in rows], '{:.3f}')} s; {dict(rows[0]['outcomes'])}"
+                f"{spread([x['glue'] for x in rows], '{:.3f}')} s; CPU {spread([x['cpu_ms'] for x in rows], '{:.0f}')} "
+                f"ms each; {dict(rows[0]['outcomes'])}"
             )
-    profiled = next((r for r in runs if r.get("profile")), None)
-    if profiled:
-        samples = profiled["profile"]
-        total = sum(samples.values())
-        per_upload_ms = total / RATE / profiled["profiled_uploads"] * 1000
-        print(f"  CPU of the 4-client uploads (py-spy, {total} samples, {per_upload_ms:.0f} ms CPU per upload):")
-        for cause, count in samples.most_common():
-            ms = count / RATE / profiled["profiled_uploads"] * 1000
-            print(f"    {cause:40} {count / total:6.1%}  {ms:6.0f} ms/upload")
-        print("  hottest functions (innermost frame):")
-        for function, count in profiled["hot"].most_common(12):
-            print(f"    {count / total:6.1%}  {function}")
+    for kind in ("uploads", "comments"):
+        profiled = next((r[f"profile-{kind}"] for r in runs if r.get(f"profile-{kind}")), None)
+        if profiled:
+            print_profile(kind, profiled)
+
+
+def print_profile(kind: str, profiled: dict[str, Any]) -> None:
+    samples, items = profiled["causes"], profiled["items"]
+    total = sum(samples.values())
+    one = kind.removesuffix("s")
+    per_item = total / RATE / items * 1000
+    print(f"  CPU of the 4-client {kind} (py-spy, {total} samples, {per_item:.0f} ms CPU per {one}):")
+    for cause, count in samples.most_common():
+        print(f"    {cause:40} {count / total:6.1%}  {count / RATE / items * 1000:6.0f} ms/{one}")
+    print("  hottest functions (innermost frame):")
+    for function, count in profiled["hot"].most_common(12):
+        print(f"    {count / total:6.1%}  {function}")
 
 
 def main() -> None:
@@ -225,7 +231,7 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=24, help="uploads per client level and run")
     parser.add_argument("--comments", type=int, default=48, help="comments per client level and run")
     parser.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 4, 8])
-    parser.add_argument("--profile", action="store_true", help="sample the 4-client uploads with py-spy")
+    parser.add_argument("--profile", action="store_true", help="sample the 4-client uploads and comments with py-spy")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
