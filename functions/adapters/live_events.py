@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import urllib.error
-import urllib.request
+import os
 from typing import Any
 
 import boto3
+import urllib3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
@@ -26,26 +27,55 @@ def signed_request(url: str, region: str, channel: str, events: list[str], crede
     return request
 
 
+@functools.cache
+def _pool() -> urllib3.PoolManager:
+    """One connection pool per process, kept across invocations (as the SDK's clients are): a publish reuses
+    the connection instead of opening one (and on AWS a TLS session) each time."""
+    return urllib3.PoolManager(maxsize=8, retries=False)
+
+
+CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
+
+
+@functools.lru_cache(maxsize=4)
+def _session(environment: tuple[str | None, ...]) -> boto3.Session:
+    """One session per credential environment (making one costs tens of milliseconds): its provider chain is
+    resolved once and refreshes what expires; other credentials in the environment get their own session."""
+    return boto3.Session()
+
+
+def credentials() -> Any:
+    return _session(tuple(os.environ.get(v) for v in CREDENTIAL_VARIABLES)).get_credentials().get_frozen_credentials()
+
+
+def reset() -> None:
+    """Forget the pool and the session (a stack started again in the same process, other credentials)."""
+    _pool.cache_clear()
+    _session.cache_clear()
+
+
 def publish_events(url: str, region: str, channel: str, events: list[dict[str, Any]], timeout: float = 10) -> None:
     """Publishes in batches of at most 5; every event is checked against the 240 KB limit first."""
     texts = [json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in events]
     for text in texts:
         if len(text.encode()) > live.MAX_EVENT_BYTES:
             raise ValueError(f"a live event is {len(text.encode())} bytes, over {live.MAX_EVENT_BYTES}")
-    credentials = boto3.Session().get_credentials().get_frozen_credentials()
+    frozen = credentials()
     for start in range(0, len(texts), live.MAX_EVENTS_PER_PUBLISH):
         batch = texts[start : start + live.MAX_EVENTS_PER_PUBLISH]
-        prepared = signed_request(url, region, channel, batch, credentials).prepare()
-        request = urllib.request.Request(
-            prepared.url, data=prepared.body, headers=dict(prepared.headers), method="POST"
-        )
+        prepared = signed_request(url, region, channel, batch, frozen).prepare()
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                answer = json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            raise PublishFailed(f"events API answered {exc.code}: {exc.read()[:300]!r}") from exc
-        except urllib.error.URLError as exc:
-            raise PublishFailed(f"events API unreachable: {exc.reason}") from exc
+            response = _pool().request(
+                "POST", prepared.url, body=prepared.body, headers=dict(prepared.headers), timeout=timeout
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise PublishFailed(f"events API unreachable: {exc}") from exc
+        if response.status >= 400:
+            raise PublishFailed(f"events API answered {response.status}: {response.data[:300]!r}")
+        try:
+            answer = json.loads(response.data or b"{}")
+        except ValueError as exc:
+            raise PublishFailed(f"events API answered what is not JSON: {response.data[:300]!r}") from exc
         if answer.get("failed"):
             raise PublishFailed(f"events API failed {len(answer['failed'])} of {len(batch)} events")
 
