@@ -8,9 +8,10 @@ import os
 from typing import Any
 
 import boto3
-import urllib3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.exceptions import HTTPClientError
+from botocore.httpsession import URLLib3Session
 
 from functions.domain import live
 from functions.ports import LiveChannel
@@ -28,10 +29,10 @@ def signed_request(url: str, region: str, channel: str, events: list[str], crede
 
 
 @functools.cache
-def _pool() -> urllib3.PoolManager:
-    """One connection pool per process, kept across invocations (as the SDK's clients are): a publish reuses
-    the connection instead of opening one (and on AWS a TLS session) each time."""
-    return urllib3.PoolManager(maxsize=8, retries=False)
+def _pool(timeout: float) -> URLLib3Session:
+    """The SDK's own HTTP session, one per process and kept across invocations (as the SDK's clients are): a
+    publish reuses the connection instead of opening one (and on AWS a TLS session) each time."""
+    return URLLib3Session(timeout=timeout, max_pool_connections=8)
 
 
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
@@ -65,17 +66,15 @@ def publish_events(url: str, region: str, channel: str, events: list[dict[str, A
         batch = texts[start : start + live.MAX_EVENTS_PER_PUBLISH]
         prepared = signed_request(url, region, channel, batch, frozen).prepare()
         try:
-            response = _pool().request(
-                "POST", prepared.url, body=prepared.body, headers=dict(prepared.headers), timeout=timeout
-            )
-        except urllib3.exceptions.HTTPError as exc:
+            response = _pool(timeout).send(prepared)
+        except HTTPClientError as exc:  # connection refused or dropped, read timeout
             raise PublishFailed(f"events API unreachable: {exc}") from exc
-        if response.status >= 400:
-            raise PublishFailed(f"events API answered {response.status}: {response.data[:300]!r}")
+        if response.status_code >= 400:
+            raise PublishFailed(f"events API answered {response.status_code}: {response.content[:300]!r}")
         try:
-            answer = json.loads(response.data or b"{}")
+            answer = json.loads(response.content or b"{}")
         except ValueError as exc:
-            raise PublishFailed(f"events API answered what is not JSON: {response.data[:300]!r}") from exc
+            raise PublishFailed(f"events API answered what is not JSON: {response.content[:300]!r}") from exc
         if answer.get("failed"):
             raise PublishFailed(f"events API failed {len(answer['failed'])} of {len(batch)} events")
 
