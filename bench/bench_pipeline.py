@@ -7,7 +7,8 @@ Not a test: it prints numbers (`make bench`). Per run, on one embedded stack:
   comments (API, event, workflow, analysis), per second and p50/p95 latency as the client sees it;
 - the glue: the client's wait minus the execution's own duration (Step Functions start to stop);
 - CPU per item: this process's CPU time (user + system, every thread: stack, models, clients) over the batch;
-- with --profile (py-spy, sampling this process), where the CPU of the 4-client uploads and comments went, by cause.
+- with --profile (py-spy --gil, sampling this process), where the CPU of the 4-client uploads and comments went, by
+  cause: the samples of the thread holding the GIL, and the rest of the process's CPU (outside the GIL).
 """
 
 from __future__ import annotations
@@ -115,7 +116,11 @@ def profile(out: Path) -> subprocess.Popen[bytes] | None:
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if spy is None:
         return None
+    # --gil: only the thread holding the GIL is sampled, so a sample is Python CPU. Without it, py-spy also counts
+    # threads blocked in a socket read (an idle keep-alive connection, a client awaiting its answer) as active
+    # whenever the loaded machine leaves them runnable; those waits read as "HTTP" CPU that no core spent.
     command = [spy, "record", "--pid", str(os.getpid()), "--rate", str(RATE), "--format", "raw", "--nonblocking"]
+    command.append("--gil")
     started = subprocess.Popen([*command, "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)  # attached before the batch starts
     return started
@@ -175,13 +180,15 @@ def one_run(stack: EmbeddedStack, run: int, args: argparse.Namespace, folder: Pa
             for i in range(args.comments)
         ]
         for kind, jobs in (("uploads", uploads), ("comments", comments)):
-            spy = profile(folder / f"profile-{kind}.txt") if profiled else None
+            raw = (args.profile_dir or folder) / f"profile-{kind}.txt"
+            spy = profile(raw) if profiled else None
             figures[f"{kind}@{clients}"] = batch(client, jobs, clients)
             if spy is not None:
                 stop_profile(spy)
-                if (folder / f"profile-{kind}.txt").exists():
-                    by_cause, hot = causes(folder / f"profile-{kind}.txt")
-                    figures[f"profile-{kind}"] = {"causes": by_cause, "hot": hot, "items": len(jobs)}
+                if raw.exists():
+                    by_cause, hot = causes(raw)
+                    cpu_ms = figures[f"{kind}@{clients}"]["cpu_ms"]
+                    figures[f"profile-{kind}"] = {"causes": by_cause, "hot": hot, "items": len(jobs), "cpu_ms": cpu_ms}
     return figures
 
 
@@ -216,11 +223,16 @@ def print_profile(kind: str, profiled: dict[str, Any]) -> None:
     samples, items = profiled["causes"], profiled["items"]
     total = sum(samples.values())
     one = kind.removesuffix("s")
-    per_item = total / RATE / items * 1000
-    print(f"  CPU of the 4-client {kind} (py-spy, {total} samples, {per_item:.0f} ms CPU per {one}):")
+    held = total / RATE / items * 1000
+    print(
+        f"  CPU of the 4-client {kind}: {profiled['cpu_ms']:.0f} ms per {one} (the process); {held:.0f} ms of it with "
+        f"the GIL held (py-spy --gil, {total} samples), by cause:"
+    )
     for cause, count in samples.most_common():
         print(f"    {cause:40} {count / total:6.1%}  {count / RATE / items * 1000:6.0f} ms/{one}")
-    print("  hottest functions (innermost frame):")
+    outside = profiled["cpu_ms"] - held
+    print(f"    {'GIL released (models native, syscalls)':40} {'':6}  {outside:6.0f} ms/{one}")
+    print("  hottest functions with the GIL held (innermost frame):")
     for function, count in profiled["hot"].most_common(12):
         print(f"    {count / total:6.1%}  {function}")
 
@@ -232,6 +244,7 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=48, help="comments per client level and run")
     parser.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 4, 8])
     parser.add_argument("--profile", action="store_true", help="sample the 4-client uploads and comments with py-spy")
+    parser.add_argument("--profile-dir", type=Path, help="keep py-spy's collapsed stacks in this folder")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
