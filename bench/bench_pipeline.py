@@ -247,6 +247,8 @@ def main() -> None:
     parser.add_argument("--profile-dir", type=Path, help="keep py-spy's collapsed stacks in this folder")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args()
+    if args.profile_dir:
+        args.profile_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         stack = EmbeddedStack(
