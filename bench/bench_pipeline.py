@@ -44,17 +44,27 @@ TEXTS = [
     "Me encanta este diseño, precioso.",
     "Meh. It looks rushed and uneven.",
 ]
-# Where a sampled stack frame's time goes: the first rule whose path fragment is in the frame's file wins,
-# scanning from the innermost frame outwards.
+# Where a sampled stack frame's time goes: the first rule with a fragment in the frame's file (py-spy
+# --full-filenames) wins, scanning from the innermost frame outwards (a stdlib frame such as copy.py counts for
+# its caller).
 CAUSES = (
-    ("models", ("onnxruntime", "/salon/ai/", "numpy", "cv2", "/PIL/")),
-    ("engine (moto Step Functions)", ("moto/stepfunctions",)),
+    ("models", ("/onnxruntime/", "/salon/ai/", "/numpy/", "/cv2/", "/PIL/", "/ai_edge_litert/")),
+    ("engine (moto Step Functions)", ("/moto/stepfunctions/",)),
     ("moto services (S3, DynamoDB, SQS, ...)", ("/moto/",)),
-    ("handlers", ("/functions/",)),
-    ("AWS SDK (botocore, boto3)", ("botocore", "boto3", "s3transfer")),
-    ("HTTP serving and requests", ("werkzeug", "socketserver", "http/server", "urllib3", "requests", "socket")),
-    ("JSON", ("json/",)),
+    ("handlers", ("/functions/", "/aws_lambda_powertools/", "/fastjsonschema/", "/salon/embedded_index")),
+    ("AWS SDK (botocore, boto3)", ("/botocore/", "/boto3/", "/s3transfer/")),
+    (
+        "HTTP serving and requests",
+        ("/werkzeug/", "/flask/", "/socketserver.py", "/http/", "/urllib3/", "/requests/", "/socket.py", "/ssl.py"),
+    ),
+    ("JSON", ("/json/",)),
+    ("local glue (salon/local: pumps, endpoints; the client)", ("/salon/",)),
 )
+
+
+def frame_file(frame: str) -> str:
+    """The file of a py-spy frame, "function (path:line)"."""
+    return frame[frame.rfind(" (") + 2 : frame.rfind(":")]
 
 
 def client_of(stack: EmbeddedStack, timeout: float = 60.0) -> StackClient:
@@ -120,7 +130,7 @@ def profile(out: Path) -> subprocess.Popen[bytes] | None:
     # threads blocked in a socket read (an idle keep-alive connection, a client awaiting its answer) as active
     # whenever the loaded machine leaves them runnable; those waits read as "HTTP" CPU that no core spent.
     command = [spy, "record", "--pid", str(os.getpid()), "--rate", str(RATE), "--format", "raw", "--nonblocking"]
-    command.append("--gil")
+    command += ["--gil", "--full-filenames"]
     started = subprocess.Popen([*command, "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)  # attached before the batch starts
     return started
@@ -141,11 +151,18 @@ def causes(raw: Path) -> tuple[Counter[str], Counter[str]]:
             continue
         frames = stack.split(";")
         cause = next(
-            (name for frame in reversed(frames) for name, parts in CAUSES if any(p in frame for p in parts)),
+            (
+                name
+                for file in map(frame_file, reversed(frames))
+                for name, parts in CAUSES
+                if any(p in file for p in parts)
+            ),
             "other (interpreter, threads, locks)",
         )
         by_cause[cause] += int(count)
-        by_function[frames[-1].split(" (")[0] + " (" + frames[-1].rsplit("/", 1)[-1]] += int(count)
+        by_function[
+            frames[-1].split(" (")[0] + " (" + frames[-1].rsplit("/", 2)[-2] + "/" + frames[-1].rsplit("/", 1)[-1]
+        ] += int(count)
     return by_cause, by_function
 
 
@@ -225,13 +242,11 @@ def print_profile(kind: str, profiled: dict[str, Any]) -> None:
     one = kind.removesuffix("s")
     held = total / RATE / items * 1000
     print(
-        f"  CPU of the 4-client {kind}: {profiled['cpu_ms']:.0f} ms per {one} (the process); {held:.0f} ms of it with "
-        f"the GIL held (py-spy --gil, {total} samples), by cause:"
+        f"  CPU of the 4-client {kind}: {profiled['cpu_ms']:.0f} ms per {one} (the process); the GIL held "
+        f"{held:.0f} ms per {one} (py-spy --gil, {total} samples; an OS-preempted holder still holds it), by cause:"
     )
     for cause, count in samples.most_common():
         print(f"    {cause:40} {count / total:6.1%}  {count / RATE / items * 1000:6.0f} ms/{one}")
-    outside = profiled["cpu_ms"] - held
-    print(f"    {'GIL released (models native, syscalls)':40} {'':6}  {outside:6.0f} ms/{one}")
     print("  hottest functions with the GIL held (innermost frame):")
     for function, count in profiled["hot"].most_common(12):
         print(f"    {count / total:6.1%}  {function}")
