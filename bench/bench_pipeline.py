@@ -160,9 +160,9 @@ def causes(raw: Path) -> tuple[Counter[str], Counter[str]]:
             "other (interpreter, threads, locks)",
         )
         by_cause[cause] += int(count)
-        by_function[
-            frames[-1].split(" (")[0] + " (" + frames[-1].rsplit("/", 2)[-2] + "/" + frames[-1].rsplit("/", 1)[-1]
-        ] += int(count)
+        innermost = frames[-1]
+        where = "/".join(frame_file(innermost).split("/")[-2:]) + innermost[innermost.rfind(":") :]
+        by_function[f"{innermost.split(' (')[0]} ({where}"] += int(count)
     return by_cause, by_function
 
 
