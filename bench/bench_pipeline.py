@@ -58,7 +58,7 @@ CAUSES = (
         ("/werkzeug/", "/flask/", "/socketserver.py", "/http/", "/urllib3/", "/requests/", "/socket.py", "/ssl.py"),
     ),
     ("JSON", ("/json/",)),
-    ("local glue (salon/local: pumps, endpoints; the client)", ("/salon/",)),
+    ("local glue (salon/local, the client)", ("/salon/",)),
 )
 
 
