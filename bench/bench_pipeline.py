@@ -252,6 +252,10 @@ def print_profile(kind: str, profiled: dict[str, Any]) -> None:
         print(f"    {count / total:6.1%}  {function}")
 
 
+def stopped(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -274,14 +278,18 @@ def main() -> None:
         t = time.perf_counter()
         stack.start()
         print(f"stack start-up: {time.perf_counter() - t:.2f} s", flush=True)
+        runs: list[dict[str, Any]] = []
+        signal.signal(signal.SIGTERM, stopped)  # a `timeout` around `make bench` still gets the finished runs
         try:
-            runs = []
             for run in range(args.runs):
                 runs.append(one_run(stack, run, args, folder))
                 print(f"run {run + 1}/{args.runs} done", flush=True)
+        except KeyboardInterrupt:
+            print(f"stopped: {len(runs)} of {args.runs} runs finished", flush=True)
         finally:
             stack.stop()
-    report(runs, args.clients)
+    if runs:
+        report(runs, args.clients)
     if args.json:
         args.json.write_text(json.dumps(runs, indent=2, default=str), encoding="utf-8")
 
