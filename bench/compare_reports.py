@@ -8,9 +8,10 @@ run and an OpenSearch run of the same scenario:
 Two runs differ by construction in what the stack draws or stamps itself: design and comment ids (UUIDs made
 server-side), the wall-clock time of this week's comments, and the offline sentiment model's float32 output in
 the 8th digit. So the comparison drops the summaries (they quote design ids), compares the hot designs and the
-escalations as sorted multisets of (designer, counts, scores) rather than by id, and floats to 1e-6. Everything
-else (customers, weekly series, leaderboard, satisfaction, sentiment) is compared as it is. Exit status 1 and
-the differing paths when the answers differ.
+escalations as sorted multisets of (designer, counts, scores) rather than by id, and floats to 1e-6. Both are
+top-10 lists with ties broken by design id, so a tie at the cut is compared by its size, not by who made the
+list. Everything else (customers, weekly series, leaderboard, satisfaction, sentiment) is compared as it is.
+Exit status 1 and the differing paths when the answers differ.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from functions.domain.insights import InsightsRequest
+
+TOP = cast(int, InsightsRequest.__dataclass_fields__["top"].default)  # the lists' length (hot designs, escalations)
 DATA = re.compile(r'<script type="application/json" id="insights-data">(.*?)</script>', re.S)
 
 
@@ -43,13 +48,26 @@ def canonical(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(section, dict):
             section.pop("summary", None)
     hot = data["hotDesigns"]
-    hot["designs"] = sorted(
-        [d["designer"], d["comments"], d["scored"], d["positive"], _round(d["avgPositivity"])] for d in hot["designs"]
+    hot["designs"] = top_list(
+        hot["designs"],
+        "comments",
+        lambda d: [d["designer"], d["comments"], d["scored"], d["positive"], _round(d["avgPositivity"])],
     )
     escalations = data["escalations"]
-    escalations["byDesign"] = sorted([d["designer"], d["count"]] for d in escalations["byDesign"])
+    escalations["byDesign"] = top_list(escalations["byDesign"], "count", lambda d: [d["designer"], d["count"]])
     escalations["recent"] = sorted([e["designer"], e["author"], _round(e["negative"])] for e in escalations["recent"])
     return data
+
+
+def top_list(rows: list[dict[str, Any]], key: str, entry: Callable[[dict[str, Any]], list[Any]]) -> dict[str, Any]:
+    """A top-N list (ranked by `key`, ties broken by design id) as what two runs must share: the entries ranked
+    above the last one's `key`, as a sorted multiset, and the size of the tie at the cut. The ids are drawn anew
+    in each run, so which of several designs tied at the cut made the list is chance, not an answer."""
+    cut = rows[-1][key] if len(rows) >= TOP else None
+    return {
+        "above the cut": sorted(entry(row) for row in rows if cut is None or row[key] > cut),
+        f"tied at the cut ({key})": [cut, sum(1 for row in rows if row[key] == cut)],
+    }
 
 
 def differences(a: Any, b: Any, path: str = "$") -> list[str]:

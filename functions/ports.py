@@ -38,9 +38,12 @@ class IndexingError(Exception):
     `transient` says whether trying again later may succeed (the engine throttled, failed or was unreachable).
     """
 
-    def __init__(self, message: str, transient: bool = False) -> None:
+    transient = False
+
+    def __init__(self, message: str, transient: bool | None = None) -> None:
         super().__init__(message)
-        self.transient = transient
+        if transient is not None:  # else the class says (IndexUnavailableError: always transient)
+            self.transient = transient
 
 
 def transient_status(status: Any) -> bool:

@@ -180,7 +180,7 @@ CHECKS = {
     "upload-still-running": "upload execution still running past the hard deadline",
     "upload-review-overdue": "review past its deadline without a decision",
     "upload-unknown-verdict": "decision with a verdict the workflow never writes",
-    "photo-without-approval": "published photo whose upload's decision is not an approval",
+    "photo-without-approval": "published photo whose upload's decision is not an approval (a failed one: re-run)",
     "approval-without-photo": "approved upload without a published photo record",
     "quarantine-visible": "quarantined upload still under uploads/",
     "comment-stuck": "comment left in `received` past the deadline, execution not running (re-run)",
@@ -327,9 +327,13 @@ def check_uploads(
         if decision.verdict == "approved" and photo_id not in published:
             report.found("approval-without-photo", upload.key, "approved, but no published photo record")
         if decision.verdict != "approved" and photo_id in published:
-            report.found(
-                "photo-without-approval", upload.key, f"photo is published but the verdict is {decision.verdict}"
-            )
+            detail = f"photo is published but the verdict is {decision.verdict}"
+            repair = None
+            if decision.verdict == "failed" and report.repair and workflows.upload_status(upload) != RUNNING:
+                # published, then a later state failed (the index, the event): judging the same version again
+                # runs on through the idempotent publish states to the approval
+                repair = f"re-run as {workflows.rerun_upload(upload, suffix)}"
+            report.found("photo-without-approval", upload.key, detail, repair)
         if decision.verdict == "quarantined" and upload.visible:
             report.found("quarantine-visible", upload.key, "quarantined, but the object is still under uploads/")
 

@@ -156,10 +156,26 @@ def test_published_photo_must_have_an_approval_and_quarantine_must_be_hidden(wor
     records.decision_map[KEY] = Decision(KEY, "quarantined")
     report = run(world)
     assert sorted(checks(report)) == ["photo-without-approval", "quarantine-visible"]
+    assert world[1].reruns == []  # a quarantined photo that is published is for a person to look at
     records.photo_list.clear()
     records.decision_map[KEY] = Decision(KEY, "approved")
     report = run(world)
     assert "approval-without-photo" in checks(report)
+
+
+def test_published_photo_whose_execution_failed_later_is_rerun(world):
+    """Published, then the index or the event failed: the same version is judged again, not left half done."""
+    records, workflows, _ = world
+    records.decision_map[KEY] = Decision(KEY, "failed", "arn:exec:photo", error="IndexUnavailableError")
+    workflows.status[KEY] = "FAILED"
+    report = run(world)
+    assert checks(report) == ["photo-without-approval"] and workflows.reruns == [KEY]
+    assert report.findings[0].repair == f"re-run as rerun-rc{int(NOW.timestamp())}"
+    workflows.reruns.clear()
+    workflows.status[KEY] = "RUNNING"  # a redrive or an earlier pass's re-run is on it already
+    assert run(world).findings[0].repair is None and workflows.reruns == []
+    workflows.status[KEY] = "FAILED"
+    assert run(world, repair=False).findings[0].repair is None and workflows.reruns == []
 
 
 def test_stuck_comment_is_marked_failed_and_rerun(world):

@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from functions.errors import TransientError, is_transient, retryable
-from functions.ports import IndexingError, transient_status
+from functions.ports import IndexingError, IndexUnavailableError, transient_status
 
 
 def client_error(code: str, status: int = 400) -> ClientError:
@@ -23,6 +23,7 @@ def client_error(code: str, status: int = 400) -> ClientError:
         EndpointConnectionError(endpoint_url="http://index"),
         ConnectionRefusedError(),
         IndexingError("photos/1: 429 too many requests", transient=True),
+        IndexUnavailableError("search index unreachable"),  # transient by its class, without saying so
     ],
 )
 def test_throttled_failing_or_unreachable_is_transient(exc):

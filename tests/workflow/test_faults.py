@@ -107,11 +107,15 @@ def test_index_outage_fails_index_calls_until_it_ends(stack, inject):
     assert index.count(names.PHOTOS_INDEX) == before
 
 
-def test_index_outage_is_seen_by_the_index_function(client, stack, inject, tmp_path):
+def test_index_outage_is_seen_by_the_index_function_and_ridden_out(client, stack, inject, tmp_path):
     inject({"kind": "index-outage", "seconds": 5})
     result = upload(client, stack, tmp_path, "fault-idx")
-    causes = [cause for _, cause in task_failures(result["executionArn"])]
-    assert any("IndexUnavailableError" in c and "injected outage" in c for c in causes), causes
+    failures = task_failures(result["executionArn"])
+    assert any(
+        error == "TransientError" and "IndexUnavailableError" in cause and "injected outage" in cause
+        for error, cause in failures
+    ), failures
+    assert result["verdict"] == "approved"  # retried with backoff until the index came back
 
 
 def test_dynamodb_throttling_reaches_boto3_and_the_engine(client, stack, inject, tmp_path):

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 
 from functions import config, names
 from functions.adapters import search_index
@@ -148,3 +149,33 @@ def test_cli_reconcile_and_faults(stack, capsys):
     assert "kind must be one of" in capsys.readouterr().out
     assert main([*home, "faults", "clear"]) == 0
     assert "no faults injected" in capsys.readouterr().out
+
+
+def test_a_photo_published_before_a_later_state_failed_is_rerun_to_approved(client, stack, tmp_path):
+    """IndexPhoto fails for good after PersistPhoto published: reconcile judges the same version again, and the
+    re-run runs on through the idempotent publish states to an approval, indexed."""
+    faults_url = f"{stack.endpoints.lambda_}/_salon/faults"
+    fault = {"kind": "function", "function": names.FN_INDEX_DOCUMENT, "error": "IndexingError", "count": 1}
+    manicure = {"result": {"Labels": [{"Name": "Manicure", "Confidence": 96.0, "Parents": []}]}}
+    stack.ai.script("DetectLabels", [manicure, manicure], match="/half-done-hana/")  # the run and its re-run
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(jpeg(300, 300, (30, 140, 90)))
+    requests.post(faults_url, data=json.dumps(fault), timeout=5).raise_for_status()
+    try:
+        result = client.upload(path, "half-done-hana", wait=True)
+    finally:
+        requests.delete(faults_url, timeout=5).raise_for_status()
+    photo_id, key = str(result["photoId"]), str(result["key"])
+    assert result["verdict"] == "failed"
+    photo = boto3.client("dynamodb").get_item(TableName=names.PHOTOS_TABLE, Key={"photoId": {"S": photo_id}})
+    assert photo["Item"]["status"]["S"] == "published"  # the half-done state reconcile is there for
+
+    report = cli_ops.reconcile(client, grace_seconds=0)
+    [half_done] = [f for f in findings(report, key) if f["check"] == "photo-without-approval"]
+    assert half_done["repair"].startswith("re-run as ")
+    cfg = config.settings(config.ReconcileSettings)
+    index = search_index(cfg.search_backend, cfg.search_endpoint, cfg.aws_region)
+    wait_until(lambda: index.get(names.PHOTOS_INDEX, photo_id) is not None, timeout=90)
+    wait_until(lambda: not findings(cli_ops.reconcile(client, repair=False, grace_seconds=0), key), timeout=60)
+    photo = boto3.client("dynamodb").get_item(TableName=names.PHOTOS_TABLE, Key={"photoId": {"S": photo_id}})
+    assert photo["Item"]["status"]["S"] == "published"  # approved by the re-run, not taken down
