@@ -6,7 +6,9 @@ Not a test: it prints numbers (`make bench`). Per run, on one embedded stack:
 - the stack end to end at 1, 4 and 8 clients: uploads (grant, presigned POST, S3 event, workflow, verdict) and
   comments (API, event, workflow, analysis), per second and p50/p95 latency as the client sees it;
 - the glue: the client's wait minus the execution's own duration (Step Functions start to stop);
-- with --profile (py-spy, sampling this process), where the CPU of the 4-client uploads went, by cause.
+- CPU per item: this process's CPU time (user + system, every thread: stack, models, clients) over the batch;
+- with --profile (py-spy --gil, sampling this process), where the CPU of the 4-client uploads and comments went, by
+  cause: the samples of the thread holding the GIL, and the rest of the process's CPU (outside the GIL).
 """
 
 from __future__ import annotations
@@ -42,17 +44,27 @@ TEXTS = [
     "Me encanta este diseño, precioso.",
     "Meh. It looks rushed and uneven.",
 ]
-# Where a sampled stack frame's time goes: the first rule whose path fragment is in the frame's file wins,
-# scanning from the innermost frame outwards.
+# Where a sampled stack frame's time goes: the first rule with a fragment in the frame's file (py-spy
+# --full-filenames) wins, scanning from the innermost frame outwards (a stdlib frame such as copy.py counts for
+# its caller).
 CAUSES = (
-    ("models", ("onnxruntime", "/salon/ai/", "numpy", "cv2", "/PIL/")),
-    ("engine (moto Step Functions)", ("moto/stepfunctions",)),
+    ("models", ("/onnxruntime/", "/salon/ai/", "/numpy/", "/cv2/", "/PIL/", "/ai_edge_litert/")),
+    ("engine (moto Step Functions)", ("/moto/stepfunctions/",)),
     ("moto services (S3, DynamoDB, SQS, ...)", ("/moto/",)),
-    ("handlers", ("/functions/",)),
-    ("AWS SDK (botocore, boto3)", ("botocore", "boto3", "s3transfer")),
-    ("HTTP serving and requests", ("werkzeug", "socketserver", "http/server", "urllib3", "requests", "socket")),
-    ("JSON", ("json/",)),
+    ("handlers", ("/functions/", "/aws_lambda_powertools/", "/fastjsonschema/", "/salon/embedded_index")),
+    ("AWS SDK (botocore, boto3)", ("/botocore/", "/boto3/", "/s3transfer/")),
+    (
+        "HTTP serving and requests",
+        ("/werkzeug/", "/flask/", "/socketserver.py", "/http/", "/urllib3/", "/requests/", "/socket.py", "/ssl.py"),
+    ),
+    ("JSON", ("/json/",)),
+    ("local glue (salon/local, the client)", ("/salon/",)),
 )
+
+
+def frame_file(frame: str) -> str:
+    """The file of a py-spy frame, "function (path:line)"."""
+    return frame[frame.rfind(" (") + 2 : frame.rfind(":")]
 
 
 def client_of(stack: EmbeddedStack, timeout: float = 60.0) -> StackClient:
@@ -92,15 +104,16 @@ def execution_seconds(client: StackClient, arn: str) -> float | None:
 
 
 def batch(client: StackClient, jobs: Sequence[Callable[[], dict[str, Any]]], clients: int) -> dict[str, Any]:
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(clients) as pool:
         results = list(pool.map(lambda job: job(), jobs))
-    elapsed = time.perf_counter() - t
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
     waits = [r["seconds"] for r in results]
     ran = [(r["seconds"], execution_seconds(client, r["executionArn"])) for r in results]
     glue = [wait - own for wait, own in ran if own is not None] or [float("nan")]
     return {
         "rate": len(results) / elapsed,
+        "cpu_ms": cpu / len(results) * 1000,  # the whole process (stack, models, clients): user + system
         "p50": percentile(waits, 0.5),
         "p95": percentile(waits, 0.95),
         "glue": statistics.median(glue),
@@ -113,7 +126,11 @@ def profile(out: Path) -> subprocess.Popen[bytes] | None:
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if spy is None:
         return None
+    # --gil: only the thread holding the GIL is sampled, so a sample is Python CPU. Without it, py-spy also counts
+    # threads blocked in a socket read (an idle keep-alive connection, a client awaiting its answer) as active
+    # whenever the loaded machine leaves them runnable; those waits read as "HTTP" CPU that no core spent.
     command = [spy, "record", "--pid", str(os.getpid()), "--rate", str(RATE), "--format", "raw", "--nonblocking"]
+    command += ["--gil", "--full-filenames"]
     started = subprocess.Popen([*command, "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)  # attached before the batch starts
     return started
@@ -134,11 +151,18 @@ def causes(raw: Path) -> tuple[Counter[str], Counter[str]]:
             continue
         frames = stack.split(";")
         cause = next(
-            (name for frame in reversed(frames) for name, parts in CAUSES if any(p in frame for p in parts)),
+            (
+                name
+                for file in map(frame_file, reversed(frames))
+                for name, parts in CAUSES
+                if any(p in file for p in parts)
+            ),
             "other (interpreter, threads, locks)",
         )
         by_cause[cause] += int(count)
-        by_function[frames[-1].split(" (")[0] + " (" + frames[-1].rsplit("/", 1)[-1]] += int(count)
+        innermost = frames[-1]
+        where = "/".join(frame_file(innermost).split("/")[-2:]) + innermost[innermost.rfind(":") :]
+        by_function[f"{innermost.split(' (')[0]} ({where}"] += int(count)
     return by_cause, by_function
 
 
@@ -164,24 +188,24 @@ def one_run(stack: EmbeddedStack, run: int, args: argparse.Namespace, folder: Pa
             path = folder / f"r{run}-c{clients}-{i:03d}.jpg"
             path.write_bytes(data)
             paths.append(path)
-        spy = profile_out = None
-        if args.profile and clients == 4 and run == 0:
-            profile_out = folder / "profile.txt"
-            spy = profile(profile_out)
+        profiled = args.profile and clients == 4 and run == 0
         users = [f"bench-{run}-{k}" for k in range(clients)]
         uploads = [functools.partial(client.upload, p, users[i % clients], wait=True) for i, p in enumerate(paths)]
-        figures[f"uploads@{clients}"] = batch(client, uploads, clients)
-        if spy is not None and profile_out is not None:
-            stop_profile(spy)
-            if profile_out.exists():
-                figures["profile"], figures["hot"] = causes(profile_out)
-                figures["profiled_uploads"] = len(paths)
         fans = [f"bench-fan-{run}-{k}" for k in range(clients)]
         comments = [
             functools.partial(client.comment, design["photoId"], fans[i % clients], TEXTS[i % len(TEXTS)], True)
             for i in range(args.comments)
         ]
-        figures[f"comments@{clients}"] = batch(client, comments, clients)
+        for kind, jobs in (("uploads", uploads), ("comments", comments)):
+            raw = (args.profile_dir or folder) / f"profile-{kind}.txt"
+            spy = profile(raw) if profiled else None
+            figures[f"{kind}@{clients}"] = batch(client, jobs, clients)
+            if spy is not None:
+                stop_profile(spy)
+                if raw.exists():
+                    by_cause, hot = causes(raw)
+                    cpu_ms = figures[f"{kind}@{clients}"]["cpu_ms"]
+                    figures[f"profile-{kind}"] = {"causes": by_cause, "hot": hot, "items": len(jobs), "cpu_ms": cpu_ms}
     return figures
 
 
@@ -203,20 +227,33 @@ def report(runs: list[dict[str, Any]], clients: list[int]) -> None:
                 f"  {kind:8} @{n}: {spread([x['rate'] for x in rows], '{:.2f}')} {unit}; ratio to the models "
                 f"{spread(ratio, '{:.2f}')}; p50 {spread([x['p50'] for x in rows], '{:.2f}')} s, "
                 f"p95 {spread([x['p95'] for x in rows], '{:.2f}')} s; glue (wait − execution) median "
-                f"{spread([x['glue'] for x in rows], '{:.3f}')} s; {dict(rows[0]['outcomes'])}"
+                f"{spread([x['glue'] for x in rows], '{:.3f}')} s; CPU {spread([x['cpu_ms'] for x in rows], '{:.0f}')} "
+                f"ms each; {dict(rows[0]['outcomes'])}"
             )
-    profiled = next((r for r in runs if r.get("profile")), None)
-    if profiled:
-        samples = profiled["profile"]
-        total = sum(samples.values())
-        per_upload_ms = total / RATE / profiled["profiled_uploads"] * 1000
-        print(f"  CPU of the 4-client uploads (py-spy, {total} samples, {per_upload_ms:.0f} ms CPU per upload):")
-        for cause, count in samples.most_common():
-            ms = count / RATE / profiled["profiled_uploads"] * 1000
-            print(f"    {cause:40} {count / total:6.1%}  {ms:6.0f} ms/upload")
-        print("  hottest functions (innermost frame):")
-        for function, count in profiled["hot"].most_common(12):
-            print(f"    {count / total:6.1%}  {function}")
+    for kind in ("uploads", "comments"):
+        profiled = next((r[f"profile-{kind}"] for r in runs if r.get(f"profile-{kind}")), None)
+        if profiled:
+            print_profile(kind, profiled)
+
+
+def print_profile(kind: str, profiled: dict[str, Any]) -> None:
+    samples, items = profiled["causes"], profiled["items"]
+    total = sum(samples.values())
+    one = kind.removesuffix("s")
+    held = total / RATE / items * 1000
+    print(
+        f"  CPU of the 4-client {kind}: {profiled['cpu_ms']:.0f} ms per {one} (the process); the GIL held "
+        f"{held:.0f} ms per {one} (py-spy --gil, {total} samples; an OS-preempted holder still holds it), by cause:"
+    )
+    for cause, count in samples.most_common():
+        print(f"    {cause:40} {count / total:6.1%}  {count / RATE / items * 1000:6.0f} ms/{one}")
+    print("  hottest functions with the GIL held (innermost frame):")
+    for function, count in profiled["hot"].most_common(12):
+        print(f"    {count / total:6.1%}  {function}")
+
+
+def stopped(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> None:
@@ -225,9 +262,12 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=24, help="uploads per client level and run")
     parser.add_argument("--comments", type=int, default=48, help="comments per client level and run")
     parser.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 4, 8])
-    parser.add_argument("--profile", action="store_true", help="sample the 4-client uploads with py-spy")
+    parser.add_argument("--profile", action="store_true", help="sample the 4-client uploads and comments with py-spy")
+    parser.add_argument("--profile-dir", type=Path, help="keep py-spy's collapsed stacks in this folder")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args()
+    if args.profile_dir:
+        args.profile_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         stack = EmbeddedStack(
@@ -238,14 +278,18 @@ def main() -> None:
         t = time.perf_counter()
         stack.start()
         print(f"stack start-up: {time.perf_counter() - t:.2f} s", flush=True)
+        runs: list[dict[str, Any]] = []
+        signal.signal(signal.SIGTERM, stopped)  # a `timeout` around `make bench` still gets the finished runs
         try:
-            runs = []
             for run in range(args.runs):
                 runs.append(one_run(stack, run, args, folder))
                 print(f"run {run + 1}/{args.runs} done", flush=True)
+        except KeyboardInterrupt:
+            print(f"stopped: {len(runs)} of {args.runs} runs finished", flush=True)
         finally:
             stack.stop()
-    report(runs, args.clients)
+    if runs:
+        report(runs, args.clients)
     if args.json:
         args.json.write_text(json.dumps(runs, indent=2, default=str), encoding="utf-8")
 

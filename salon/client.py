@@ -60,6 +60,7 @@ class StackClient:
     _tokens: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _sessions: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
     def connect(cls, config: StackConfig | None = None) -> StackClient:
@@ -83,6 +84,13 @@ class StackClient:
                     config=Config(max_pool_connections=32),  # benchmarks and tests run clients on many threads
                 )
             return self._clients[service]
+
+    def http(self) -> requests.Session:
+        """This thread's HTTP session: its connections are kept and reused (a Session is not shared by threads)."""
+        session: requests.Session | None = getattr(self._sessions, "session", None)
+        if session is None:
+            session = self._sessions.session = requests.Session()
+        return session
 
     # -- identity --------------------------------------------------------------------------
     def token(self, username: str, group: str) -> str:
@@ -142,7 +150,7 @@ class StackClient:
 
     def api(self, method: str, path: str, token: str | None, body: Any = None) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.request(method, self.endpoints.api + path, json=body, headers=headers, timeout=30)
+        return self.http().request(method, self.endpoints.api + path, json=body, headers=headers, timeout=30)
 
     # -- uploads ---------------------------------------------------------------------------
     def upload(
@@ -161,7 +169,7 @@ class StackClient:
         if grant_response.status_code != 201:
             raise ClientError(f"upload refused ({grant_response.status_code}): {grant_response.text}")
         grant = grant_response.json()
-        posted = requests.post(grant["url"], data=grant["fields"], files={"file": (path.name, data)}, timeout=60)
+        posted = self.http().post(grant["url"], data=grant["fields"], files={"file": (path.name, data)}, timeout=60)
         if posted.status_code not in (200, 201, 204):
             raise ClientError(f"S3 refused the upload ({posted.status_code}): {posted.text[:300]}")
         name = upload_execution_name(grant["photoId"], posted.headers.get("x-amz-version-id"), data)
@@ -280,7 +288,7 @@ class StackClient:
         cards: dict[str, dict[str, str]] = {}
         for design_id in dict.fromkeys(design_ids):
             page = self.api("GET", f"/designs/{urllib.parse.quote(design_id, safe='')}", None)
-            image = requests.get(f"{self.endpoints.api}/gallery/images/{urllib.parse.quote(design_id)}", timeout=30)
+            image = self.http().get(f"{self.endpoints.api}/gallery/images/{urllib.parse.quote(design_id)}", timeout=30)
             if page.status_code != 200 or image.status_code != 200:
                 continue
             with Image.open(io.BytesIO(image.content)) as picture:

@@ -66,3 +66,7 @@ def search_index(backend: str, endpoint: str, region: str) -> SearchIndex:
 def reset() -> None:
     """Forget the adapters made so far (an embedded stack started again in the same process)."""
     search_index.cache_clear()
+    client.cache_clear()  # aimed at the previous stack's endpoints
+    from functions.adapters import live_events
+
+    live_events.reset()

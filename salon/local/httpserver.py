@@ -1,31 +1,263 @@
-"""A tiny threaded WSGI server on loopback, shared by the local endpoints."""
+"""A tiny threaded WSGI server on loopback, shared by the local endpoints (moto's server included).
+
+Connections are kept alive (HTTP/1.1), as AWS endpoints keep them: werkzeug's development server closes
+every connection after one response, so each boto3 call, each engine Task and each handler's call to moto
+paid a new TCP connection (and botocore a new connection set-up) — most of the stack's CPU per upload.
+What keeps a persistent connection correct here:
+- every response is framed: the app's Content-Length, else chunked (HTTP/1.1), else the connection closes;
+- the request body is read to its end before the next request line (what the app left is drained; a body
+  too big to drain, or a chunked one, closes the connection after the response);
+- a client's `Connection: close` or an HTTP/1.0 request closes after the response (http.server decides);
+- a connection idle for `IDLE_SECONDS` is closed, and stop() closes every open connection at once, so
+  neither a pooled client nor a long poll holds a server thread (or the stack's shutdown) up.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import socket
 import threading
+import traceback
 import uuid
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.exceptions import InternalServerError
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response
+
+IDLE_SECONDS = 60.0  # an idle keep-alive connection is closed after this (AWS load balancers: 60 s)
+STOP_POLL_SECONDS = 0.05  # how often the accept loop looks for stop() (socketserver's default: 0.5 s per server)
+DRAIN_LIMIT = 16 * 1024 * 1024  # request body bytes an app left unread that are drained to keep the connection
+
+
+class _Body(io.RawIOBase):
+    """The request body: at most Content-Length bytes of the connection, counting what the app reads."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._stream, self.remaining = stream, length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.remaining <= 0:
+            return 0
+        view = memoryview(buffer)[: self.remaining]
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        self.remaining = self.remaining - len(data) if data else 0  # EOF: the client went away
+        return len(data)
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        wanted = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data: bytes = self._stream.read(wanted)
+        self.remaining = self.remaining - len(data) if data else 0
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        limit = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data: bytes = self._stream.readline(limit)
+        self.remaining = self.remaining - len(data) if data else 0
+        return data
+
+    def drain(self, limit: int) -> bool:
+        """Reads what is left; False when more than `limit` bytes were left (the connection must close)."""
+        if self.remaining > limit:
+            return False
+        while self.remaining > 0:
+            if not self.read(min(self.remaining, 1 << 16)):
+                return False
+        return True
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """werkzeug's WSGI request handler, with HTTP/1.1 persistent connections (see the module's docstring)."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_SECONDS  # socket timeout: an idle connection's next-request read ends, and so does its thread
+
+    def setup(self) -> None:
+        super().setup()
+        if isinstance(self.server, KeepAliveWSGIServer):
+            with self.server.connections_lock:
+                self.server.open_connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            if isinstance(self.server, KeepAliveWSGIServer):
+                with self.server.connections_lock:
+                    self.server.open_connections.discard(self.connection)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        if not format.startswith("Request timed out"):  # an idle keep-alive connection closing is no error
+            super().log_error(format, *args)
+
+    def run_wsgi(self) -> None:  # noqa: C901 - one request: body, app, framing and errors belong together
+        self.environ = environ = self.make_environ()
+        body: _Body | None = None
+        if environ.get("wsgi.input_terminated"):  # chunked: werkzeug dechunks; close after, not drained
+            self.close_connection = True
+        else:
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self.send_error(400, "Bad Content-Length")  # framed, and it closes the connection
+                return
+            body = _Body(self.rfile, length)
+            environ["wsgi.input"] = body
+            environ["wsgi.input_terminated"] = True  # the app may read to EOF: EOF is the body's end
+
+        status_set: str | None = None
+        headers_set: list[tuple[str, str]] | None = None
+        status_sent: str | None = None
+        chunked = False
+
+        def write(data: bytes) -> None:
+            nonlocal status_sent, chunked
+            assert status_set is not None and headers_set is not None, "write() before start_response"
+            if status_sent is None:
+                status_sent = status_set
+                code_str, _, msg = status_sent.partition(" ")
+                code = int(code_str)
+                self.send_response(code, msg)
+                keys = set()
+                for key, value in headers_set:
+                    self.send_header(key, value)
+                    keys.add(key.lower())
+                framed = (
+                    "content-length" in keys
+                    or environ["REQUEST_METHOD"] == "HEAD"
+                    or 100 <= code < 200
+                    or code in (204, 304)
+                )
+                if not framed:
+                    if self.request_version >= "HTTP/1.1":
+                        chunked = True
+                        self.send_header("Transfer-Encoding", "chunked")
+                    else:
+                        self.close_connection = True
+                if self.close_connection and "connection" not in keys:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+            if data:
+                if chunked:
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                else:
+                    self.wfile.write(data)
+            self.wfile.flush()
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            nonlocal status_set, headers_set
+            if exc_info:
+                try:
+                    if status_sent is not None:
+                        raise exc_info[1].with_traceback(exc_info[2])
+                finally:
+                    exc_info = None
+            elif headers_set:
+                raise AssertionError("Headers already set")
+            status_set, headers_set = status, headers
+            return write
+
+        def execute(app: Any) -> None:
+            chunks = app(environ, start_response)
+            try:
+                for data in chunks:
+                    write(data)
+                if status_sent is None:
+                    write(b"")
+                if chunked:
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
+
+        try:
+            execute(self.server.app)
+        except (ConnectionError, TimeoutError) as exc:
+            self.close_connection = True
+            self.connection_dropped(exc, environ)
+        except Exception:
+            if self.server.passthrough_errors:
+                raise
+            if status_sent is not None:  # part of a response is out: the connection cannot carry another
+                self.close_connection = True
+            else:
+                status_set = headers_set = None
+                try:
+                    execute(InternalServerError())  # framed (Content-Length): the connection stays usable
+                except Exception:
+                    self.close_connection = True
+            self.server.log("error", f"Error on request {self.command} {self.path}:\n{traceback.format_exc()}")
+        if body is not None and not self.close_connection and not body.drain(DRAIN_LIMIT):
+            self.close_connection = True
+
+
+class KeepAliveWSGIServer(ThreadedWSGIServer):
+    """werkzeug's threaded server, knowing its open connections so that close() can end them all."""
+
+    def __init__(self, host: str, port: int, app: Any, handler: type[WSGIRequestHandler]) -> None:
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(host, port, app, handler)
+
+    def close(self) -> None:
+        """Stops accepting, then ends every open connection: blocked reads return, handler threads exit."""
+        self.shutdown()
+        with self.connections_lock:
+            connections = list(self.open_connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # closed meanwhile
+                connection.shutdown(socket.SHUT_RDWR)
+        self.server_close()
 
 
 class BackgroundServer:
     """Runs a WSGI app in a daemon thread until stop()."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+    def __init__(self, app: Any, host: str, port: int, handler: type[WSGIRequestHandler] = KeepAliveHandler) -> None:
+        self._server = KeepAliveWSGIServer(host, port, app, handler)
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name=f"http-{self.port}")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(STOP_POLL_SECONDS,), daemon=True, name=f"http-{self.port}"
+        )
+
+    @property
+    def app(self) -> Any:
+        return self._server.app
+
+    @app.setter
+    def app(self, app: Any) -> None:
+        self._server.app = app
 
     def start(self) -> BackgroundServer:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self._server.close()
         self._thread.join(timeout=5)
+
+
+def moto_server(host: str, port: int) -> BackgroundServer:
+    """moto's server app (every service on one port), as moto's ThreadedMotoServer serves it, kept alive."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+    class MotoKeepAliveHandler(KeepAliveHandler, MotoRequestHandler):
+        """moto's environ (headers with underscores kept, for S3 metadata) on a persistent connection."""
+
+    return BackgroundServer(DomainDispatcherApplication(create_backend_app), host, port, MotoKeepAliveHandler)
 
 
 def json_response(body: str | bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -6,7 +6,10 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   components keep their run state in each execution's Environment (keyed by the component's `heap_key`),
   and the one value a component sets on itself, that key, is set before the program is shared.
 - Every Task state makes a new boto3 client for the service it calls (client set-up, an SSL context and
-  a fresh connection per state): one client per region, service and moto port serves them all.
+  a fresh connection per state): one client per region, service and endpoint serves them all.
+- Every JSONPath the engine evaluates (InputPath, Parameters' `.$` fields, ResultPath, ...) and every
+  EventBridge input path is parsed again by jsonpath_ng, which builds a new PLY parser each time (2-3 ms):
+  each path is parsed once. A parsed path holds no state; finding and updating change only the data.
 - Every request to the moto server lists moto's package folder to tell a service host from another
   (`backends.list_of_moto_modules`): the list is read once.
 - ListObjectVersions deep-copies every version in the bucket, bytes included, before it filters them by
@@ -72,21 +75,29 @@ def _parse_each_definition_once() -> None:
 
 
 def _one_sdk_client_per_service() -> None:
-    """As moto's `boto_client_for`, made once per (region, service, moto port); `state_credentials` is unused
-    there too. boto3 clients are thread-safe; a bigger pool serves many executions at once."""
+    """As moto's `boto_client_for`, made once per region, service and endpoint; `state_credentials` is unused
+    there too. boto3 clients are thread-safe; a bigger pool serves many executions at once.
+
+    With moto's in-process mock on (the embedded stack runs it so, next to its server) moto names no endpoint:
+    the client takes the `AWS_ENDPOINT_URL*` variables, so they are part of the key (a restarted stack on other
+    ports gets new clients). Otherwise the endpoint is moto's server port, as moto has it."""
+    import os
+
     import boto3
     from botocore.config import Config
     from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
     from moto.stepfunctions.parser.asl.utils import boto_client
 
-    original = boto_client.boto_client_for
-    made: dict[tuple[str, str, int], Any] = {}
+    made: dict[tuple[Any, ...], Any] = {}
     lock = threading.Lock()
 
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-        if boto_client.botocore_stubber.enabled:  # moto's in-process mode: its own behaviour, uncached
-            return original(region=region, service=service, state_credentials=state_credentials)
-        key = (region, service, int(boto_client.moto_server_port()))
+        if boto_client.botocore_stubber.enabled:
+            endpoint = None
+            key: tuple[Any, ...] = (region, service, *sorted(i for i in os.environ.items() if "ENDPOINT_URL" in i[0]))
+        else:
+            endpoint = f"http://localhost:{boto_client.moto_server_port()}"
+            key = (region, service, endpoint)
         with lock:
             if key not in made:
                 made[key] = boto3.client(
@@ -94,7 +105,7 @@ def _one_sdk_client_per_service() -> None:
                     region_name=region,
                     aws_access_key_id="ak",
                     aws_secret_access_key="sk",
-                    endpoint_url=f"http://localhost:{key[2]}",
+                    endpoint_url=endpoint,
                     config=Config(
                         parameter_validation=False,
                         retries={"max_attempts": 0, "total_max_attempts": 1},
@@ -105,10 +116,28 @@ def _one_sdk_client_per_service() -> None:
                 )
             return made[key]
 
+    original = boto_client.boto_client_for
     boto_client.boto_client_for = client_for  # modules imported from now on take this one
     for name, module in list(sys.modules.items()):  # those imported already hold the original by name
         if name.startswith("moto.stepfunctions") and getattr(module, "boto_client_for", None) is original:
             module.boto_client_for = client_for  # type: ignore[attr-defined]
+
+
+JSON_PATHS = 4096  # distinct JSONPath expressions kept parsed
+
+
+def _parse_each_json_path_once() -> None:
+    import jsonpath_ng
+    import jsonpath_ng.ext
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    for module, parent in ((jsonpath_ng.ext, (json_path,)), (jsonpath_ng, (result_path,))):
+        original = module.parse
+        cached = functools.lru_cache(maxsize=JSON_PATHS)(original)
+        for holder in (module, *parent):  # moto's events module imports jsonpath_ng.ext.parse when it runs
+            if getattr(holder, "parse", None) is original:
+                holder.parse = cached  # type: ignore[attr-defined]
 
 
 def _list_moto_modules_once() -> None:
@@ -187,6 +216,7 @@ def apply() -> None:
         return
     _parse_each_definition_once()
     _one_sdk_client_per_service()
+    _parse_each_json_path_once()
     _list_moto_modules_once()
     _copy_only_the_listed_versions()
     _applied = True

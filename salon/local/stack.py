@@ -20,7 +20,6 @@ from typing import Any
 import boto3
 from moto import mock_aws
 from moto.cognitoidp.models import cognitoidp_backends
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from werkzeug.wrappers import Request, Response
 
 from functions import adapters, config, names, wiring
@@ -39,7 +38,7 @@ from salon.local import (
 )
 from salon.local.config import ACCOUNT, Endpoints, StackConfig
 from salon.local.console import make_view
-from salon.local.httpserver import BackgroundServer
+from salon.local.httpserver import BackgroundServer, moto_server
 from salon.local.provision import RUNTIME_ENVIRONMENT, Resources, function_environments, provision
 from salon.local.pumps import EventSourceMapping, Mailbox, Pump
 from salon.local.search_server import SearchServer
@@ -93,7 +92,9 @@ class EmbeddedStack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.registry = lambda_endpoint.FunctionRegistry(region=config.region)
-        self.ai = ai_endpoint.AiService(lambda: boto3.client("s3", region_name=config.region))
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
+        self.ai = ai_endpoint.AiService(lambda: self.client("s3"))
         self.faults = faults.FaultPlan()  # empty: nothing is injected until a test or `salon faults` adds one
         self._servers: list[Any] = []
         self._pumps: list[Pump] = []
@@ -107,6 +108,14 @@ class EmbeddedStack:
         self.events: events_api.EventsEndpoint | None = None
         self._search: SearchServer | None = None
         self.retention: retention.HistoryRetention | None = None
+
+    def client(self, service: str) -> Any:
+        """One boto3 client per service for the stack's own endpoints (made on first use, once the endpoints'
+        variables are set): a client per request would pay its set-up and a new connection each time."""
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(service, region_name=self.config.region)
+            return self._clients[service]
 
     def _setenv(self, values: dict[str, str]) -> None:
         for key, value in values.items():
@@ -139,17 +148,16 @@ class EmbeddedStack:
         retention.track_models_weakly()  # moto's registry of every object it made: copies freed when done
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.moto_port, verbose=False)
-        moto.start()
-        moto._server.app = faults.dynamodb_throttle(moto._server.app, self.faults)  # type: ignore[union-attr]
-        moto._server.app = cognito_mail.CognitoMail(  # type: ignore[union-attr]
-            moto._server.app,  # type: ignore[union-attr]
+        moto = moto_server(cfg.host, cfg.moto_port)
+        moto.app = faults.dynamodb_throttle(moto.app, self.faults)
+        moto.app = cognito_mail.CognitoMail(
+            moto.app,
             cfg.mailbox,
             lambda: cognitoidp_backends[ACCOUNT][cfg.region],
             lambda event: self.registry.invoke(names.FN_POST_CONFIRMATION, event),
         )
-        self._servers.append(moto)
-        moto_url = f"http://{cfg.host}:{moto.get_host_and_port()[1]}"
+        self._servers.append(moto.start())
+        moto_url = moto.url
         lam = BackgroundServer(lambda_endpoint.make_app(self.registry, self.faults), cfg.host, cfg.lambda_port).start()
         ai = BackgroundServer(ai_endpoint.make_app(self.ai), cfg.host, cfg.ai_port).start()
         self._servers += [lam, ai]
@@ -172,12 +180,12 @@ class EmbeddedStack:
             api_key, authorizer, {os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]}, cfg.region
         )
         self.events = events_api.EventsEndpoint(events_auth, cfg.host, cfg.events_port, cfg.realtime_port).start()
-        console = make_view(lambda: boto3.client("stepfunctions", region_name=cfg.region))
+        console = make_view(lambda: self.client("stepfunctions"))
         site_config: dict[str, Any] = {}
         site = gallery_site.GallerySite(
             lambda: site_config,
-            lambda: boto3.client("s3", region_name=cfg.region),
-            lambda: boto3.client("dynamodb", region_name=cfg.region),
+            lambda: self.client("s3"),
+            lambda: self.client("dynamodb"),
         )
         extra: dict[str, Callable[[Request], Response]] = {"/console": console, gallery_site.PREFIX: site}
         api = BackgroundServer(http_api.make_app(ROUTES, self.registry, authorizer, extra), cfg.host, cfg.api_port)
@@ -271,6 +279,7 @@ class EmbeddedStack:
         if self._mock is not None:
             self._mock.stop()
         retention.install(None)
+        self._clients.clear()  # a restart gets clients aimed at its own endpoints
         shutil.rmtree(self.config.history_dir, ignore_errors=True)
         self.config.state_file.unlink(missing_ok=True)
         for key, value in self._saved_env.items():

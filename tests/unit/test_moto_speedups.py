@@ -132,3 +132,40 @@ def test_object_versions_under_a_prefix_copy_only_that_prefix(s3_backend: tuple[
 
     assert peak_mb(S3Backend.list_object_versions.__wrapped__) > 8  # type: ignore[attr-defined]  # moto copies all
     assert peak_mb(S3Backend.list_object_versions) < 1
+
+
+def test_with_the_in_process_mock_on_task_clients_are_shared_per_endpoint_variables() -> None:
+    """The embedded stack runs moto's mock in-process: the engine's clients take AWS_ENDPOINT_URL_* and are
+    shared while those stay; another stack's ports give another client, aimed at them."""
+    import os
+
+    moto_speedups.apply()
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    stubbing, saved = boto_client.botocore_stubber.enabled, os.environ.get("AWS_ENDPOINT_URL_LAMBDA")
+    boto_client.botocore_stubber.enabled = True
+    try:
+        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = "http://127.0.0.1:4101"
+        first = boto_client.boto_client_for(region="us-east-1", service="lambda")
+        assert boto_client.boto_client_for(region="us-east-1", service="lambda") is first
+        assert first.meta.endpoint_url == "http://127.0.0.1:4101"
+        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = "http://127.0.0.1:4102"
+        other = boto_client.boto_client_for(region="us-east-1", service="lambda")
+        assert other is not first and other.meta.endpoint_url == "http://127.0.0.1:4102"
+    finally:
+        boto_client.botocore_stubber.enabled = stubbing
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL_LAMBDA", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL_LAMBDA"] = saved
+
+
+def test_json_paths_are_parsed_once_and_a_shared_path_answers_each_document_alike() -> None:
+    moto_speedups.apply()
+    import jsonpath_ng.ext
+    from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+
+    assert jsonpath_ng.ext.parse("$.detail.object.key") is jsonpath_ng.ext.parse("$.detail.object.key")
+    assert extract_json("$.detail.object.key", {"detail": {"object": {"key": "a"}}}) == "a"
+    assert extract_json("$.detail.object.key", {"detail": {"object": {"key": "b"}}}) == "b"
+    assert extract_json("$.labels[0]", {"labels": ["x", "y"]}) == "x"
