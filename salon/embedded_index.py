@@ -47,6 +47,9 @@ T = TypeVar("T")
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 CONFLICT_ATTEMPTS = 5
+# How long a write waits for its turn before it answers "busy" (transient, as OpenSearch's 429 is), so that a
+# backlog of writers is spread by the callers' backoff instead of queueing past their own timeouts.
+WRITE_WAIT_SECONDS = 15.0
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS documents (idx VARCHAR NOT NULL, id VARCHAR NOT NULL, body VARCHAR NOT NULL,"
@@ -161,9 +164,10 @@ def _columns(rows: list[tuple[Any, ...]], names_: tuple[str, ...]) -> dict[str, 
 
 
 class EmbeddedIndex(SearchIndex):
-    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False, write_wait: float = WRITE_WAIT_SECONDS) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self.write_wait = write_wait
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -191,7 +195,12 @@ class EmbeddedIndex(SearchIndex):
         """Runs a write in one transaction, serialised per file, retrying DuckDB's optimistic conflicts."""
         db = self._db()
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-            with self._lock:
+            if not self._lock.acquire(timeout=self.write_wait):
+                raise IndexingError(
+                    f"embedded index {self.path.name} busy: no turn to write within {self.write_wait:g} s (429)",
+                    transient=True,
+                )
+            try:
                 db.execute("BEGIN TRANSACTION")
                 try:
                     result = action(db)
@@ -204,6 +213,8 @@ class EmbeddedIndex(SearchIndex):
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
+            finally:
+                self._lock.release()
             time.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
 

@@ -204,3 +204,24 @@ def test_first_comments_stay_exact_through_overwrites_and_deletes(tmp_path):
         assert [(w.isoformat(), n, c) for w, n, c, _ in answer.weeks] == [
             (e["week"], e["new"], e["cumulative"]) for e in expected["weeks"]
         ]
+
+
+def test_a_write_that_waits_too_long_for_its_turn_is_busy_and_transient(tmp_path):
+    """A backlog of writers gets a retryable "busy" (as OpenSearch answers 429) instead of queueing past the
+    caller's own timeout; nothing is half written, and the same write goes through once its turn comes."""
+    from functions.errors import is_transient
+
+    index = EmbeddedIndex(tmp_path / "index.duckdb", write_wait=0.2)
+    doc_id, document = comment(1)
+    index._lock.acquire()  # another writer's long turn
+    try:
+        started = time.monotonic()
+        with pytest.raises(IndexingError, match="busy") as busy:
+            index.index(names.COMMENTS_INDEX, doc_id, document)
+        assert 0.2 <= time.monotonic() - started < 5
+        assert is_transient(busy.value)
+    finally:
+        index._lock.release()
+    assert index.get(names.COMMENTS_INDEX, doc_id) is None
+    index.index(names.COMMENTS_INDEX, doc_id, document)
+    assert index.get(names.COMMENTS_INDEX, doc_id) is not None
