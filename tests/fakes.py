@@ -16,6 +16,16 @@ from functions.domain.bursts import WindowCount, WindowStore
 from functions.domain.reconcile import Comment, Decision, Meter, Photo, Records, Totals, Upload, Workflows
 
 
+def fake_credentials(monkeypatch: Any) -> None:
+    """Credentials and a region for moto's in-process mock (never real ones)."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
 def _client_error(code: str, operation: str, message: str = "") -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": message or code}}, operation)
 

@@ -14,6 +14,7 @@ from moto import backends, mock_aws
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from salon.local import moto_speedups
+from tests.fakes import fake_credentials
 from workflows import asl
 
 
@@ -52,12 +53,7 @@ def test_task_states_share_one_sdk_client_per_service() -> None:
 
 @pytest.fixture
 def s3_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any, str]]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch)
     moto_speedups.apply()
     with mock_aws():
         from moto.s3.models import s3_backends

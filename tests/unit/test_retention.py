@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 
 from salon.local import retention
+from tests.fakes import fake_credentials
 
 PASS_MACHINE = {
     "StartAt": "Shape",
@@ -31,12 +32,7 @@ PASS_MACHINE = {
 
 @pytest.fixture
 def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch)
     previous = retention.install(None)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         client = boto3.client("stepfunctions")
@@ -125,12 +121,7 @@ def test_without_a_bound_moto_keeps_everything(sfn: Any, tmp_path: Path) -> None
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch)
     retention.track_models_weakly()
     with mock_aws():
         yield
