@@ -112,6 +112,23 @@ def test_stop_ends_idle_kept_alive_connections_at_once() -> None:
     assert threading.active_count() <= handlers - 4  # the handler threads of the idle connections ended
 
 
+def test_answers_leave_without_waiting_for_nagle() -> None:
+    """Headers and body go out in separate writes: on a kept-alive connection Nagle's algorithm would hold the
+    body back until the client's delayed ACK (about 40 ms an answer), so the server's sockets set TCP_NODELAY."""
+
+    @Request.application
+    def nodelay(request: Request) -> Response:
+        connection = request.environ["werkzeug.socket"]
+        return Response(str(connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)))
+
+    running = BackgroundServer(nodelay, "127.0.0.1", 0).start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
+        assert exchange(connection, "GET", "/").body != b"0"
+    finally:
+        running.stop()
+
+
 def persistent(url: str) -> http.client.HTTPConnection:
     host, port = url.removeprefix("http://").split("/")[0].split(":")
     return http.client.HTTPConnection(host, int(port), timeout=60)
