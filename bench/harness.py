@@ -229,16 +229,10 @@ class Census:
         counts = executions()
         upload_states = Counter(decisions[k]["verdict"] if k in decisions else "none" for k in self.uploads_sent)
         comment_states = Counter(comments[c]["status"] if c in comments else "none" for c in self.comments_sent)
-        errors = Counter(
-            str(d.get("error", "?"))
-            for k, d in decisions.items()
-            if k in self.uploads_sent and d["verdict"] == "failed"
-        ) + Counter(
-            str(c.get("error", "?")) for i, c in comments.items() if i in self.comments_sent and c["status"] == "failed"
-        )
         failed = [d for k, d in decisions.items() if k in self.uploads_sent and d["verdict"] == "failed"] + [
             c for i, c in comments.items() if i in self.comments_sent and c["status"] == "failed"
         ]
+        errors = Counter(str(item.get("error", "?")) for item in failed)
         where = Counter(
             f"{failed_state(str(item['execution'])) if item.get('execution') else '?'}: {item.get('error', '?')}"
             for item in failed
