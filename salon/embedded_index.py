@@ -18,7 +18,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -334,10 +334,9 @@ class EmbeddedIndex(SearchIndex):
         try:
             yield view
         finally:
-            try:
+            # when the statement failed, it aborted the transaction: keep its error, not unregister's
+            with suppress(duckdb.TransactionException):
                 db.unregister(view)
-            except duckdb.TransactionException:  # the statement failed and aborted the transaction: keep its error
-                pass
 
     # -- documents ---------------------------------------------------------------------------------
     def index(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
