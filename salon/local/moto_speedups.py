@@ -16,6 +16,11 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   prefix (InspectUpload lists one key's versions per upload: the whole bucket copied each time, growing with
   it). With a prefix and no key marker, only the versions under the prefix are handed to moto's listing; they
   are the only ones its answer can hold, and is-latest is decided per key, so the answer is the same.
+- Every member of every answer moto serialises asks six alias providers which names the value may have on
+  the Python object (`AttributePicker.get_possible_keys`: the largest cost of a DynamoDB call). The names
+  depend on the picker, the object's class, the member's name and its shape (and parent shape) only, unless
+  the object declares its own aliases (`Meta`): they are worked out once per such combination. Shapes live in
+  moto's cached service models, so the combinations are few.
 """
 
 from __future__ import annotations
@@ -210,6 +215,37 @@ def _copy_only_the_listed_versions() -> None:
     S3Backend.list_object_versions = list_object_versions  # type: ignore[method-assign]
 
 
+def _pick_attributes_by_known_names() -> None:
+    from moto.core import serialize
+
+    original = serialize.AttributePicker.__call__
+    known: dict[tuple[Any, ...], tuple[list[str], Any]] = {}
+
+    def pick(self: Any, context: Any) -> Any:
+        obj, shape = context.obj, context.shape
+        if hasattr(obj, "Meta") or shape is None:  # aliases of its own: asked each time, as moto does
+            return original(self, context)
+        parent = getattr(shape, "parent", None)
+        combination = (type(self), id(self.alias_providers), type(obj), context.key, id(shape), id(parent))
+        found = known.get(combination)
+        if found is None:  # the objects the ids name are kept with the names, so an id is never reused
+            found = known[combination] = (list(self.get_possible_keys(context)), (self.alias_providers, shape, parent))
+        for possible_key in found[0]:
+            value = serialize.get_value(obj, possible_key, serialize.MISSING)
+            if value is not serialize.MISSING:
+                break
+        else:
+            value = None
+        key_path = f"{context.key_path}.{context.key}"
+        for transform_path, transform in self.response_transformers.items():
+            if key_path.endswith(transform_path):
+                return transform(value)
+        return value
+
+    pick.original = original  # type: ignore[attr-defined]  # for the test that compares the answers
+    serialize.AttributePicker.__call__ = pick  # type: ignore[method-assign]
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -219,4 +255,5 @@ def apply() -> None:
     _parse_each_json_path_once()
     _list_moto_modules_once()
     _copy_only_the_listed_versions()
+    _pick_attributes_by_known_names()
     _applied = True
