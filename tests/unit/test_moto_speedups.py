@@ -217,10 +217,10 @@ def test_attribute_names_worked_out_once_give_the_answers_moto_gives(monkeypatch
     moto_speedups.apply()
     from moto.core import serialize
 
-    fast = serialize.AttributePicker.__call__
+    fast = serialize.ResponseSerializer.get_value
     with mock_aws():
         with_speedup = _answers()
-        monkeypatch.setattr(serialize.AttributePicker, "__call__", fast.original)  # type: ignore[attr-defined]
+        monkeypatch.setattr(serialize.ResponseSerializer, "get_value", fast.original)  # type: ignore[attr-defined]
         as_moto = _answers()
     assert with_speedup == as_moto
     assert with_speedup[1]["m"]["M"]["l"]["L"][1] == {"NULL": True} and with_speedup[1]["ns"] == {"NS": ["1", "2.5"]}
