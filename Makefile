@@ -32,6 +32,7 @@ lint:
 bench:  ## benchmarks (numbers, not pass/fail)
 	@$(BOOT)
 	$(PY) bench/bench_pipeline.py --profile
+	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_insights.py
 	$(PY) bench/bench_live.py
 

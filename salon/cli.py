@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import signal
 import sys
 import threading
@@ -55,6 +54,8 @@ def _table(**options: Any) -> Any:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    import logging
+
     from salon.local.search_server import SearchServerError
     from salon.local.stack import EmbeddedStack, PortInUseError
 
@@ -310,6 +311,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import logging
+
     from salon.demo import run
 
     logging.basicConfig(level=logging.ERROR)

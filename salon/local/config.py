@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from salon.local.retention import KEEP_IN_MEMORY
+KEEP_IN_MEMORY = 50  # finished executions whose environment stays in memory (the console lists the last 50)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-KEEP_IN_MEMORY = 50  # finished executions whose environment stays in memory (the console lists the last 50)
+from salon.local.config import KEEP_IN_MEMORY
 
 _lock = threading.Lock()
 _installed = False
