@@ -8,97 +8,38 @@ may share them): the tests use their own machines and give the stack its signals
 
 from __future__ import annotations
 
-import json
-import threading
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-import requests
-from moto import mock_aws
 
-from salon.local import execution_waits
-from salon.local.execution_waits import MAX_WAIT_SECONDS, ExecutionSignals, WaitEndpoint, parse_wait
-from salon.local.httpserver import BackgroundServer
-from tests.fakes import fake_credentials
+from salon.local.execution_waits import MAX_WAIT_SECONDS, ExecutionSignals, parse_wait
+from tests.engine_waits import (
+    ACCOUNT,
+    HOLD,
+    QUICK,
+    REGION,
+    Waiting,
+    blocked,
+    installed_signals,
+    machine,
+    moto_engine,
+    start,
+)
 
-ACCOUNT, REGION = "123456789012", "us-east-1"
 PREFIX = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:"
-HOLD = {
-    "StartAt": "First",
-    "States": {
-        "First": {"Type": "Pass", "Next": "Hold"},
-        "Hold": {"Type": "Wait", "Seconds": 3600, "Next": "Done"},
-        "Done": {"Type": "Succeed"},
-    },
-}
-QUICK = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
-JOIN_SECONDS = 30  # a hung test fails instead of hanging; never reached when the signal works
 
 
 @pytest.fixture
 def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    fake_credentials(monkeypatch)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        client = boto3.client("stepfunctions")
+    with moto_engine(monkeypatch) as client:
         yield client
-        for machine in client.list_state_machines()["stateMachines"]:
-            if machine["name"].startswith("waits-test-"):
-                for execution in client.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
-                    if execution["status"] == "RUNNING":
-                        client.stop_execution(executionArn=execution["executionArn"])
-                client.delete_state_machine(stateMachineArn=machine["stateMachineArn"])
 
 
 @pytest.fixture
 def signals(sfn: Any) -> Iterator[ExecutionSignals]:
-    mine = ExecutionSignals(execution_waits.moto_lookup(REGION, ACCOUNT))
-    previous = execution_waits.install(mine)
-    yield mine
-    mine.close()
-    execution_waits.install(previous)
-
-
-def machine(sfn: Any, definition: dict[str, Any]) -> str:
-    arn: str = sfn.create_state_machine(
-        name=f"waits-test-{uuid.uuid4().hex[:8]}",
-        definition=json.dumps(definition),
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
-    )["stateMachineArn"]
-    return arn
-
-
-def start(sfn: Any, machine_arn: str, name: str = "e") -> str:
-    arn: str = sfn.start_execution(stateMachineArn=machine_arn, name=name, input="{}")["executionArn"]
-    return arn
-
-
-class Waiting(threading.Thread):
-    """One wait on its own thread, as a client's request is served."""
-
-    def __init__(self, signals: ExecutionSignals, arn: str, until_state: str | None = None) -> None:
-        super().__init__(daemon=True)
-        self.signals, self.arn, self.until_state, self.outcome = signals, arn, until_state, ""
-
-    def run(self) -> None:
-        self.outcome = self.signals.wait(self.arn, self.until_state, MAX_WAIT_SECONDS)
-
-    def result(self) -> str:
-        self.join(JOIN_SECONDS)
-        assert not self.is_alive(), "the waiter was never woken"
-        return self.outcome
-
-
-def blocked(signals: ExecutionSignals, count: int = 1) -> None:
-    """Until `count` waiters are registered (their wait has begun)."""
-    registered = threading.Event()
-    for _ in range(JOIN_SECONDS * 100):
-        if signals.waiting() >= count:
-            return
-        registered.wait(0.01)
-    raise AssertionError("the waiter never registered")
+    with installed_signals() as mine:
+        yield mine
 
 
 def test_a_waiter_wakes_when_the_execution_ends(sfn: Any, signals: ExecutionSignals) -> None:
@@ -187,37 +128,3 @@ def test_a_good_wait_request_is_read() -> None:
         "AskOwner",
         2.0,
     )
-
-
-def inner_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    start_response("200 OK", [("Content-Length", "5")])
-    return [b"moto!"]
-
-
-def test_the_endpoint_answers_its_path_passes_the_rest_and_stopping_frees_a_blocked_client(
-    sfn: Any, signals: ExecutionSignals
-) -> None:
-    server = BackgroundServer(WaitEndpoint(inner_app, signals, REGION, ACCOUNT), "127.0.0.1", 0).start()
-    url = server.url + execution_waits.PATH
-    try:
-        assert requests.get(server.url + "/other", timeout=10).text == "moto!"
-        assert requests.get(url, timeout=10).status_code == 405
-        refused = requests.post(url, json={"executionArn": "arn:x"}, timeout=10)
-        assert refused.status_code == 400 and "executionArn" in refused.json()["message"]
-        assert requests.post(url, data=b"{", timeout=10).status_code == 400
-        done = start(sfn, machine(sfn, QUICK))
-        answered = requests.post(url, json={"executionArn": done, "timeoutSeconds": MAX_WAIT_SECONDS}, timeout=60)
-        assert answered.json() == {"outcome": "ended"}
-
-        held = start(sfn, machine(sfn, HOLD))
-        assert signals.wait(held, "Hold", MAX_WAIT_SECONDS) == "entered"
-        outcome: list[Any] = []
-        body: dict[str, Any] = {"executionArn": held, "untilState": "Done", "timeoutSeconds": MAX_WAIT_SECONDS}
-        client = threading.Thread(target=lambda: outcome.append(requests.post(url, json=body, timeout=60).json()))
-        client.start()
-        blocked(signals)
-        signals.close()  # what the stack's stop() does first
-    finally:
-        server.stop()
-    client.join(JOIN_SECONDS)
-    assert not client.is_alive() and outcome == [{"outcome": "stopping"}]
