@@ -59,7 +59,13 @@ def trimmed_rss_mb() -> float:
 
 def reading(sent: int, started: float) -> dict[str, Any]:
     raw = tree_rss_mb()
-    return {"items": sent, "seconds": round(time.monotonic() - started, 1), "rssMb": raw, "trimmedMb": trimmed_rss_mb()}
+    trimmed = trimmed_rss_mb()
+    return {
+        "items": sent,
+        "seconds": round(time.monotonic() - started, 1),
+        "rssMb": round(raw, 1),
+        "trimmedMb": round(trimmed, 1),
+    }
 
 
 def main() -> None:
