@@ -171,17 +171,19 @@ def install(signals: ExecutionSignals | None) -> ExecutionSignals | None:
                     signals_.entered(arn, entered["name"])
             return event_id
 
-        terminated = BaseExecutionWorkerCommunication.terminated
+        # Where the execution's final status is set, before anything else chained on its termination runs (the
+        # history retention's spill of an older execution to disk): the waiter hears of the end first.
+        reflect = BaseExecutionWorkerCommunication._reflect_execution_status
 
         def reported_end(self: Any) -> None:
-            terminated(self)
+            reflect(self)
             signals_ = _current
             if signals_ is not None:
                 signals_.ended(self.execution.exec_arn)
 
         ExecutionWorker._get_evaluation_environment = tagged_environment  # type: ignore[method-assign]
         EventManager.add_event = reported_event  # type: ignore[method-assign]
-        BaseExecutionWorkerCommunication.terminated = reported_end  # type: ignore[method-assign]
+        BaseExecutionWorkerCommunication._reflect_execution_status = reported_end  # type: ignore[method-assign]
         _installed = True
         return previous
 
