@@ -2,7 +2,8 @@
 
 Not a test: it prints the median time of each hop (`make bench-hops`). The hops are timed by wrapping the stack's
 own functions in this process only (a measurement, nothing changes what they do):
-    client request (grant / comment POST) -> the event is put (S3's Object Created, or the API's PutEvents)
+    client request (grant / comment POST) -> the API function is invoked (routing, JWT check) and returns
+    (for an upload, the presigned POST follows) -> the event is put (S3's Object Created, or the API's PutEvents)
     -> the message lands in the trigger's SQS queue -> the local event source mapping receives it
     -> the starter function is invoked -> StartExecution -> the execution ends (its stopDate)
     -> the client sees the verdict.
@@ -87,9 +88,25 @@ def instrument(stack: EmbeddedStack, marks: Marks) -> None:
     def invoke(name: str, event: Any) -> Any:
         if name == names.FN_START_WORKFLOW:
             marks.mark("starter invoked")
-        return registry_invoke(name, event)
+            return registry_invoke(name, event)
+        first = "API function invoked" not in marks.times  # the item's first call: its API request
+        marks.mark("API function invoked")
+        try:
+            return registry_invoke(name, event)
+        finally:
+            if first:
+                marks.mark("API function returned")
 
     stack.registry.invoke = invoke  # type: ignore[method-assign]
+    if stack.signals is not None:  # the stack's blocking wait: when it answers the client
+        signals_wait = stack.signals.wait
+
+        def wait(*args: Any, **kwargs: Any) -> str:
+            outcome = signals_wait(*args, **kwargs)
+            marks.mark("the stack's wait answers")
+            return outcome
+
+        stack.signals.wait = wait  # type: ignore[method-assign]
 
 
 def hops(marks: Marks, described: dict[str, Any], seen: float) -> dict[str, float]:
