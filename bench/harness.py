@@ -130,13 +130,14 @@ def scan(table: str) -> list[dict[str, Any]]:
 
 
 def failed_state(execution_arn: str) -> str:
-    """The state whose failure sent an execution to RecordFailure ("?" when its history does not say)."""
+    """The state whose failure sent an execution to RecordFailure or RecordLateFailure ("?" when the history
+    does not say)."""
     sfn, last = boto3.client("stepfunctions"), "?"
     try:
         for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
             for event in page["events"]:
                 name = event.get("stateEnteredEventDetails", {}).get("name")
-                if name == "RecordFailure":
+                if name in ("RecordFailure", "RecordLateFailure"):
                     return last
                 last = name or last
     except sfn.exceptions.ClientError:

@@ -5,8 +5,10 @@ well under 0.5 s at a million comments); every other index is a plain (index, id
 whole document, so `get` returns exactly what was indexed, and both upsert by id, so replays overwrite.
 
 Concurrency: the stack's Lambda threads share one DuckDB database per file (one cursor per thread). Writes are
-serialised per file (a commit takes milliseconds; concurrent upserts of one key would otherwise conflict);
-reads run in parallel. DuckDB locks the file for one process: other processes read through the API.
+serialised per file (concurrent upserts of one key would otherwise conflict) and grouped: whoever gets the turn
+writes every document waiting for it in one statement per table and one transaction (a write's cost is mostly
+per statement, so 40 waiting writers cost about what one does). Reads run in parallel. DuckDB locks the file
+for one process: other processes read through the API.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,7 +47,6 @@ from functions.ports import (
 )
 
 T = TypeVar("T")
-_WRITE_LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 CONFLICT_ATTEMPTS = 5
 # How long a write waits for its turn before it answers "busy" (transient, as OpenSearch's 429 is), so that a
@@ -98,9 +100,44 @@ REFRESH_CUSTOMERS = (
 )
 
 
-def _write_lock(path: Path) -> threading.Lock:
+@dataclass(eq=False)
+class _PendingWrite:
+    """Rows one caller asked to upsert, waiting for a turn; the writer that takes them fills in the outcome."""
+
+    index: str
+    rows: list[tuple[Any, ...]]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+@dataclass(eq=False)
+class _FileWriter:
+    """One per index file: the write turn, and the upserts waiting for it (oldest first)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    guard: threading.Lock = field(default_factory=threading.Lock)
+    pending: list[_PendingWrite] = field(default_factory=list)
+
+    def take_pending(self) -> list[_PendingWrite]:
+        with self.guard:
+            taken, self.pending = self.pending, []
+        return taken
+
+    def withdraw(self, write: _PendingWrite) -> bool:
+        """Removes a write nobody has taken yet; False if a writer already has it."""
+        with self.guard:
+            if write in self.pending:
+                self.pending.remove(write)
+                return True
+        return False
+
+
+_WRITERS: dict[str, _FileWriter] = {}
+
+
+def _file_writer(path: Path) -> _FileWriter:
     with _LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(str(path.resolve()), threading.Lock())
+        return _WRITERS.setdefault(str(path.resolve()), _FileWriter())
 
 
 def _text(value: Any, field: str) -> str | None:
@@ -108,6 +145,10 @@ def _text(value: Any, field: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{field} must be a string, not {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: JSON can carry it, a DuckDB VARCHAR cannot
+        raise ValueError(f"{field} is not valid Unicode ({exc.reason} at {exc.start})") from exc
     return value
 
 
@@ -136,7 +177,7 @@ def comment_row(doc_id: str, document: dict[str, Any]) -> tuple[Any, ...]:
     if scored not in (0, 1):
         raise ValueError(f"scored must be 0 or 1, not {scored!r}")
     return (
-        doc_id,
+        _text(doc_id, "id"),
         moment,
         _text(document.get("designId"), "designId"),
         _text(document.get("designer"), "designer"),
@@ -175,7 +216,8 @@ class EmbeddedIndex(SearchIndex):
         except duckdb.Error as exc:  # held by another process, not a DuckDB file, ...
             raise IndexingError(f"cannot open the embedded index {self.path}: {exc}", transient=True) from exc
         self._local = threading.local()
-        self._lock = _write_lock(self.path)
+        self._writer = _file_writer(self.path)
+        self._lock = self._writer.lock
         if not read_only:
             with self._lock:
                 for ddl in SCHEMA:
@@ -191,32 +233,99 @@ class EmbeddedIndex(SearchIndex):
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self._db().execute(sql, params or []).fetchall()
 
+    def _busy(self) -> IndexingError:
+        return IndexingError(
+            f"embedded index {self.path.name} busy: no turn to write within {self.write_wait:g} s (429)",
+            transient=True,
+        )
+
     def _write(self, action: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """Runs a write in one transaction, serialised per file, retrying DuckDB's optimistic conflicts."""
+        """Runs a write in one transaction, serialised per file."""
+        if not self._lock.acquire(timeout=self.write_wait):
+            raise self._busy()
+        try:
+            return self._transaction(action)
+        finally:
+            self._lock.release()
+
+    def _transaction(self, action: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """One transaction, with the write turn held; DuckDB's optimistic conflicts are retried."""
         db = self._db()
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-            if not self._lock.acquire(timeout=self.write_wait):
-                raise IndexingError(
-                    f"embedded index {self.path.name} busy: no turn to write within {self.write_wait:g} s (429)",
-                    transient=True,
-                )
+            db.execute("BEGIN TRANSACTION")
             try:
-                db.execute("BEGIN TRANSACTION")
-                try:
-                    result = action(db)
-                    db.execute("COMMIT")
-                    return result
-                except (duckdb.TransactionException, duckdb.ConstraintException):
-                    db.execute("ROLLBACK")
-                    if attempt == CONFLICT_ATTEMPTS:
-                        raise
-                except BaseException:
-                    db.execute("ROLLBACK")
+                result = action(db)
+                db.execute("COMMIT")
+                return result
+            except (duckdb.TransactionException, duckdb.ConstraintException):
+                db.execute("ROLLBACK")
+                if attempt == CONFLICT_ATTEMPTS:
                     raise
-            finally:
-                self._lock.release()
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
             time.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
+
+    def _upsert(self, index: str, rows: list[tuple[Any, ...]]) -> None:
+        """Queues the rows and waits until a writer (this caller or another) has committed them."""
+        mine = _PendingWrite(index, rows)
+        with self._writer.guard:
+            self._writer.pending.append(mine)
+        if not self._lock.acquire(timeout=self.write_wait):
+            if self._writer.withdraw(mine):
+                raise self._busy()
+            if not mine.done.wait(self.write_wait):  # the turn's holder has it: its transaction is under way
+                raise self._busy()
+        else:
+            try:
+                if not mine.done.is_set():  # still queued (only the turn's holder takes writes): write them all
+                    self._write_pending(self._writer.take_pending())
+            finally:
+                self._lock.release()
+        if mine.error is not None:
+            raise mine.error
+
+    def _write_pending(self, writes: list[_PendingWrite]) -> None:
+        """Writes the queued upserts in one transaction; if that fails, each on its own, so that one
+        caller's failure is not another's."""
+        try:
+            self._transaction(lambda db: self._upsert_rows(db, writes))
+        except Exception as exc:
+            if len(writes) == 1:
+                writes[0].error = exc
+            else:
+                for write in writes:
+                    try:
+                        self._transaction(lambda db, one=write: self._upsert_rows(db, [one]))  # type: ignore[misc]
+                    except Exception as own:
+                        write.error = own
+        finally:
+            for write in writes:
+                write.done.set()
+
+    def _upsert_rows(self, db: duckdb.DuckDBPyConnection, writes: list[_PendingWrite]) -> None:
+        comments: dict[str, tuple[Any, ...]] = {}  # by id: a later write of one id wins, as it would in turn
+        documents: dict[tuple[str, str], tuple[Any, ...]] = {}
+        for write in writes:
+            for row in write.rows:
+                if write.index == names.COMMENTS_INDEX:
+                    comments[row[0]] = row
+                else:
+                    documents[(row[0], row[1])] = row
+        if documents:
+            with self._view(db, _columns(list(documents.values()), ("idx", "id", "body"))) as view:
+                db.execute(UPSERT_DOCUMENTS.format(view=view))
+        if comments:
+            with self._view(db, _columns(list(comments.values()), COMMENT_COLUMNS)) as view:
+                # the customers whose first comment may change: the new authors and the rows' old ones
+                db.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT author FROM {view}"
+                    f" WHERE author IS NOT NULL UNION SELECT c.author FROM comments c"
+                    f" JOIN {view} b ON c.id = b.id WHERE c.author IS NOT NULL"
+                )
+                db.execute(UPSERT_COMMENTS.format(view=view))
+            self._refresh_customers(db)
 
     @contextmanager
     def _view(self, db: duckdb.DuckDBPyConnection, columns: dict[str, np.ndarray]) -> Iterator[str]:
@@ -225,7 +334,9 @@ class EmbeddedIndex(SearchIndex):
         try:
             yield view
         finally:
-            db.unregister(view)
+            # when the statement failed, it aborted the transaction: keep its error, not unregister's
+            with suppress(duckdb.TransactionException):
+                db.unregister(view)
 
     # -- documents ---------------------------------------------------------------------------------
     def index(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
@@ -245,28 +356,11 @@ class EmbeddedIndex(SearchIndex):
                 if index == names.COMMENTS_INDEX:
                     rows.append(comment_row(doc_id, document))
                 else:
-                    rows.append((index, doc_id, json.dumps(document, sort_keys=True)))
+                    rows.append((index, _text(doc_id, "id"), json.dumps(document, sort_keys=True)))
             except (TypeError, ValueError) as exc:
                 result.failed.append({"id": doc_id, "status": 400, "error": f"mapper_parsing_exception: {exc}"})
         if rows:
-            if index == names.COMMENTS_INDEX:
-                columns, statement = _columns(rows, COMMENT_COLUMNS), UPSERT_COMMENTS
-            else:
-                columns, statement = _columns(rows, ("idx", "id", "body")), UPSERT_DOCUMENTS
-
-            def write(db: duckdb.DuckDBPyConnection) -> None:
-                with self._view(db, columns) as view:
-                    if index == names.COMMENTS_INDEX:  # the customers whose first comment may change
-                        db.execute(
-                            f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT author FROM {view}"
-                            f" WHERE author IS NOT NULL UNION SELECT c.author FROM comments c"
-                            f" JOIN {view} b ON c.id = b.id WHERE c.author IS NOT NULL"
-                        )
-                    db.execute(statement.format(view=view))
-                if index == names.COMMENTS_INDEX:
-                    self._refresh_customers(db)
-
-            self._write(write)
+            self._upsert(index, rows)
             result.indexed = len(rows)
         return result
 

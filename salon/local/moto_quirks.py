@@ -166,6 +166,7 @@ def item_in_transaction(table: str, key: dict[str, Any], seconds: float) -> Iter
 def _atomic_dynamodb_writes() -> None:
     from moto.dynamodb.exceptions import TransactionCanceledException
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
     def keys(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, str]]:
         found = []
@@ -204,6 +205,18 @@ def _atomic_dynamodb_writes() -> None:
                 return _write(self, *args, **kwargs)
 
         setattr(DynamoDBBackend, name, serialised)
+
+    # A read returns moto's item objects themselves, and the response is built from them after the backend
+    # call; a write that changes one meanwhile crashed the read (`dictionary changed size during iteration`,
+    # a 500). On AWS a read sees an item whole: reads are serialised with the writes, response included.
+    for name in ("get_item", "batch_get_item", "query", "scan", "transact_get_items"):
+        handler = getattr(DynamoHandler, name)
+
+        def whole(self: Any, *args: Any, _handler: Any = handler, **kwargs: Any) -> Any:
+            with _WRITES:
+                return _handler(self, *args, **kwargs)
+
+        setattr(DynamoHandler, name, whole)
 
 
 def _complete_error_names() -> None:

@@ -16,6 +16,11 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   prefix (InspectUpload lists one key's versions per upload: the whole bucket copied each time, growing with
   it). With a prefix and no key marker, only the versions under the prefix are handed to moto's listing; they
   are the only ones its answer can hold, and is-latest is decided per key, so the answer is the same.
+- Every member of every answer moto serialises asks six alias providers which names the value may have on
+  the Python object (`AttributePicker.get_possible_keys`: the largest cost of a DynamoDB call). The names
+  depend on the alias providers, the object's class, the member's name and its shape (and parent shape) only,
+  unless the object declares its own aliases (`Meta`): they are worked out once per such combination. Shapes
+  live in moto's cached service models, so the combinations are few.
 """
 
 from __future__ import annotations
@@ -210,6 +215,50 @@ def _copy_only_the_listed_versions() -> None:
     S3Backend.list_object_versions = list_object_versions  # type: ignore[method-assign]
 
 
+def _pick_attributes_by_known_names() -> None:
+    from moto.core import serialize
+    from moto.core.utils import MISSING
+    from moto.core.utils import get_value as value_of
+
+    original = serialize.ResponseSerializer.get_value
+    known: dict[tuple[Any, ...], tuple[list[str], Any]] = {}
+
+    def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
+        picker = self._value_picker
+        if (
+            type(picker) is not serialize.XFormedAttributePicker
+            or picker.response_transformers  # they read the member's path: moto's way then
+            or shape is None
+            or hasattr(value, "Meta")  # aliases of the object's own: asked each time, as moto does
+        ):
+            return original(self, value, key, shape)
+        parent = getattr(shape, "parent", None)
+        combination = (id(picker.alias_providers), type(value), key, id(shape), id(parent))
+        found = known.get(combination)
+        if found is None:  # the objects the ids name are kept with the names, so an id is never reused
+            context = serialize.AttributePickerContext(
+                obj=value,
+                key=key,
+                shape=shape,
+                operation_model=self.operation_model,
+                service_model=self.operation_model.service_model,
+                key_path=".".join(self.path),
+            )
+            found = known[combination] = (
+                list(picker.get_possible_keys(context)),
+                (picker.alias_providers, shape, parent),
+            )
+        plain = type(value) is dict
+        for name in found[0]:
+            picked = value.get(name, MISSING) if plain and "." not in name else value_of(value, name, MISSING)
+            if picked is not MISSING:
+                return picked
+        return None
+
+    get_value.original = original  # type: ignore[attr-defined]  # for the test that compares the answers
+    serialize.ResponseSerializer.get_value = get_value  # type: ignore[method-assign]
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -219,4 +268,5 @@ def apply() -> None:
     _parse_each_json_path_once()
     _list_moto_modules_once()
     _copy_only_the_listed_versions()
+    _pick_attributes_by_known_names()
     _applied = True

@@ -14,7 +14,7 @@ import pytest
 
 from functions import names
 from functions.domain import insights
-from functions.ports import IndexingError
+from functions.ports import IndexingError, Period
 from salon import scenario as scenarios
 from salon.embedded_index import EmbeddedIndex
 from workflows import asl
@@ -64,12 +64,19 @@ def test_documents_that_do_not_fit_the_mapping_fail_one_by_one(tmp_path):
             comment(4, scored=2),
             comment(5, scores=[0.1]),
             comment(6),
+            comment(7, designId="d\ud800"),  # a lone surrogate: valid JSON, not storable text
         ],
     )
     assert result.indexed == 2 and index.ids(names.COMMENTS_INDEX) == ["c1", "c6"]
     reasons = {f["id"]: (f["status"], f["error"]) for f in result.failed}
-    assert set(reasons) == {"c2", "c3", "c4", "c5"} and {s for s, _ in reasons.values()} == {400}
+    assert set(reasons) == {"c2", "c3", "c4", "c5", "c7"} and {s for s, _ in reasons.values()} == {400}
     assert "submittedAt" in reasons["c2"][1] and "positive" in reasons["c3"][1] and "scored" in reasons["c4"][1]
+    assert "designId is not valid Unicode" in reasons["c7"][1]
+    photos = index.bulk("photos", [("p\udfff", {"title": "x"}), ("p1", {"title": "\ud800"})])
+    assert photos.indexed == 1 and [f["error"] for f in photos.failed] == [
+        "mapper_parsing_exception: id is not valid Unicode (surrogates not allowed at 1)"
+    ]
+    assert index.get("photos", "p1") == {"title": "\ud800"}  # inside the JSON body it is kept, escaped
     with pytest.raises(IndexingError, match="c2: 400 mapper_parsing_exception"):
         index.index(names.COMMENTS_INDEX, *comment(2, submittedAt="yesterday"))
 
@@ -225,3 +232,56 @@ def test_a_write_that_waits_too_long_for_its_turn_is_busy_and_transient(tmp_path
     assert index.get(names.COMMENTS_INDEX, doc_id) is None
     index.index(names.COMMENTS_INDEX, doc_id, document)
     assert index.get(names.COMMENTS_INDEX, doc_id) is not None
+
+
+def _queued(index: EmbeddedIndex, n: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(index._writer.pending) < n:
+        assert time.monotonic() < deadline, f"{len(index._writer.pending)} of {n} writes queued"
+        time.sleep(0.005)
+
+
+def test_writes_that_wait_for_the_turn_are_all_committed_and_each_caller_learns_its_own_outcome(tmp_path):
+    """Writers that queue behind a held turn are written together when it frees; a write that the database
+    refuses fails alone, and the others in its group are still committed."""
+    index = EmbeddedIndex(tmp_path / "index.duckdb")
+    outcomes: dict[str, BaseException | None] = {}
+
+    def write(i: int) -> None:
+        try:
+            index.index(names.COMMENTS_INDEX, *comment(i))
+            outcomes[f"c{i}"] = None
+        except BaseException as exc:
+            outcomes[f"c{i}"] = exc
+
+    index._lock.acquire()  # another writer's turn
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    _queued(index, 12)
+    from salon.embedded_index import _PendingWrite
+
+    poisoned = _PendingWrite(names.COMMENTS_INDEX, [("bad", "not a timestamp")])  # passes no validation
+    index._writer.pending.append(poisoned)
+    index._lock.release()
+    for thread in threads:
+        thread.join(10)
+    assert outcomes == {f"c{i}": None for i in range(12)}
+    assert poisoned.done.is_set() and poisoned.error is not None
+    assert sorted(index.ids(names.COMMENTS_INDEX)) == sorted(f"c{i}" for i in range(12))
+    assert index._writer.pending == []
+    rows = index.customer_rows(Period())
+    assert sum(rows.new_by_week.values()) == 3  # authors s0, s1, s2: their first comments kept exact
+
+
+def test_a_queued_write_that_gets_no_turn_is_withdrawn_and_never_written_later(tmp_path):
+    index = EmbeddedIndex(tmp_path / "index.duckdb", write_wait=0.2)
+    index._lock.acquire()
+    try:
+        with pytest.raises(IndexingError, match="busy"):
+            index.index(names.COMMENTS_INDEX, *comment(1))
+        assert index._writer.pending == []
+    finally:
+        index._lock.release()
+    index.index(names.COMMENTS_INDEX, *comment(2))
+    assert index.ids(names.COMMENTS_INDEX) == ["c2"]

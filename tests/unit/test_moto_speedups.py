@@ -3,6 +3,7 @@ object versions copied only under the listed prefix."""
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 import uuid
 from collections.abc import Iterator
@@ -165,3 +166,61 @@ def test_json_paths_are_parsed_once_and_a_shared_path_answers_each_document_alik
     assert extract_json("$.detail.object.key", {"detail": {"object": {"key": "a"}}}) == "a"
     assert extract_json("$.detail.object.key", {"detail": {"object": {"key": "b"}}}) == "b"
     assert extract_json("$.labels[0]", {"labels": ["x", "y"]}) == "x"
+
+
+def _answers() -> Any:
+    """A spread of moto answers (JSON, nested structures, lists, maps), request ids and the names made here
+    left out."""
+    ddb, sfn, sqs = boto3.client("dynamodb"), boto3.client("stepfunctions"), boto3.client("sqs")
+    name = f"t{uuid.uuid4().hex[:8]}"
+    answers: list[Any] = [
+        ddb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}, {"AttributeName": "r", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "k", "AttributeType": "S"},
+                {"AttributeName": "r", "AttributeType": "N"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )["TableDescription"]["KeySchema"]
+    ]
+    item = {
+        "k": {"S": "a"},
+        "r": {"N": "1"},
+        "b": {"B": b"\x00\x01"},
+        "ss": {"SS": ["x", "y"]},
+        "ns": {"NS": ["1", "2.5"]},
+        "m": {"M": {"l": {"L": [{"S": "v"}, {"NULL": True}, {"BOOL": False}, {"M": {}}]}}},
+    }
+    ddb.put_item(TableName=name, Item=item)
+    answers.append(ddb.get_item(TableName=name, Key={"k": {"S": "a"}, "r": {"N": "1"}})["Item"])
+    query = ddb.query(TableName=name, KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": {"S": "a"}})
+    answers.append({k: v for k, v in query.items() if k != "ResponseMetadata"})
+    described = ddb.describe_table(TableName=name)["Table"]
+    answers.append({k: v for k, v in described.items() if k not in ("CreationDateTime", "TableArn", "TableId")})
+    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "7"})["QueueUrl"]
+    answers.append(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "DelaySeconds"]))
+    answers[-1].pop("ResponseMetadata")
+    arn = sfn.create_state_machine(
+        name=name, definition='{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}', roleArn=ROLE
+    )["stateMachineArn"]
+    described = sfn.describe_state_machine(stateMachineArn=arn)
+    answers.append({k: v for k, v in described.items() if k not in ("ResponseMetadata", "creationDate")})
+    return json.loads(json.dumps(answers, default=repr).replace(name, "NAME"))
+
+
+ROLE = "arn:aws:iam::123456789012:role/r"
+
+
+def test_attribute_names_worked_out_once_give_the_answers_moto_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_credentials(monkeypatch)
+    moto_speedups.apply()
+    from moto.core import serialize
+
+    fast = serialize.ResponseSerializer.get_value
+    with mock_aws():
+        with_speedup = _answers()
+        monkeypatch.setattr(serialize.ResponseSerializer, "get_value", fast.original)  # type: ignore[attr-defined]
+        as_moto = _answers()
+    assert with_speedup == as_moto
+    assert with_speedup[1]["m"]["M"]["l"]["L"][1] == {"NULL": True} and with_speedup[1]["ns"] == {"NS": ["1", "2.5"]}

@@ -21,9 +21,17 @@ def busy_design(client, stack, tmp_path_factory) -> str:
     return approved_design(client, stack, tmp_path_factory.mktemp("busy"), "busy-designer", (20, 120, 200))
 
 
-def status(comment_id: str) -> str:
+def comment_item(comment_id: str) -> dict[str, Any]:
     item = boto3.client("dynamodb").get_item(TableName=names.COMMENTS_TABLE, Key={"commentId": {"S": comment_id}})
-    return str(item["Item"]["status"]["S"])
+    return dict(item["Item"])
+
+
+def status(comment_id: str) -> str:
+    return str(comment_item(comment_id)["status"]["S"])
+
+
+def states_entered(arn: str) -> list[str]:
+    return [e["stateEnteredEventDetails"]["name"] for e in history(arn) if "stateEnteredEventDetails" in e]
 
 
 def errors_seen(arn: str) -> list[str]:
@@ -61,13 +69,22 @@ def test_a_transaction_conflict_is_retried_and_not_taken_for_already_recorded(cl
     assert meter(busy_design)["comments"] == before + 1
 
 
-def test_a_redrive_after_a_late_failure_counts_the_comment_once(client, busy_design, ai_script):
+def test_a_late_failure_takes_the_comment_off_the_meter_and_a_redrive_counts_it_once(
+    client, stack, busy_design, ai_script
+):
     broken = {"Sentiment": "NEGATIVE", "SentimentScore": {**NEGATIVE["SentimentScore"], "Negative": "very"}}
     ai_script("DetectSentiment", [{"result": broken}])  # recorded, then refused by the index: fails late
     before = meter(busy_design)
     failed = client.comment(busy_design, "late-lena", "This is awful work", wait=True)
     assert failed["status"] == "FAILED" and status(failed["commentId"]) == "failed"
-    assert meter(busy_design)["NEGATIVE"] == before.get("NEGATIVE", 0) + 1
+    arn = client.execution_arn(failed["execution"], stack.endpoints.comment_state_machine_arn)
+    assert states_entered(arn)[-4:] == ["RecordAnalysis", "IndexComment", "RecordLateFailure", "Failed"]
+    taken_off = meter(busy_design)  # a failed comment is not on the meter: it equals the analysed comments
+    assert {k: taken_off.get(k, 0) for k in ("NEGATIVE", "comments", "scored")} == {
+        k: before.get(k, 0) for k in ("NEGATIVE", "comments", "scored")
+    }
+    assert taken_off.get("positivitySum", 0) == pytest.approx(before.get("positivitySum", 0), abs=1e-9)
+    assert "countedAt" not in comment_item(failed["commentId"])
 
     ai_script("DetectSentiment", [{"result": NEGATIVE}])
     rerun = client.redrive(failed["execution"])
