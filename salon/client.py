@@ -208,8 +208,9 @@ class StackClient:
         raise ClientError(f"execution {arn.rsplit(':', 1)[-1]} did not finish within {self.timeout:.0f}s")
 
     def _wait_blocking(self, arn: str, until_state: str | None, deadline: float) -> dict[str, Any] | None:
-        """The description once the stack's wait says the execution ended (or entered until_state); None when the
-        wait cannot be used (the caller polls). The history is never read while waiting."""
+        """The description once the stack's wait says the execution ended (or entered until_state), from the wait's
+        answer (DescribeExecution's, read by the SDK's parser); None when the wait cannot be used (the caller
+        polls). The history is never read while waiting."""
         sfn = self.aws("stepfunctions")
         request: dict[str, Any] = {"executionArn": arn, **({"untilState": until_state} if until_state else {})}
         while (left := deadline - time.monotonic()) > 0:
@@ -218,11 +219,12 @@ class StackClient:
                 answer = self.http().post(
                     self.endpoints.execution_waits, json=request, timeout=request["timeoutSeconds"] + 30
                 )
-                outcome = answer.json().get("outcome") if answer.status_code == 200 else None
+                told: dict[str, Any] = answer.json() if answer.status_code == 200 else {}
             except (requests.RequestException, ValueError):
-                outcome = None
+                told = {}
+            outcome = told.get("outcome") if isinstance(told, dict) else None
             if outcome in ("ended", "entered"):
-                described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+                described = described_as_sdk(sfn, told.get("execution")) or sfn.describe_execution(executionArn=arn)
                 if described["status"] in TERMINAL or (until_state and described["status"] == "RUNNING"):
                     return described
             elif outcome == "stopping":
@@ -486,6 +488,25 @@ class StackClient:
 
     def mail(self) -> list[dict[str, Any]]:
         return read_mailbox(Path(self.endpoints.mailbox))
+
+
+def described_as_sdk(sfn: Any, answer: Any) -> dict[str, Any] | None:
+    """A DescribeExecution answer (the JSON the service writes) read by the SDK's own parser for that call, so it
+    is what `sfn.describe_execution` returns; None when there is none or it does not parse."""
+    if not isinstance(answer, dict):
+        return None
+    from botocore.parsers import create_parser
+
+    model = sfn.meta.service_model
+    try:
+        parsed: dict[str, Any] = create_parser(model.protocol).parse(
+            {"status_code": 200, "headers": {}, "body": json.dumps(answer).encode()},
+            model.operation_model("DescribeExecution").output_shape,
+        )
+    except Exception:  # botocore's parsers raise their own errors on a body they cannot read
+        return None
+    parsed.pop("ResponseMetadata", None)
+    return parsed if "status" in parsed and "executionArn" in parsed else None
 
 
 def upload_execution_name(photo_id: str, version: str | None, data: bytes) -> str:

@@ -9,8 +9,9 @@ the client's poll interval was most of the glue of one upload (the execution end
   only doing work when someone waits on that execution.
 - `WaitEndpoint` serves it on moto's port as `POST /salon-local/executions/wait` (JSON `executionArn`, optional
   `untilState`, `timeoutSeconds` up to MAX_WAIT_SECONDS): it answers `{"outcome": ...}` with "ended", "entered",
-  "timeout" (ask again) or "stopping" (the stack is shutting down). It tells only *that* something happened; the
-  client reads what happened with the same DescribeExecution call it makes on AWS.
+  "timeout" (ask again) or "stopping" (the stack is shutting down). With "ended" or "entered" comes the execution's
+  DescribeExecution answer, as moto's server would write it: the client parses it with the SDK's own parser for that
+  call, so it holds exactly what the call returns, without a second request (on AWS the client makes the call).
 - `close()` (the stack's stop) wakes every waiter at once, so a blocked client never holds shutdown up.
 
 A waiter registers before it looks at the execution's current state, so an end that happens in between is never
@@ -19,6 +20,8 @@ missed; an execution that does not exist yet (its event still on the way) is sim
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import json
 import re
 import threading
@@ -111,6 +114,10 @@ class ExecutionSignals:
                 waiters.remove(waiter)
                 if not waiters:
                     del self._waiters[arn]
+
+    def execution(self, arn: str) -> Any:
+        """moto's execution by ARN, or None."""
+        return self._lookup(arn)
 
     def _current(self, arn: str, until_state: str | None) -> str | None:
         execution = self._lookup(arn)
@@ -229,7 +236,47 @@ class WaitEndpoint:
             arn, state, timeout = parse_wait(body, self._prefix)
         except ValueError as exc:
             return _answer(start_response, 400, {"message": str(exc)})
-        return _answer(start_response, 200, {"outcome": self.signals.wait(arn, state, timeout)})
+        outcome = self.signals.wait(arn, state, timeout)
+        answer: dict[str, Any] = {"outcome": outcome}
+        if outcome in ("ended", "entered"):
+            execution = self.signals.execution(arn)
+            if execution is not None:
+                answer["execution"] = described(execution)
+        return _answer(start_response, 200, answer)
+
+
+def epoch_seconds(value: datetime.datetime) -> float:
+    """A date as the JSON protocol writes it: epoch seconds, truncated to the millisecond (as moto and AWS do)."""
+    return calendar.timegm(value.utctimetuple()) + (value.microsecond // 1000) / 1000.0
+
+
+def described(execution: Any) -> dict[str, Any]:
+    """DescribeExecution's answer for a moto execution, as moto's server writes it (moto/stepfunctions/responses.py,
+    the JSON protocol: dates as epoch seconds), so a client parses it with the SDK's own DescribeExecution parser and
+    gets what the call returns. tests/api/test_execution_wait_endpoint.py compares the two."""
+    status = execution.status
+    answer: dict[str, Any] = {
+        "executionArn": execution.exec_arn,
+        "input": execution.execution_input,
+        "name": execution.name,
+        "startDate": epoch_seconds(execution.start_date),
+        "stateMachineArn": execution.state_machine_arn,
+        "status": status,
+    }
+    if status in ("SUCCEEDED", "ABORTED", "FAILED"):
+        answer["stopDate"] = epoch_seconds(execution.stop_date)
+    if status == "SUCCEEDED":
+        output = execution.output
+        if isinstance(output, str):
+            answer["output"] = output
+        elif output is not None:
+            answer["output"] = json.dumps(output)
+        answer["outputDetails"] = execution.output_details
+    if execution.error is not None:
+        answer["error"] = execution.error
+    if execution.cause is not None:
+        answer["cause"] = execution.cause
+    return answer
 
 
 def parse_wait(body: Any, prefix: str) -> tuple[str, str | None, float]:
