@@ -144,9 +144,6 @@ def main() -> None:
             marks = Marks()
             instrument(stack, marks)
             sfn = client.aws("stepfunctions")
-            sfn.meta.events.register(
-                "before-call.sfn.DescribeExecution", lambda **_: marks.mark("client's DescribeExecution sent")
-            )
             design = None
             upload_rows, upload_glue = [], []
             for i in range(args.items + 1):
