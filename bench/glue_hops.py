@@ -22,13 +22,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench_pipeline import TEXTS
+
 from functions import names
 from salon.client import StackClient
 from salon.demo.images import manicure
 from salon.local.config import StackConfig
 from salon.local.stack import EmbeddedStack
 
-TEXTS = ["I love this colour, the finish is gorgeous!", "Terrible, the polish chipped after one day."]
 TRIGGER_QUEUES = (names.UPLOAD_EVENTS_QUEUE, names.COMMENT_EVENTS_QUEUE)
 
 
