@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 BOOT := scripts/bootstrap.sh
 
-.PHONY: demo up test test-fast lint bench chaos soak eval clean
+.PHONY: demo up test test-fast lint bench bench-hops bench-rss chaos soak eval clean
 
 demo:  ## the main job: start the embedded stack and play the scenario
 	@$(BOOT)
@@ -35,6 +35,14 @@ bench:  ## benchmarks (numbers, not pass/fail)
 	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_insights.py
 	$(PY) bench/bench_live.py
+
+bench-hops:  ## where one upload's and one comment's glue goes, hop by hop (one client)
+	@$(BOOT)
+	$(PY) bench/glue_hops.py
+
+bench-rss:  ## stack RSS after 500 uploads and 2,000 comments vs after the first 50 items (takes a while)
+	@$(BOOT)
+	$(PY) bench/bench_rss.py $(RSS_ARGS)
 
 chaos:  ## faults injected under load (numbers, not pass/fail); scale down with CHAOS_ARGS="--uploads 20 --comments 100 --outage 10"
 	@$(BOOT)

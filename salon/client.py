@@ -32,6 +32,7 @@ CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 REVIEW_STATE = "AskOwner"  # the image workflow waits for the owner here
 USERS_FILE = "users.json"
+BLOCKING_WAIT_SECONDS = 20.0  # one blocking wait on the embedded stack (its longest); asked again until the deadline
 
 
 def content_type_for(path: Path, data: bytes) -> str:
@@ -184,8 +185,15 @@ class StackClient:
         return machine.replace(":stateMachine:", ":execution:") + f":{name}"
 
     def wait_for_execution(self, arn: str, until_state: str | None = None) -> dict[str, Any]:
-        """Waits for the execution to end, or (until_state) to enter that state; then returns its description."""
+        """Waits for the execution to end, or (until_state) to enter that state; then returns its description.
+
+        The embedded stack says when that happens (a blocking wait); against AWS, or when that wait is not
+        there, DescribeExecution is polled with backoff."""
         sfn, deadline = self.aws("stepfunctions"), time.monotonic() + self.timeout
+        if self.endpoints.execution_waits:
+            told = self._wait_blocking(arn, until_state, deadline)
+            if told is not None:
+                return told
         pauses = poll_pauses()
         while time.monotonic() < deadline:
             try:
@@ -197,6 +205,32 @@ class StackClient:
             if until_state and described["status"] == "RUNNING" and until_state in self._entered(arn):
                 return described
             time.sleep(next(pauses))
+        raise ClientError(f"execution {arn.rsplit(':', 1)[-1]} did not finish within {self.timeout:.0f}s")
+
+    def _wait_blocking(self, arn: str, until_state: str | None, deadline: float) -> dict[str, Any] | None:
+        """The description once the stack's wait says the execution ended (or entered until_state), from the wait's
+        answer (DescribeExecution's, read by the SDK's parser); None when the wait cannot be used (the caller
+        polls). The history is never read while waiting."""
+        sfn = self.aws("stepfunctions")
+        request: dict[str, Any] = {"executionArn": arn, **({"untilState": until_state} if until_state else {})}
+        while (left := deadline - time.monotonic()) > 0:
+            request["timeoutSeconds"] = round(min(left, BLOCKING_WAIT_SECONDS), 3)
+            try:
+                answer = self.http().post(
+                    self.endpoints.execution_waits, json=request, timeout=request["timeoutSeconds"] + 30
+                )
+                told: dict[str, Any] = answer.json() if answer.status_code == 200 else {}
+            except (requests.RequestException, ValueError):
+                told = {}
+            outcome = told.get("outcome") if isinstance(told, dict) else None
+            if outcome in ("ended", "entered"):
+                described = described_as_sdk(sfn, told.get("execution")) or sfn.describe_execution(executionArn=arn)
+                if described["status"] in TERMINAL or (until_state and described["status"] == "RUNNING"):
+                    return described
+            elif outcome == "stopping":
+                raise ClientError(f"the stack stopped while execution {arn.rsplit(':', 1)[-1]} ran")
+            elif outcome != "timeout":  # no embedded stack's wait answers there
+                return None
         raise ClientError(f"execution {arn.rsplit(':', 1)[-1]} did not finish within {self.timeout:.0f}s")
 
     def _entered(self, arn: str, recent: int = 10) -> list[str]:
@@ -454,6 +488,25 @@ class StackClient:
 
     def mail(self) -> list[dict[str, Any]]:
         return read_mailbox(Path(self.endpoints.mailbox))
+
+
+def described_as_sdk(sfn: Any, answer: Any) -> dict[str, Any] | None:
+    """A DescribeExecution answer (the JSON the service writes) read by the SDK's own parser for that call, so it
+    is what `sfn.describe_execution` returns; None when there is none or it does not parse."""
+    if not isinstance(answer, dict):
+        return None
+    from botocore.parsers import create_parser
+
+    model = sfn.meta.service_model
+    try:
+        parsed: dict[str, Any] = create_parser(model.protocol).parse(
+            {"status_code": 200, "headers": {}, "body": json.dumps(answer).encode()},
+            model.operation_model("DescribeExecution").output_shape,
+        )
+    except Exception:  # botocore's parsers raise their own errors on a body they cannot read
+        return None
+    parsed.pop("ResponseMetadata", None)
+    return parsed if "status" in parsed and "executionArn" in parsed else None
 
 
 def upload_execution_name(photo_id: str, version: str | None, data: bytes) -> str:

@@ -96,6 +96,7 @@ class Endpoints:
     events_api_key: str = ""  # subscribe-only key for the public namespaces (the site's config carries it)
     opensearch: str = ""  # the OpenSearch-compatible server's URL when the stack runs with --search opensearch
     home: str = ""  # the stack's state folder (local users' passwords live there)
+    execution_waits: str = ""  # the stack's blocking wait for an execution's end (salon/local/execution_waits.py)
 
     def exports(self) -> dict[str, str]:
         return {

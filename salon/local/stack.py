@@ -28,6 +28,7 @@ from salon.local import (
     ai_endpoint,
     cognito_mail,
     events_api,
+    execution_waits,
     faults,
     gallery_site,
     http_api,
@@ -108,6 +109,7 @@ class EmbeddedStack:
         self.events: events_api.EventsEndpoint | None = None
         self._search: SearchServer | None = None
         self.retention: retention.HistoryRetention | None = None
+        self.signals: execution_waits.ExecutionSignals | None = None
 
     def client(self, service: str) -> Any:
         """One boto3 client per service for the stack's own endpoints (made on first use, once the endpoints'
@@ -148,6 +150,9 @@ class EmbeddedStack:
         retention.track_models_weakly()  # moto's registry of every object it made: copies freed when done
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
+        # the engine says when an execution ends or enters a state: clients wait on it instead of polling
+        self.signals = execution_waits.ExecutionSignals(execution_waits.moto_lookup(cfg.region, ACCOUNT))
+        execution_waits.install(self.signals)
         moto = moto_server(cfg.host, cfg.moto_port)
         moto.app = faults.dynamodb_throttle(moto.app, self.faults)
         moto.app = cognito_mail.CognitoMail(
@@ -156,6 +161,7 @@ class EmbeddedStack:
             lambda: cognitoidp_backends[ACCOUNT][cfg.region],
             lambda event: self.registry.invoke(names.FN_POST_CONFIRMATION, event),
         )
+        moto.app = execution_waits.WaitEndpoint(moto.app, self.signals, cfg.region, ACCOUNT)
         self._servers.append(moto.start())
         moto_url = moto.url
         lam = BackgroundServer(lambda_endpoint.make_app(self.registry, self.faults), cfg.host, cfg.lambda_port).start()
@@ -246,6 +252,7 @@ class EmbeddedStack:
             events_api_key=api_key,
             opensearch=self._search.url if self._search else "",
             home=str(cfg.home),
+            execution_waits=moto_url + execution_waits.PATH,
         )
         self.endpoints.save(cfg.state_file)
         return self.endpoints
@@ -265,6 +272,9 @@ class EmbeddedStack:
         from functions.adapters import wrap_search_index
 
         wrap_search_index(None)
+        if self.signals is not None:  # clients blocked in a wait answer at once ("stopping"), not at their timeout
+            self.signals.close()
+            execution_waits.install(None)
         for pump in self._pumps:  # all at once: each ends after its receive in flight (long polling)
             pump.halt()
         for pump in self._pumps:
