@@ -5,6 +5,11 @@ comes back as Lambda reports it: HTTP 200, `X-Amz-Function-Error: Unhandled` and
 `errorType`/`errorMessage`, so ASL Retry/Catch on custom errors behaves as on AWS. Service errors
 (unknown function, throttling) come back as Lambda API errors and surface as `Lambda.<Code>`.
 Faults injected through `/_salon/faults` (salon/local/faults.py) come back the same two ways.
+
+Lambda gives each event an environment of its own; here every function shares this process and its threads.
+Powertools' event handler keeps the request it is resolving in a class attribute (`BaseRouter.current_event`),
+so two API requests resolved at once could read each other's body and claims: the local runtime resolves
+one request at a time (`one_request_per_resolver`).
 """
 
 from __future__ import annotations
@@ -46,12 +51,33 @@ class LambdaContext:
         return 60_000
 
 
+_RESOLVING = threading.RLock()
+
+
+def one_request_per_resolver() -> None:
+    """Serialises Powertools' `ApiGatewayResolver.resolve` (and its subclasses', which inherit it) in this
+    process, as one Lambda environment handles one request at a time."""
+    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+
+    resolve = ApiGatewayResolver.resolve
+    if getattr(resolve, "_one_at_a_time", False):
+        return
+
+    def resolve_alone(self: Any, event: Any, context: Any) -> Any:
+        with _RESOLVING:
+            return resolve(self, event, context)
+
+    resolve_alone._one_at_a_time = True  # type: ignore[attr-defined]
+    ApiGatewayResolver.resolve = resolve_alone  # type: ignore[method-assign]
+
+
 class FunctionRegistry:
     """Function name -> handler, imported lazily on first invoke (a cold start)."""
 
     def __init__(
         self, specs: dict[str, str] | None = None, region: str = "us-east-1", account: str = "123456789012"
     ) -> None:
+        one_request_per_resolver()
         self._specs = {fn.name: fn.handler for fn in FUNCTIONS} if specs is None else dict(specs)
         self._loaded: dict[str, Handler] = {}
         self._lock = threading.Lock()
