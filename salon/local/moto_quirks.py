@@ -163,10 +163,65 @@ def item_in_transaction(table: str, key: dict[str, Any], seconds: float) -> Iter
         _release(items, until)
 
 
+# moto backs up a transaction by deep-copying every table it names, and restores the copies if it fails: a cost
+# that grows with the tables (every comment's RecordAnalysis copied the whole comments table). Under the write
+# lock nothing else changes the tables meanwhile, so a copy of the items the transaction names, put back if it
+# fails, undoes exactly as much.
+_TABLE_COPY = threading.local()
+
+
+def _saved_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]] | None:
+    """(table, hash key, range key, a copy of the item or None) for each item the transaction names."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    saved = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        name = op.get("TableName")
+        if not name or name not in backend.tables:
+            continue
+        table = backend.tables[name]
+        if table.stream_shard is not None:
+            return None
+        key = op.get("Key") or op.get("Item") or {}
+        if table.hash_key_attr not in key or (table.range_key_attr and table.range_key_attr not in key):
+            continue  # moto refuses the transaction before it changes anything
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+    return saved
+
+
+def _restore_items(backend: Any, saved: list[tuple[Any, Any, Any, Any]]) -> None:
+    for table, hash_key, range_key, item in reversed(saved):
+        if item is None:
+            if range_key is not None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+            else:
+                table.items.pop(hash_key, None)
+        elif range_key is not None:
+            table.items[hash_key][range_key] = item
+        else:
+            table.items[hash_key] = item
+
+
+def _table_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+    if getattr(_TABLE_COPY, "skip", False):
+        return self  # the transaction's own backup: the items it names are saved instead
+    cls: Any = type(self)
+    clone = cls.__new__(cls)  # as copy.deepcopy copies an object without a __deepcopy__ of its own
+    memo[id(self)] = clone
+    clone.__dict__.update(copy.deepcopy(self.__dict__, memo))
+    return clone
+
+
 def _atomic_dynamodb_writes() -> None:
     from moto.dynamodb.exceptions import TransactionCanceledException
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
+
+    Table.__deepcopy__ = _table_deepcopy  # type: ignore[attr-defined]
 
     def keys(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, str]]:
         found = []
@@ -192,7 +247,18 @@ def _atomic_dynamodb_writes() -> None:
             raise TransactionCanceledException(reasons)
         try:
             with _WRITES:
-                original_transact(self, transact_items)
+                saved = _saved_items(self, transact_items)
+                if saved is None:  # a table with a stream: moto's whole-table copy also undoes its records
+                    original_transact(self, transact_items)
+                    return
+                _TABLE_COPY.skip = True
+                try:
+                    original_transact(self, transact_items)
+                except Exception:
+                    _restore_items(self, saved)
+                    raise
+                finally:
+                    _TABLE_COPY.skip = False
         finally:
             _release(items, until)
 

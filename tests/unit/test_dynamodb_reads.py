@@ -1,8 +1,11 @@
-"""The embedded stack's DynamoDB reads see an item whole while another request writes it, as on AWS."""
+"""The embedded stack's DynamoDB: reads see an item whole while another request writes it, and a cancelled
+transaction undoes exactly its own writes, as on AWS."""
 
 from __future__ import annotations
 
 import threading
+import tracemalloc
+from typing import Any
 
 import boto3
 import pytest
@@ -66,3 +69,69 @@ def test_reads_during_writes_of_the_same_item_never_fail_and_see_whole_items(mon
         for seen in sizes.values():  # each read saw a whole item, and never one older than the last it saw
             assert seen == sorted(seen) and len(seen) > 10
         assert len(ddb.get_item(TableName="t", Key=KEY)["Item"]["m"]["M"]) == UPDATES * 10
+
+
+def _table(ddb: Any, name: str) -> None:
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def test_a_cancelled_transaction_undoes_its_own_writes_and_copies_only_its_items(monkeypatch: pytest.MonkeyPatch):
+    """moto backs a transaction up by copying every table it names (a cost that grows with the tables); the
+    stack saves the items it names instead, and a cancelled transaction still leaves every item as it was."""
+    fake_credentials(monkeypatch)
+    moto_quirks.apply()
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        _table(ddb, "comments")
+        _table(ddb, "meters")
+        for i in range(0, 3000, 25):
+            ddb.batch_write_item(
+                RequestItems={
+                    "comments": [
+                        {"PutRequest": {"Item": {"k": {"S": f"c{j}"}, "text": {"S": "x" * 200}}}}
+                        for j in range(i, i + 25)
+                    ]
+                }
+            )
+        ddb.put_item(TableName="meters", Item={"k": {"S": "d1"}, "n": {"N": "5"}})
+        before = ddb.scan(TableName="comments")["Items"], ddb.scan(TableName="meters")["Items"]
+        transaction = [
+            {
+                "Update": {
+                    "TableName": "meters",
+                    "Key": {"k": {"S": "d1"}},
+                    "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+            {"Put": {"TableName": "comments", "Item": {"k": {"S": "new"}, "text": {"S": "y"}}}},
+            {
+                "Update": {
+                    "TableName": "comments",
+                    "Key": {"k": {"S": "c7"}},
+                    "UpdateExpression": "SET #t = :t",
+                    "ConditionExpression": "attribute_not_exists(k)",  # it exists: the transaction is cancelled
+                    "ExpressionAttributeNames": {"#t": "text"},
+                    "ExpressionAttributeValues": {":t": {"S": "z"}},
+                }
+            },
+        ]
+        tracemalloc.start()
+        with pytest.raises(ddb.exceptions.TransactionCanceledException) as cancelled:
+            ddb.transact_write_items(TransactItems=transaction)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+        assert reasons == ["None", "None", "ConditionalCheckFailed"]
+        assert (ddb.scan(TableName="comments")["Items"], ddb.scan(TableName="meters")["Items"]) == before
+        assert peak < 1_500_000, f"{peak} bytes at peak: the 3,000-item table was copied"  # a copy is several MB
+        transaction[2]["Update"]["ConditionExpression"] = "attribute_exists(k)"
+        ddb.transact_write_items(TransactItems=transaction)  # the same, now allowed: all three written
+        assert ddb.get_item(TableName="meters", Key={"k": {"S": "d1"}})["Item"]["n"] == {"N": "6"}
+        assert ddb.get_item(TableName="comments", Key={"k": {"S": "c7"}})["Item"]["text"] == {"S": "z"}
+        assert "Item" in ddb.get_item(TableName="comments", Key={"k": {"S": "new"}})
