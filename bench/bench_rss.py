@@ -74,9 +74,8 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=500)
     parser.add_argument("--comments", type=int, default=2000)
     parser.add_argument("--early", type=int, default=50, help="items after which the first reading is taken")
-    # One client by default: the local HTTP API calls the API function from concurrent threads, and Powertools'
-    # resolver keeps the request on a module-level object, so concurrent uploads and comments can read each
-    # other's body (a grant refused for a comment's body was seen at 4 clients).
+    # One client by default, as measured first (2026-12-01); concurrent clients are safe since the local runtime
+    # resolves one API request at a time (salon/local/lambda_endpoint.py).
     parser.add_argument("--clients", type=int, default=1)
     args = parser.parse_args()
     total = args.uploads + args.comments
