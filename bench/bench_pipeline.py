@@ -67,6 +67,12 @@ def frame_file(frame: str) -> str:
     return frame[frame.rfind(" (") + 2 : frame.rfind(":")]
 
 
+def embedded_stack(folder: Path) -> EmbeddedStack:
+    """A stack of its own under `folder`, every port chosen by the system (not started yet)."""
+    ports = dict(moto_port=0, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0)
+    return EmbeddedStack(StackConfig(home=folder / "salon", **ports))
+
+
 def client_of(stack: EmbeddedStack, timeout: float = 60.0) -> StackClient:
     if stack.endpoints is None:
         raise RuntimeError("the stack is not started")
@@ -270,11 +276,7 @@ def main() -> None:
         args.profile_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        stack = EmbeddedStack(
-            StackConfig(
-                home=folder / "salon", moto_port=0, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0
-            )
-        )
+        stack = embedded_stack(folder)
         t = time.perf_counter()
         stack.start()
         print(f"stack start-up: {time.perf_counter() - t:.2f} s", flush=True)

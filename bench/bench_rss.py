@@ -21,11 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench_pipeline import TEXTS, client_of, published_design
+from bench_pipeline import TEXTS, client_of, embedded_stack, published_design
 
 from salon.demo.images import manicure, off_topic
-from salon.local.config import StackConfig
-from salon.local.stack import EmbeddedStack
 
 
 def tree_rss_mb(root: int | None = None) -> float:
@@ -81,11 +79,7 @@ def main() -> None:
     total = args.uploads + args.comments
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        stack = EmbeddedStack(
-            StackConfig(
-                home=folder / "salon", moto_port=0, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0
-            )
-        )
+        stack = embedded_stack(folder)
         stack.start()
         try:
             client = client_of(stack, timeout=600)

@@ -22,12 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench_pipeline import TEXTS
+from bench_pipeline import TEXTS, embedded_stack
 
 from functions import names
 from salon.client import StackClient
 from salon.demo.images import manicure
-from salon.local.config import StackConfig
 from salon.local.stack import EmbeddedStack
 
 TRIGGER_QUEUES = (names.UPLOAD_EVENTS_QUEUE, names.COMMENT_EVENTS_QUEUE)
@@ -133,11 +132,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        stack = EmbeddedStack(
-            StackConfig(
-                home=folder / "salon", moto_port=0, lambda_port=0, ai_port=0, api_port=0, events_port=0, realtime_port=0
-            )
-        )
+        stack = embedded_stack(folder)
         stack.start()
         try:
             assert stack.endpoints is not None

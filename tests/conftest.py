@@ -14,6 +14,8 @@ import pytest
 import requests
 from PIL import Image
 
+from tests.engine_waits import sfn, signals  # noqa: F401  (fixtures of the execution-wait tests)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
@@ -91,8 +93,8 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 30, interval: floa
 
 
 def history(arn: str) -> list[dict[str, Any]]:
-    sfn = boto3.client("stepfunctions")
-    events: list[dict[str, Any]] = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    steps = boto3.client("stepfunctions")
+    events: list[dict[str, Any]] = steps.get_execution_history(executionArn=arn, maxResults=1000)["events"]
     return events
 
 

@@ -96,3 +96,18 @@ def blocked(signals: ExecutionSignals, count: int = 1) -> None:
             return
         registered.wait(0.01)
     raise AssertionError("the waiter never registered")
+
+
+# The fixtures of both test files (tests/conftest.py imports them, so pytest finds them there).
+@pytest.fixture
+def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """moto's Step Functions engine in-process, as a client."""
+    with moto_engine(monkeypatch) as client:
+        yield client
+
+
+@pytest.fixture
+def signals(sfn: Any) -> Iterator[ExecutionSignals]:
+    """The engine's signals, installed for the test and given back afterwards."""
+    with installed_signals() as mine:
+        yield mine

@@ -6,10 +6,8 @@ once when the stack stops (its signals closed)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 
 from salon.client import described_as_sdk
@@ -23,23 +21,9 @@ from tests.engine_waits import (
     QUICK,
     REGION,
     blocked,
-    installed_signals,
     machine,
-    moto_engine,
     start,
 )
-
-
-@pytest.fixture
-def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    with moto_engine(monkeypatch) as client:
-        yield client
-
-
-@pytest.fixture
-def signals(sfn: Any) -> Iterator[ExecutionSignals]:
-    with installed_signals() as mine:
-        yield mine
 
 
 def inner_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:

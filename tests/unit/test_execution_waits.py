@@ -8,7 +8,6 @@ may share them): the tests use their own machines and give the stack its signals
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,25 +20,11 @@ from tests.engine_waits import (
     REGION,
     Waiting,
     blocked,
-    installed_signals,
     machine,
-    moto_engine,
     start,
 )
 
 PREFIX = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:"
-
-
-@pytest.fixture
-def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    with moto_engine(monkeypatch) as client:
-        yield client
-
-
-@pytest.fixture
-def signals(sfn: Any) -> Iterator[ExecutionSignals]:
-    with installed_signals() as mine:
-        yield mine
 
 
 def test_a_waiter_wakes_when_the_execution_ends(sfn: Any, signals: ExecutionSignals) -> None:
