@@ -53,3 +53,31 @@ def test_every_task_retries_and_catches(name):
             assert state.get("Catch"), f"{state_name} has no Catch"
             for retry in state["Retry"]:
                 assert retry.get("JitterStrategy") == "FULL" and retry.get("MaxDelaySeconds"), state_name
+
+
+def _transient_retriers(states: dict) -> list[tuple[str, dict]]:
+    found = []
+    for state_name, state in states.items():
+        found += [(state_name, r) for r in state.get("Retry", []) if r["ErrorEquals"] == ["TransientError"]]
+        for branch in state.get("Branches", []):
+            found += _transient_retriers(branch["States"])
+    return found
+
+
+@pytest.mark.parametrize("name", WORKFLOWS)
+def test_a_functions_transient_retries_ride_out_a_one_minute_outage(name):
+    """A function's TransientError (the index unreachable, a throttled read) is retried long enough to outlast a
+    one-minute outage that starts just as the task first fails, in at least 99% of the jittered schedules Step
+    Functions may draw (full jitter: each wait is uniform between 0 and the capped exponential interval)."""
+    import random
+
+    retriers = _transient_retriers(json.loads(rendered(name))["States"])
+    assert retriers, "no TransientError retrier"
+    draws = random.Random(11)
+    for state_name, retry in retriers:
+        intervals = [
+            min(retry["MaxDelaySeconds"], retry["IntervalSeconds"] * retry["BackoffRate"] ** k)
+            for k in range(retry["MaxAttempts"])
+        ]
+        outlasted = sum(sum(draws.uniform(0, i) for i in intervals) > 60 for _ in range(20_000))
+        assert outlasted / 20_000 >= 0.99, f"{state_name}: {outlasted / 20_000:.3f} of schedules outlast 60 s"
