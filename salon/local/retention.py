@@ -158,8 +158,7 @@ class WeakInstances:
         with self._lock:
             self._refs.append(ref)
             if len(self._refs) >= self._sweep_at:
-                self._refs = [r for r in self._refs if r() is not None]
-                self._sweep_at = max(self.SWEEP_AT_LEAST, 2 * len(self._refs))
+                self._sweep_unlocked()
 
     def __iter__(self) -> Iterator[Any]:
         with self._lock:
@@ -171,6 +170,15 @@ class WeakInstances:
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def sweep(self) -> None:
+        """Drops the dead entries now (a test starts from the objects alive at its start)."""
+        with self._lock:
+            self._sweep_unlocked()
+
+    def _sweep_unlocked(self) -> None:
+        self._refs = [r for r in self._refs if r() is not None]
+        self._sweep_at = max(self.SWEEP_AT_LEAST, 2 * len(self._refs))
 
     def held(self) -> int:
         """Entries held, dead ones not yet swept included (what the bound is about)."""

@@ -69,6 +69,7 @@ def test_reads_during_writes_of_the_same_item_never_fail_and_see_whole_items(mon
         for seen in sizes.values():  # each read saw a whole item, and never one older than the last it saw
             assert seen == sorted(seen) and len(seen) > 10
         assert len(ddb.get_item(TableName="t", Key=KEY)["Item"]["m"]["M"]) == UPDATES * 10
+        ddb.delete_table(TableName="t")
 
 
 def _table(ddb: Any, name: str) -> None:
@@ -135,3 +136,5 @@ def test_a_cancelled_transaction_undoes_its_own_writes_and_copies_only_its_items
         assert ddb.get_item(TableName="meters", Key={"k": {"S": "d1"}})["Item"]["n"] == {"N": "6"}
         assert ddb.get_item(TableName="comments", Key={"k": {"S": "c7"}})["Item"]["text"] == {"S": "z"}
         assert "Item" in ddb.get_item(TableName="comments", Key={"k": {"S": "new"}})
+        for name in ("comments", "meters"):  # mock_aws nested in a session's stack keeps its tables
+            ddb.delete_table(TableName=name)
