@@ -24,9 +24,8 @@ from functions.errors import TransientError
 
 SHARDS = 8
 BATCH_GET_LIMIT = 100
-CONFLICT_TRIES = (
-    6  # jittered waits from 50 ms, doubling: up to about 3 s in all (4 tries lost to a 0.1 s holder 1 time in 9)
-)
+# Jittered waits from 50 ms, doubling: up to about 3 s in all (4 tries lost to a 0.1 s holder 1 time in 9).
+CONFLICT_TRIES = 6
 
 
 class DynamoDbWindowStore(WindowStore):
