@@ -15,7 +15,7 @@ from salon.local import moto_quirks
 from tests.fakes import fake_credentials
 
 KEY = {"k": {"S": "meter"}}
-UPDATES = 150
+UPDATES = 50
 
 
 def test_reads_during_writes_of_the_same_item_never_fail_and_see_whole_items(monkeypatch: pytest.MonkeyPatch) -> None:
