@@ -151,7 +151,7 @@ def _palm_length(xy: np.ndarray) -> float:
 
 
 class GestureDetector:
-    """Middle-finger confidence (0-100) of an image, from its own MediaPipe hand landmarker."""
+    """Middle-finger confidence (0-100) of an image, from a MediaPipe hand landmarker."""
 
     def __init__(self, landmarker: hand_model.HandLandmarker) -> None:
         self._landmarker = landmarker
@@ -166,6 +166,8 @@ class GestureDetector:
         return middle_finger_confidence(found) if found else None
 
 
-def load(directory: Path | None = None) -> GestureDetector:
-    """Raises hands.HandModelUnavailable when the @mediapipe/hands package or LiteRT is missing."""
-    return GestureDetector(hand_model.load(directory))
+def load(directory: Path | None = None, landmarker: hand_model.HandLandmarker | None = None) -> GestureDetector:
+    """On ``landmarker`` (the labels tier's, shared) or a landmarker of its own.
+
+    Raises hands.HandModelUnavailable when the @mediapipe/hands package or LiteRT is missing."""
+    return GestureDetector(landmarker or hand_model.load(directory))

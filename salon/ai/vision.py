@@ -20,7 +20,9 @@ class VisionModels:
     def load(cls) -> VisionModels:
         """Labels from CLIP when ``SALON_CLIP_MODEL_DIR`` holds usable weights, else the hand-landmark tier
         (``@mediapipe/hands`` from node_modules on LiteRT), else the classical tier."""
-        return cls(choose(labels_clip.ENV_VAR, labels_clip.load, labels_hands.load_default), NsfwModerator())
+        labeler = choose(labels_clip.ENV_VAR, labels_clip.load, labels_hands.load_default)
+        # The gesture detector shares the hand tier's landmarker: a photo's two calls then run its models once.
+        return cls(labeler, NsfwModerator(getattr(labeler, "landmarker", None)))
 
     def detect_labels(
         self, image: bytes, max_labels: int | None = None, min_confidence: float = 55.0

@@ -236,3 +236,32 @@ def test_rendered_polish_scores_above_the_same_bare_hand() -> None:
         bare = nail_synth.sample(seed, painted=False, busy=True)
         painted, plain = (labeler.scores(decode(s.image)).get("Manicure", 0.0) for s in (red, bare))
         assert painted >= 70 > plain, seed
+
+
+@requires_model
+def test_a_photos_two_rekognition_calls_run_the_hand_models_once() -> None:
+    vision = VisionModels.load()
+    landmarker = vision._labeler.landmarker
+    assert vision._moderator._gestures is not None and vision._moderator._gestures._landmarker is landmarker
+    photo, other = to_bytes(draw_hand((200, 20, 60))), to_bytes(draw_hand((30, 90, 200)))
+    labels = vision.detect_labels(photo)
+    after_labels = landmarker.invocations
+    assert after_labels >= 2  # a palm detection and a landmark pass at least
+    moderation = vision.detect_moderation_labels(photo)
+    assert landmarker.invocations == after_labels  # the same passes on the same pixels: remembered
+    # The answers are those of a landmarker that remembers nothing.
+    fresh = hand_model.load()
+    rgb = np.asarray(draw_hand((200, 20, 60)))
+    assert [h.presence for h in fresh.detect(rgb).hands] == [h.presence for h in landmarker.detect(rgb).hands]
+    assert labels == vision.detect_labels(photo) and moderation == vision.detect_moderation_labels(photo)
+    vision.detect_moderation_labels(other)  # other pixels: the models run again
+    assert landmarker.invocations > after_labels
+
+
+@requires_model
+def test_the_landmarkers_memo_is_bounded() -> None:
+    landmarker = hand_model.load()
+    for colour in range(0, 250, 10):  # 25 different images
+        landmarker.palms(np.asarray(draw_hand((colour, 40, 90))))
+    assert len(landmarker._memo) == hand_model._MEMO_SIZE
+    assert landmarker.invocations == 25
