@@ -53,6 +53,19 @@ def _table(**options: Any) -> Any:
     return Table(**options)
 
 
+ID_COLUMNS = {"photo", "comment", "design"}  # ids the next command takes: shown whole, never cut to "…"
+
+
+def _add_columns(table: Any, *names: str) -> None:
+    for name in names:
+        if name in ID_COLUMNS:
+            table.add_column(name, no_wrap=True, min_width=36)
+        elif name == "name":  # execution names (two ids): folded onto two lines rather than cut
+            table.add_column(name, overflow="fold")
+        else:
+            table.add_column(name)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     import logging
 
@@ -127,8 +140,7 @@ def cmd_reviews(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     table = _table(title=f"Pending reviews ({len(rows)}, oldest first)")
-    for column in ("photo", "designer", "kind", "asked", "decide by", "why"):
-        table.add_column(column)
+    _add_columns(table, "photo", "designer", "kind", "asked", "decide by", "why")
     for r in rows:
         why = "; ".join(r.get("reasons", []))[:120]
         table.add_row(r["photoId"], r["designer"], r["kind"], r["requestedAt"][:19], r["deadline"][:19], why)
@@ -142,8 +154,7 @@ def cmd_held_comments(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     table = _table(title=f"Held comments ({len(rows)}, oldest first)")
-    for column in ("comment", "design", "author", "labels", "text (original)"):
-        table.add_column(column)
+    _add_columns(table, "comment", "design", "author", "labels", "text (original)")
     for r in rows:
         labels = ", ".join(f"{x['Name']} {x['Score']:.2f}" for x in r.get("labels", []) if x["Score"] >= 0.3)
         labels = labels or "; ".join(r.get("flagged", []))
@@ -180,8 +191,7 @@ def cmd_executions(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     table = _table(title="Executions (newest first)")
-    for column in ("started", "workflow", "name", "status", "states passed"):
-        table.add_column(column)
+    _add_columns(table, "started", "workflow", "name", "status", "states passed")
     for row in rows:
         retried = ", ".join(f"{s} x{n + 1}" for s, n in row["failedAttempts"].items())
         path = " → ".join(row["states"]) + (f"  [dim](attempts: {retried})[/]" if retried else "")
@@ -274,8 +284,7 @@ def cmd_designs(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     table = _table(title="Published designs and their happiness meter")
-    for column in ("design", "designer", "comments", "+", "-", "=", "~", "unscored", "happiness"):
-        table.add_column(column)
+    _add_columns(table, "design", "designer", "comments", "+", "-", "=", "~", "unscored", "happiness")
     for r in rows:
         happiness = "—" if r["happiness"] is None else f"{r['happiness']:.0%}"
         table.add_row(

@@ -86,3 +86,17 @@ def test_salon_models_reports_a_tier_per_capability(capsys):
     assert cli.main(["models", "--json"]) == 0
     tiers = json.loads(capsys.readouterr().out)
     assert set(tiers) >= {"labels", "moderation", "language", "sentiment"} and all(tiers.values())
+
+
+def test_cli_tables_show_the_ids_the_next_command_takes_whole() -> None:
+    from rich.console import Console
+
+    from salon.cli import _add_columns, _table
+
+    photo = "583d78ab-8f4d-47e5-a4ea-5c716f758005"
+    table = _table(title="Pending reviews")
+    _add_columns(table, "photo", "designer", "kind", "asked", "decide by", "why")
+    table.add_row(photo, "alice", "upload", "2026-12-01T21:42:04", "2026-12-08T21:42:04", "Finger seen at 98.8% " * 4)
+    console = Console(width=80, record=True)
+    console.print(table)
+    assert photo in console.export_text()  # not cut to "583d78ab-8f…" in an 80-column terminal
