@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import secrets
 import shutil
 import socket
@@ -47,6 +48,22 @@ from salon.local.search_server import SearchServer
 log = logging.getLogger(__name__)
 
 ROUTES = [http_api.Route(r.method, r.path, r.function, r.public) for r in wiring.ROUTES]
+# moto keeps each object version's bytes in a SpooledTemporaryFile of this size: photos (typically 100 KB-5 MB) roll
+# over to an unlinked temporary file on disk, so the stack's memory does not grow with the photos it holds; small
+# objects (thumbnails, JSON) stay in memory. moto's own default is 5 MB. Each rolled-over version holds one open
+# file, hence the raised open-file limit.
+S3_IN_MEMORY_BYTES = 64 * 1024
+OPEN_FILES = 65536
+
+
+def raise_open_file_limit(wanted: int = OPEN_FILES) -> int:
+    """Raises the soft limit on open files towards ``wanted`` (never above the hard limit); the limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return target
+    return soft
 
 
 def merged_environment(environments: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -138,8 +155,10 @@ class EmbeddedStack:
                 "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_DEFAULT_REGION": cfg.region,
                 "AWS_REGION": cfg.region,
+                "MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(S3_IN_MEMORY_BYTES),
             }
         )
+        raise_open_file_limit()
         moto_quirks.apply()
         moto_speedups.apply()
         moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS
