@@ -355,13 +355,13 @@ def decide(
         elif flagged:
             visibility = HELD
             worst = _worst(flagged, scores)
-            reason = f"Waiting for moderation: the owner reviews comments that may contain {PLAIN[worst]}."
+            reason = f"The owner reviews comments that may contain {PLAIN[worst]} before they are shown."
     else:
         hits = blocked_hits(text, policy.blocked_terms)
         flagged = [f"BLOCKED_TERM:{t}" for t in hits] + sorted({f"PERSONAL_DATA:{s.type}" for s in spans})
         if policy.unscreened == "hold" or (policy.unscreened == "holdOnHit" and flagged):
             visibility = HELD
-            reason = "Waiting for moderation: comments in this language are checked by the owner."
+            reason = "The owner checks comments in this language before they are shown."
     labels = [{"Name": n, "Score": round(s, 4)} for n, s in sorted((scores or {}).items(), key=lambda kv: -kv[1])]
     return {
         "visibility": visibility,

@@ -119,6 +119,8 @@ def test_the_policy_holds_rejects_or_shows():
     rejected = screening.decide(policy, "Watch out", "en", [result(INSULT=0.1), result(VIOLENCE_OR_THREAT=0.9)], [])
     assert (shown["visibility"], held["visibility"], rejected["visibility"]) == ("shown", "held", "rejected")
     assert held["flagged"] == ["INSULT", "TOXICITY"] and "an insult" in held["reason"]
+    # The author's page shows the status ("waiting for moderation") above the reason: the reason says why only.
+    assert held["reason"] == "The owner reviews comments that may contain an insult before they are shown."
     assert "threat" in rejected["reason"] and rejected["segments"] == 2
     overall = screening.decide(policy, "You idiot", "en", [{**result(INSULT=0.8), "Toxicity": 0.95}], [])
     assert "an insult" in overall["reason"]  # the reason names the specific label, not the overall score
