@@ -21,11 +21,19 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   depend on the alias providers, the object's class, the member's name and its shape (and parent shape) only,
   unless the object declares its own aliases (`Meta`): they are worked out once per such combination. Shapes
   live in moto's cached service models, so the combinations are few.
+- Every DynamoDB UpdateExpression is tokenised and parsed twice per UpdateItem (once to check the names and
+  values it uses, once to run it; a transaction's updates the same) and its tree walked by ten validators;
+  each of them asks, at every node of the tree, for its map of node classes to methods, built anew each time
+  (a dict and a tuple per node and validator: the largest cost of a comment's RecordAnalysis). An expression
+  is parsed once per text: its tree is only read (`find_clauses`) or deep-copied before a validator changes it
+  (`Validator.__init__`). A validator's map is worked out once per class: moto's ten build it from constants
+  (their own methods), and one that does not is asked each time, as moto does.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -259,6 +267,114 @@ def _pick_attributes_by_known_names() -> None:
     serialize.ResponseSerializer.get_value = get_value  # type: ignore[method-assign]
 
 
+UPDATE_EXPRESSIONS = 1024  # distinct UpdateExpression texts kept parsed (the workflows and handlers have a few dozen)
+
+
+def _parse_each_update_expression_once() -> None:
+    expressions: Any = importlib.import_module("moto.dynamodb.parsing.expressions")
+    UpdateExpressionParser = expressions.UpdateExpressionParser
+    make = UpdateExpressionParser.make.__func__
+
+    @functools.lru_cache(maxsize=UPDATE_EXPRESSIONS)
+    def make_once(expression: str) -> Any:
+        return make(UpdateExpressionParser, expression)
+
+    def parsed(cls: Any, expression: str) -> Any:
+        if cls is not UpdateExpressionParser or not isinstance(expression, str):
+            return make(cls, expression)
+        return make_once(expression)
+
+    parsed.original = make  # type: ignore[attr-defined]  # for the test that compares the answers
+    UpdateExpressionParser.make = classmethod(parsed)
+
+
+_Plan = tuple[tuple[type, ...], tuple[tuple[type, Any], ...], dict[type, Any]]
+
+
+class _TraverserPlans:
+    """Per DepthFirstTraverser class: its map's node classes, (node class, function) in the map's order, and per
+    node class met the function that processes it (the first of the map's classes it is an instance of), or None
+    for a class whose map is not made of its own methods (moto's way then)."""
+
+    def __init__(self, node_class: type) -> None:
+        self._node_class = node_class
+        self._plans: dict[type, _Plan | None] = {}
+        self._nodes: dict[type, bool] = {}
+
+    def plan(self, traverser: Any) -> _Plan | None:
+        cls = type(traverser)
+        if cls not in self._plans:
+            mapping = traverser._processing_map()
+            own = all(getattr(method, "__self__", None) is traverser for method in mapping.values())
+            # the functions, not the bound methods: the same for any instance, and no cycle through one
+            pairs = tuple((k, m.__func__) for k, m in mapping.items())
+            self._plans[cls] = (tuple(mapping), pairs, {}) if own else None
+        return self._plans[cls]
+
+    @staticmethod
+    def function_for(plan: _Plan, node_type: type) -> Any:
+        by_type = plan[2]
+        if node_type not in by_type:
+            by_type[node_type] = next((f for k, f in plan[1] if issubclass(node_type, k)), None)
+        return by_type[node_type]
+
+    def is_node(self, node_type: type) -> bool:
+        if node_type not in self._nodes:
+            self._nodes[node_type] = issubclass(node_type, self._node_class)
+        return self._nodes[node_type]
+
+    def walk(self, traverser: Any, plan: _Plan, node: Any, child_id: int) -> Any:
+        """moto's `traverse_node_recursively`, step for step."""
+        if self.is_node(type(node)):
+            parent_node = node.parent
+            if node.children is not None:
+                for i, child_node in enumerate(node.children):
+                    traverser.pre_processing_of_child(node, i)
+                    self.walk(traverser, plan, child_node, i)
+            function = self.function_for(plan, type(node))
+            if function is not None:
+                node = function(traverser, node)
+                node.parent = parent_node
+                if parent_node:
+                    parent_node.children[child_id] = node
+        return node
+
+
+def _plan_each_traverser_once() -> None:
+    """moto's DepthFirstTraverser walk, with each traverser class's map worked out once and the function for each
+    node class looked up once: moto's node classes are ABCs, so each of its isinstance checks (three per node and
+    traverser) goes through ABCMeta."""
+    ast_nodes: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes")
+    traverser_class = ast_nodes.DepthFirstTraverser
+    plans = _TraverserPlans(ast_nodes.Node)
+    original = {
+        name: getattr(traverser_class, name)
+        for name in ("nodes_to_be_processed", "process", "traverse_node_recursively")
+    }
+
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        found = plans.plan(self)
+        return original["nodes_to_be_processed"](self) if found is None else found[0]
+
+    def process(self: Any, node: Any) -> Any:
+        found = plans.plan(self)
+        if found is None:
+            return original["process"](self, node)
+        function = plans.function_for(found, type(node))
+        return None if function is None else function(self, node)
+
+    def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+        found = plans.plan(self)
+        if found is None:
+            return original["traverse_node_recursively"](self, node, child_id)
+        return plans.walk(self, found, node, child_id)
+
+    nodes_to_be_processed.original = original  # type: ignore[attr-defined]  # for the test that compares answers
+    traverser_class.nodes_to_be_processed = nodes_to_be_processed
+    traverser_class.process = process
+    traverser_class.traverse_node_recursively = traverse_node_recursively
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -269,4 +385,6 @@ def apply() -> None:
     _list_moto_modules_once()
     _copy_only_the_listed_versions()
     _pick_attributes_by_known_names()
+    _parse_each_update_expression_once()
+    _plan_each_traverser_once()
     _applied = True
