@@ -28,10 +28,17 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   is parsed once per text: its tree is only read (`find_clauses`) or deep-copied before a validator changes it
   (`Validator.__init__`). A validator's map is worked out once per class: moto's ten build it from constants
   (their own methods), and one that does not is asked each time, as moto does.
+- The engine deep-copies a state's data (its input, each path's value, the stack, each result) several times
+  per state with `copy.deepcopy`, which keeps a memo of every object for aliases and cycles. That data is JSON
+  (dicts, lists, strings, numbers, booleans, null: what a state reads and passes on), where neither exists: in
+  the engine's modules that copy it, plain dicts and lists are copied by a JSON copy, and anything else (a
+  subclass, a tuple, an object, a datetime) by `copy.deepcopy` itself, so every value copied is equal to what
+  moto's copy gives; an alias inside one value is copied twice, as it is after the JSON round trip AWS does.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import sys
@@ -375,6 +382,50 @@ def _plan_each_traverser_once() -> None:
     traverser_class.traverse_node_recursively = traverse_node_recursively
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})  # immutable: a copy is the value itself, as deepcopy has it
+# the engine's modules that copy a state's data (`import copy`, then copy.deepcopy(value))
+ENGINE_COPIERS = (
+    "moto.stepfunctions.parser.asl.eval.states",
+    "moto.stepfunctions.parser.asl.eval.environment",
+    "moto.stepfunctions.parser.asl.eval.event.event_manager",
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.component.common.path.result_path",
+    "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
+)
+
+
+def json_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A deep copy of JSON data: plain dicts and lists copied, atoms as they are, anything else by deepcopy."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if memo is not None:  # a caller tracking aliases itself: deepcopy's own way
+        return copy.deepcopy(value, memo)
+    if kind is dict:
+        return {k if type(k) in _ATOMS else copy.deepcopy(k): json_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [json_copy(v) for v in value]
+    return copy.deepcopy(value)
+
+
+class _CopyModule:
+    """The `copy` module as the engine's modules see it: deepcopy is json_copy, the rest is the module's own."""
+
+    deepcopy = staticmethod(json_copy)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _copy_engine_data_as_json() -> None:
+    shim = _CopyModule()
+    for name in ENGINE_COPIERS:
+        module = importlib.import_module(name)
+        if getattr(module, "copy", None) is copy:
+            module.copy = shim  # type: ignore[attr-defined]
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -387,4 +438,5 @@ def apply() -> None:
     _pick_attributes_by_known_names()
     _parse_each_update_expression_once()
     _plan_each_traverser_once()
+    _copy_engine_data_as_json()
     _applied = True

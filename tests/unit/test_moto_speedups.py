@@ -3,6 +3,7 @@ object versions copied only under the listed prefix."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import tracemalloc
 import uuid
@@ -299,8 +300,8 @@ def _updates() -> list[Any]:
 def test_update_expressions_parsed_once_and_walked_by_plan_answer_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_credentials(monkeypatch)
     moto_speedups.apply()
-    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    DepthFirstTraverser = importlib.import_module("moto.dynamodb.parsing.ast_nodes").DepthFirstTraverser
+    UpdateExpressionParser = importlib.import_module("moto.dynamodb.parsing.expressions").UpdateExpressionParser
 
     fast = DepthFirstTraverser.nodes_to_be_processed.original  # type: ignore[attr-defined]
     make = UpdateExpressionParser.make
@@ -318,7 +319,7 @@ def test_update_expressions_parsed_once_and_walked_by_plan_answer_as_moto_does(m
 def test_a_parsed_update_expression_is_shared_and_never_changed_by_an_update(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_credentials(monkeypatch)
     moto_speedups.apply()
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    UpdateExpressionParser = importlib.import_module("moto.dynamodb.parsing.expressions").UpdateExpressionParser
 
     text = "SET a = if_not_exists(a, :z) + :n, l = list_append(:l, :l) ADD s :s"
     tree = UpdateExpressionParser.make(text)
@@ -341,3 +342,36 @@ def test_a_parsed_update_expression_is_shared_and_never_changed_by_an_update(mon
         item = ddb.get_item(TableName="shared", Key={"k": {"S": "a"}})["Item"]
     assert item["a"] == {"N": "6"} and item["l"] == {"L": [{"S": "x"}, {"S": "x"}]}
     assert repr(tree) == before and UpdateExpressionParser.make(text) is tree
+
+
+def test_the_engine_copies_state_data_as_json_equal_to_deepcopy_and_unshared() -> None:
+    import copy
+    import datetime
+    from collections import OrderedDict
+
+    moto_speedups.apply()
+    for name in moto_speedups.ENGINE_COPIERS:
+        assert importlib.import_module(name).copy.deepcopy is moto_speedups.json_copy, name
+    when = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
+    data: dict[Any, Any] = {
+        "detail": {"commentId": "c1", "scores": {"Positive": 0.9, "Mixed": 0}, "ok": True, "none": None},
+        "list": [1, 2.5, "x", [False, {"deep": ["y"]}]],
+        "tuple": (1, [2]),
+        "ordered": OrderedDict(a=[1]),
+        "when": when,
+        7: "an int key",
+    }
+    copied = moto_speedups.json_copy(data)
+    assert copied == copy.deepcopy(data)
+    assert type(copied["ordered"]) is OrderedDict and copied["tuple"] == (1, [2])
+    for path in (("detail",), ("detail", "scores"), ("list",), ("list", 3), ("list", 3, 1, "deep"), ("ordered",)):
+        mine: Any = copied
+        theirs: Any = data
+        for step in path:
+            mine, theirs = mine[step], theirs[step]
+        assert mine is not theirs, path  # every container is a new one: changing the copy leaves the data alone
+    copied["list"][3][1]["deep"].append("z")
+    assert data["list"][3][1]["deep"] == ["y"]
+    assert moto_speedups.json_copy("text") == "text" and moto_speedups.json_copy(None) is None
+    memo: dict[int, Any] = {}
+    assert moto_speedups.json_copy(data, memo) == data and memo  # with a memo: deepcopy's own way
