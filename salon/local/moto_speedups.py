@@ -21,11 +21,26 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   depend on the alias providers, the object's class, the member's name and its shape (and parent shape) only,
   unless the object declares its own aliases (`Meta`): they are worked out once per such combination. Shapes
   live in moto's cached service models, so the combinations are few.
+- Every DynamoDB UpdateExpression is tokenised and parsed twice per UpdateItem (once to check the names and
+  values it uses, once to run it; a transaction's updates the same) and its tree walked by ten validators;
+  each of them asks, at every node of the tree, for its map of node classes to methods, built anew each time
+  (a dict and a tuple per node and validator: the largest cost of a comment's RecordAnalysis). An expression
+  is parsed once per text: its tree is only read (`find_clauses`) or deep-copied before a validator changes it
+  (`Validator.__init__`). A validator's map is worked out once per class: moto's ten build it from constants
+  (their own methods), and one that does not is asked each time, as moto does.
+- The engine deep-copies a state's data (its input, each path's value, the stack, each result) several times
+  per state with `copy.deepcopy`, which keeps a memo of every object for aliases and cycles. That data is JSON
+  (dicts, lists, strings, numbers, booleans, null: what a state reads and passes on), where neither exists: in
+  the engine's modules that copy it, plain dicts and lists are copied by a JSON copy, and anything else (a
+  subclass, a tuple, an object, a datetime) by `copy.deepcopy` itself, so every value copied is equal to what
+  moto's copy gives; an alias inside one value is copied twice, as it is after the JSON round trip AWS does.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
+import importlib
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -259,6 +274,158 @@ def _pick_attributes_by_known_names() -> None:
     serialize.ResponseSerializer.get_value = get_value  # type: ignore[method-assign]
 
 
+UPDATE_EXPRESSIONS = 1024  # distinct UpdateExpression texts kept parsed (the workflows and handlers have a few dozen)
+
+
+def _parse_each_update_expression_once() -> None:
+    expressions: Any = importlib.import_module("moto.dynamodb.parsing.expressions")
+    UpdateExpressionParser = expressions.UpdateExpressionParser
+    make = UpdateExpressionParser.make.__func__
+
+    @functools.lru_cache(maxsize=UPDATE_EXPRESSIONS)
+    def make_once(expression: str) -> Any:
+        return make(UpdateExpressionParser, expression)
+
+    def parsed(cls: Any, expression: str) -> Any:
+        if cls is not UpdateExpressionParser or not isinstance(expression, str):
+            return make(cls, expression)
+        return make_once(expression)
+
+    parsed.original = make  # type: ignore[attr-defined]  # for the test that compares the answers
+    UpdateExpressionParser.make = classmethod(parsed)
+
+
+_Plan = tuple[tuple[type, ...], tuple[tuple[type, Any], ...], dict[type, Any]]
+
+
+class _TraverserPlans:
+    """Per DepthFirstTraverser class: its map's node classes, (node class, function) in the map's order, and per
+    node class met the function that processes it (the first of the map's classes it is an instance of), or None
+    for a class whose map is not made of its own methods (moto's way then)."""
+
+    def __init__(self, node_class: type) -> None:
+        self._node_class = node_class
+        self._plans: dict[type, _Plan | None] = {}
+        self._nodes: dict[type, bool] = {}
+
+    def plan(self, traverser: Any) -> _Plan | None:
+        cls = type(traverser)
+        if cls not in self._plans:
+            mapping = traverser._processing_map()
+            own = all(getattr(method, "__self__", None) is traverser for method in mapping.values())
+            # the functions, not the bound methods: the same for any instance, and no cycle through one
+            pairs = tuple((k, m.__func__) for k, m in mapping.items())
+            self._plans[cls] = (tuple(mapping), pairs, {}) if own else None
+        return self._plans[cls]
+
+    @staticmethod
+    def function_for(plan: _Plan, node_type: type) -> Any:
+        by_type = plan[2]
+        if node_type not in by_type:
+            by_type[node_type] = next((f for k, f in plan[1] if issubclass(node_type, k)), None)
+        return by_type[node_type]
+
+    def is_node(self, node_type: type) -> bool:
+        if node_type not in self._nodes:
+            self._nodes[node_type] = issubclass(node_type, self._node_class)
+        return self._nodes[node_type]
+
+    def walk(self, traverser: Any, plan: _Plan, node: Any, child_id: int) -> Any:
+        """moto's `traverse_node_recursively`, step for step."""
+        if self.is_node(type(node)):
+            parent_node = node.parent
+            if node.children is not None:
+                for i, child_node in enumerate(node.children):
+                    traverser.pre_processing_of_child(node, i)
+                    self.walk(traverser, plan, child_node, i)
+            function = self.function_for(plan, type(node))
+            if function is not None:
+                node = function(traverser, node)
+                node.parent = parent_node
+                if parent_node:
+                    parent_node.children[child_id] = node
+        return node
+
+
+def _plan_each_traverser_once() -> None:
+    """moto's DepthFirstTraverser walk, with each traverser class's map worked out once and the function for each
+    node class looked up once: moto's node classes are ABCs, so each of its isinstance checks (three per node and
+    traverser) goes through ABCMeta."""
+    ast_nodes: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes")
+    traverser_class = ast_nodes.DepthFirstTraverser
+    plans = _TraverserPlans(ast_nodes.Node)
+    original = {
+        name: getattr(traverser_class, name)
+        for name in ("nodes_to_be_processed", "process", "traverse_node_recursively")
+    }
+
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        found = plans.plan(self)
+        return original["nodes_to_be_processed"](self) if found is None else found[0]
+
+    def process(self: Any, node: Any) -> Any:
+        found = plans.plan(self)
+        if found is None:
+            return original["process"](self, node)
+        function = plans.function_for(found, type(node))
+        return None if function is None else function(self, node)
+
+    def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+        found = plans.plan(self)
+        if found is None:
+            return original["traverse_node_recursively"](self, node, child_id)
+        return plans.walk(self, found, node, child_id)
+
+    nodes_to_be_processed.original = original  # type: ignore[attr-defined]  # for the test that compares answers
+    traverser_class.nodes_to_be_processed = nodes_to_be_processed
+    traverser_class.process = process
+    traverser_class.traverse_node_recursively = traverse_node_recursively
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})  # immutable: a copy is the value itself, as deepcopy has it
+# the engine's modules that copy a state's data (`import copy`, then copy.deepcopy(value))
+ENGINE_COPIERS = (
+    "moto.stepfunctions.parser.asl.eval.states",
+    "moto.stepfunctions.parser.asl.eval.environment",
+    "moto.stepfunctions.parser.asl.eval.event.event_manager",
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.component.common.path.result_path",
+    "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
+)
+
+
+def json_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A deep copy of JSON data: plain dicts and lists copied, atoms as they are, anything else by deepcopy."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if memo is not None:  # a caller tracking aliases itself: deepcopy's own way
+        return copy.deepcopy(value, memo)
+    if kind is dict:
+        return {k if type(k) in _ATOMS else copy.deepcopy(k): json_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [json_copy(v) for v in value]
+    return copy.deepcopy(value)
+
+
+class _CopyModule:
+    """The `copy` module as the engine's modules see it: deepcopy is json_copy, the rest is the module's own."""
+
+    deepcopy = staticmethod(json_copy)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _copy_engine_data_as_json() -> None:
+    shim = _CopyModule()
+    for name in ENGINE_COPIERS:
+        module = importlib.import_module(name)
+        if getattr(module, "copy", None) is copy:
+            module.copy = shim  # type: ignore[attr-defined]
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -269,4 +436,7 @@ def apply() -> None:
     _list_moto_modules_once()
     _copy_only_the_listed_versions()
     _pick_attributes_by_known_names()
+    _parse_each_update_expression_once()
+    _plan_each_traverser_once()
+    _copy_engine_data_as_json()
     _applied = True

@@ -3,6 +3,7 @@ object versions copied only under the listed prefix."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import tracemalloc
 import uuid
@@ -224,3 +225,153 @@ def test_attribute_names_worked_out_once_give_the_answers_moto_gives(monkeypatch
         as_moto = _answers()
     assert with_speedup == as_moto
     assert with_speedup[1]["m"]["M"]["l"]["L"][1] == {"NULL": True} and with_speedup[1]["ns"] == {"NS": ["1", "2.5"]}
+
+
+UPDATES: list[dict[str, Any]] = [  # (expression, names, values): answers and errors alike, as moto gives them
+    {"UpdateExpression": "SET a = :s, b = :n, c = if_not_exists(c, :s)", "V": {":s": {"S": "x"}, ":n": {"N": "2"}}},
+    {
+        "UpdateExpression": "ADD n :n, ss :ss SET m.x = :s",
+        "V": {":n": {"N": "3"}, ":ss": {"SS": ["p"]}, ":s": {"S": "y"}},
+    },
+    {
+        "UpdateExpression": "SET l = list_append(if_not_exists(l, :e), :l), #n = #n + :n",
+        "N": {"#n": "n"},
+        "V": {":e": {"L": []}, ":l": {"L": [{"S": "z"}]}, ":n": {"N": "1"}},
+    },
+    {"UpdateExpression": "REMOVE a, l[0] SET b = b - :n", "V": {":n": {"N": "1"}}},
+    {"UpdateExpression": "DELETE ss :ss", "V": {":ss": {"SS": ["p"]}}},
+    {"UpdateExpression": "SET a = :s, a = :s", "V": {":s": {"S": "x"}}},  # overlapping paths
+    {"UpdateExpression": "SET k = :s", "V": {":s": {"S": "x"}}},  # the key
+    {"UpdateExpression": "SET b = missing + :n", "V": {":n": {"N": "1"}}},  # no such attribute
+    {"UpdateExpression": "SET b = c + :n", "V": {":n": {"N": "1"}}},  # a string plus a number
+    {"UpdateExpression": "SET a = :undefined", "V": {":s": {"S": "x"}}},
+    {"UpdateExpression": "SET #undefined = :s", "V": {":s": {"S": "x"}}},
+    {"UpdateExpression": "SET a = :empty", "V": {":empty": {"S": ""}}},
+    {"UpdateExpression": "SET = :s", "V": {":s": {"S": "x"}}},  # not an expression
+]
+
+
+def _updates() -> list[Any]:
+    ddb = boto3.client("dynamodb")
+    name = f"u{uuid.uuid4().hex[:8]}"
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    answers: list[Any] = []
+    for key in ("old", "new"):  # an item that exists, and one that an update creates
+        if key == "old":
+            ddb.put_item(TableName=name, Item={"k": {"S": key}, "a": {"S": "0"}})
+        for case in UPDATES:
+            args: dict[str, Any] = {
+                "UpdateExpression": case["UpdateExpression"],
+                "ExpressionAttributeValues": case["V"],
+            }
+            if "N" in case:
+                args["ExpressionAttributeNames"] = case["N"]
+            try:
+                got = ddb.update_item(TableName=name, Key={"k": {"S": key}}, ReturnValues="ALL_NEW", **args)
+                answers.append(got.get("Attributes"))
+            except ddb.exceptions.ClientError as exc:
+                answers.append((exc.response["Error"]["Code"], exc.response["Error"]["Message"]))
+            except Exception as exc:  # moto's own bugs (a KeyError for an undefined name) are answers too
+                answers.append((type(exc).__name__, str(exc)))
+        try:  # the same in a transaction
+            ddb.transact_write_items(
+                TransactItems=[
+                    {"Update": {"TableName": name, "Key": {"k": {"S": key}}, **args}}
+                    for args in (
+                        {
+                            "UpdateExpression": "ADD n :n SET t = :s",
+                            "ExpressionAttributeValues": {":n": {"N": "5"}, ":s": {"S": "t"}},
+                        },
+                    )
+                ]
+            )
+        except ddb.exceptions.ClientError as exc:
+            answers.append(exc.response["Error"]["Code"])
+        answers.append(ddb.get_item(TableName=name, Key={"k": {"S": key}})["Item"])
+    ddb.delete_table(TableName=name)
+    return answers
+
+
+def test_update_expressions_parsed_once_and_walked_by_plan_answer_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_credentials(monkeypatch)
+    moto_speedups.apply()
+    DepthFirstTraverser = importlib.import_module("moto.dynamodb.parsing.ast_nodes").DepthFirstTraverser
+    UpdateExpressionParser = importlib.import_module("moto.dynamodb.parsing.expressions").UpdateExpressionParser
+
+    fast = DepthFirstTraverser.nodes_to_be_processed.original  # type: ignore[attr-defined]
+    make = UpdateExpressionParser.make
+    with mock_aws():
+        with_speedup = _updates()
+        for name, method in fast.items():
+            monkeypatch.setattr(DepthFirstTraverser, name, method)
+        monkeypatch.setattr(UpdateExpressionParser, "make", classmethod(make.__func__.original))  # type: ignore[attr-defined]
+        as_moto = _updates()
+    assert with_speedup == as_moto
+    assert with_speedup[0] == {"k": {"S": "old"}, "a": {"S": "x"}, "b": {"N": "2"}, "c": {"S": "x"}}
+    assert sum(isinstance(a, tuple) for a in with_speedup) >= 12  # the error cases are errors, both items
+
+
+def test_a_parsed_update_expression_is_shared_and_never_changed_by_an_update(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_credentials(monkeypatch)
+    moto_speedups.apply()
+    UpdateExpressionParser = importlib.import_module("moto.dynamodb.parsing.expressions").UpdateExpressionParser
+
+    text = "SET a = if_not_exists(a, :z) + :n, l = list_append(:l, :l) ADD s :s"
+    tree = UpdateExpressionParser.make(text)
+    assert UpdateExpressionParser.make(text) is tree
+    before = repr(tree)  # the nodes' reprs name their children, all the way down
+
+    with mock_aws():
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(
+            TableName="shared",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        values = {":z": {"N": "0"}, ":n": {"N": "2"}, ":l": {"L": [{"S": "x"}]}, ":s": {"SS": ["y"]}}
+        for _ in range(3):
+            ddb.update_item(
+                TableName="shared", Key={"k": {"S": "a"}}, UpdateExpression=text, ExpressionAttributeValues=values
+            )
+        item = ddb.get_item(TableName="shared", Key={"k": {"S": "a"}})["Item"]
+    assert item["a"] == {"N": "6"} and item["l"] == {"L": [{"S": "x"}, {"S": "x"}]}
+    assert repr(tree) == before and UpdateExpressionParser.make(text) is tree
+
+
+def test_the_engine_copies_state_data_as_json_equal_to_deepcopy_and_unshared() -> None:
+    import copy
+    import datetime
+    from collections import OrderedDict
+
+    moto_speedups.apply()
+    for name in moto_speedups.ENGINE_COPIERS:
+        assert importlib.import_module(name).copy.deepcopy is moto_speedups.json_copy, name
+    when = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
+    data: dict[Any, Any] = {
+        "detail": {"commentId": "c1", "scores": {"Positive": 0.9, "Mixed": 0}, "ok": True, "none": None},
+        "list": [1, 2.5, "x", [False, {"deep": ["y"]}]],
+        "tuple": (1, [2]),
+        "ordered": OrderedDict(a=[1]),
+        "when": when,
+        7: "an int key",
+    }
+    copied = moto_speedups.json_copy(data)
+    assert copied == copy.deepcopy(data)
+    assert type(copied["ordered"]) is OrderedDict and copied["tuple"] == (1, [2])
+    for path in (("detail",), ("detail", "scores"), ("list",), ("list", 3), ("list", 3, 1, "deep"), ("ordered",)):
+        mine: Any = copied
+        theirs: Any = data
+        for step in path:
+            mine, theirs = mine[step], theirs[step]
+        assert mine is not theirs, path  # every container is a new one: changing the copy leaves the data alone
+    copied["list"][3][1]["deep"].append("z")
+    assert data["list"][3][1]["deep"] == ["y"]
+    assert moto_speedups.json_copy("text") == "text" and moto_speedups.json_copy(None) is None
+    memo: dict[int, Any] = {}
+    assert moto_speedups.json_copy(data, memo) == data and memo  # with a memo: deepcopy's own way
