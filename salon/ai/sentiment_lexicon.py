@@ -67,7 +67,8 @@ class _VaderEvidence:
 
 
 class LexiconSentiment:
-    def __init__(self, use_head: bool = True, load: Any = load_encoder) -> None:
+    def __init__(self, use_head: bool = True, load: Any = load_encoder, lukewarm: bool = True) -> None:
+        """``lukewarm=False``: without the lukewarm channel (the polarity lexicons as shipped), for comparison."""
         self._symbols = hand_written("symbols")
         self._word: dict[str, Any] = {"en": _VaderEvidence("vaderSentiment.vaderSentiment")}
         sources = ["en: VADER"]
@@ -80,7 +81,7 @@ class LexiconSentiment:
         for lang in ("fr", "de"):
             self._lex[lang], src = with_package_lexicon(lang)
             sources.append(f"{lang}: {src}")
-        self._lukewarm = sentiment_lukewarm.load()
+        self._lukewarm = sentiment_lukewarm.load() if lukewarm else {}
         self._drop_lukewarm_polarity()
         self._snow: Any = None
         try:
