@@ -262,18 +262,16 @@ TEMPERATURES = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 
 def fit_temperature(rows: list[tuple[str, str, str]], oof: np.ndarray, evidence: Callable[[str, str], Any]) -> float:
     """The temperature (from ``TEMPERATURES``) of lexicons x head that minimises the log-loss of the corpus's
-    gold labels, with the head's out-of-fold probabilities (project sentences only). ``evidence`` gives
-    (positive, negative[, lukewarm]) for a text and its language."""
+    gold labels, with the head's out-of-fold probabilities (project sentences only)."""
     from salon.ai.sentiment_scores import combine
 
     best, best_nll = TEMPERATURES[0], math.inf
     ev = [evidence(text, lang) for lang, _, text in rows]
     for t in TEMPERATURES:
         nll = 0.0
-        for (_, label, _), (pos, neg, *lukewarm), p in zip(rows, ev, oof, strict=True):
+        for (_, label, _), (pos, neg), p in zip(rows, ev, oof, strict=True):
             head = {c: float(v) for c, v in zip(CLASSES, p, strict=True)}
-            scores = combine(pos, neg, head, temperature=t, lukewarm=sum(lukewarm))
-            nll -= math.log(max(scores[label.capitalize()], 1e-12))
+            nll -= math.log(max(combine(pos, neg, head, temperature=t)[label.capitalize()], 1e-12))
         if nll < best_nll:
             best, best_nll = t, nll
     return best

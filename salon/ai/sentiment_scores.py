@@ -5,9 +5,6 @@ Two sources of evidence are combined as a product of experts, then softened by o
 - lexicon evidence: non-negative positive / negative sums on VADER's valence scale. Only the logarithm of
   each sum counts (``log1p``), so ten weak hits do not outvote the sentence, and no evidence at all leaves
   Neutral as the most likely class;
-- lukewarm evidence: how many lukewarm expressions ("so-so", "nothing special"; ``sentiment_lukewarm.py``)
-  the text holds. Each counts as valence ``LUKEWARM_VALENCE`` for Neutral, the size of a moderate polar word
-  (valence 2 in the hand-written lexicons) for its own class; summed and ``log1p``-ed like the others;
 - optionally, the four class probabilities of the sentence-embedding head (``sentiment_head.py``).
 
 The constants are round numbers. The two temperatures were chosen from a coarse grid (0.75, 1, 1.25, 1.5, 2) so
@@ -28,7 +25,6 @@ MIXED_BIAS = -3.0  # Mixed needs clear evidence on both sides
 CROSS = 0.5  # how much evidence for one polarity counts against the other
 TEMPERATURE = 1.5  # lexicons + head: two experts multiplied are over-confident, so soften
 TEMPERATURE_LEXICONS_ONLY = 1.0
-LUKEWARM_VALENCE = 2.0  # Neutral evidence per lukewarm expression: a moderate word's valence (rule, not fitted)
 
 
 def softmax(logits: dict[str, float], temperature: float = 1.0) -> dict[str, float]:
@@ -38,28 +34,22 @@ def softmax(logits: dict[str, float], temperature: float = 1.0) -> dict[str, flo
     return {k: exps[k] / total for k in CLASSES}
 
 
-def lexicon_logits(pos: float, neg: float, lukewarm: float = 0.0) -> dict[str, float]:
-    """Log-odds of the four classes from non-negative positive / negative lexicon evidence and the number of
-    lukewarm expressions."""
+def lexicon_logits(pos: float, neg: float) -> dict[str, float]:
+    """Log-odds of the four classes from non-negative positive / negative lexicon evidence."""
     p, n = math.log1p(max(0.0, pos)), math.log1p(max(0.0, neg))
     return {
         "Positive": p - CROSS * n,
         "Negative": n - CROSS * p,
-        "Neutral": NEUTRAL_BIAS + math.log1p(LUKEWARM_VALENCE * max(0.0, lukewarm)),
+        "Neutral": NEUTRAL_BIAS,
         "Mixed": MIXED_BIAS + 2.0 * min(p, n),
     }
 
 
 def combine(
-    pos: float,
-    neg: float,
-    head: dict[str, float] | None = None,
-    temperature: float | None = None,
-    lukewarm: float = 0.0,
+    pos: float, neg: float, head: dict[str, float] | None = None, temperature: float | None = None
 ) -> dict[str, float]:
-    """Calibrated scores from lexicon evidence (``lukewarm``: how many lukewarm expressions) and, when given,
-    the head's class probabilities."""
-    logits = lexicon_logits(pos, neg, lukewarm)
+    """Calibrated scores from lexicon evidence and, when given, the head's class probabilities."""
+    logits = lexicon_logits(pos, neg)
     if head is not None:
         logits = {k: v + math.log(max(head[k], 1e-6)) for k, v in logits.items()}
     if temperature is None:
