@@ -56,6 +56,9 @@ def test_task_states_share_one_sdk_client_per_service() -> None:
 @pytest.fixture
 def s3_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any, str]]:
     fake_credentials(monkeypatch)
+    # moto's own key buffer (5 MB): an embedded stack started earlier in the session sets a smaller one, which
+    # keeps the big objects below on disk and out of the copy this file measures.
+    monkeypatch.delenv("MOTO_S3_DEFAULT_KEY_BUFFER_SIZE", raising=False)
     moto_speedups.apply()
     with mock_aws():
         from moto.s3.models import s3_backends
