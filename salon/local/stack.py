@@ -8,6 +8,7 @@ With `search="opensearch"` the index is osmem-server on loopback (in memory too)
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import resource
@@ -48,12 +49,28 @@ from salon.local.search_server import SearchServer
 log = logging.getLogger(__name__)
 
 ROUTES = [http_api.Route(r.method, r.path, r.function, r.public) for r in wiring.ROUTES]
-# moto keeps each object version's bytes in a SpooledTemporaryFile of this size: photos (typically 100 KB-5 MB) roll
+# moto keeps each object version's bytes in a SpooledTemporaryFile of this size: photos and their renditions roll
 # over to an unlinked temporary file on disk, so the stack's memory does not grow with the photos it holds; small
-# objects (thumbnails, JSON) stay in memory. moto's own default is 5 MB. Each rolled-over version holds one open
+# objects (JSON, tiny images) stay in memory. moto's own default is 5 MB. Each rolled-over version holds one open
 # file, hence the raised open-file limit.
-S3_IN_MEMORY_BYTES = 64 * 1024
+S3_IN_MEMORY_BYTES = 16 * 1024
 OPEN_FILES = 65536
+# glibc gives threads that contend for malloc arenas of their own (up to 8 per core) and seldom returns what they
+# free: with the stack's 50-80 threads (request threads, the engine's task threads, the models' native code) the
+# resident memory kept creeping up between items. Two arenas, unless MALLOC_ARENA_MAX says otherwise.
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Caps glibc's malloc arenas (a no-op elsewhere, or when MALLOC_ARENA_MAX is set); True when it took effect."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc
+        return False
+    return bool(libc.mallopt(_M_ARENA_MAX, arenas))
 
 
 def raise_open_file_limit(wanted: int = OPEN_FILES) -> int:
@@ -159,6 +176,7 @@ class EmbeddedStack:
             }
         )
         raise_open_file_limit()
+        cap_malloc_arenas()
         moto_quirks.apply()
         moto_speedups.apply()
         moto_quirks.use_own_signing_key()  # before any pool exists: tokens of this start, verified by its JWKS

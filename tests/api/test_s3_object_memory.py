@@ -16,7 +16,7 @@ def test_photos_bytes_roll_over_to_disk_and_read_back_whole(stack):
     s3 = stack.client("s3")
     bucket = f"memory-test-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
-    photo, thumbnail = os.urandom(200 * 1024), os.urandom(8 * 1024)
+    photo, thumbnail = os.urandom(200 * 1024), os.urandom(4 * 1024)
     try:
         s3.put_object(Bucket=bucket, Key="photo.jpg", Body=photo)
         s3.put_object(Bucket=bucket, Key="thumb.jpg", Body=thumbnail)
@@ -42,3 +42,10 @@ def test_the_open_file_limit_is_raised_for_the_photos_files():
         )
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_malloc_arenas_are_capped_unless_the_environment_says_otherwise(monkeypatch):
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert stack_module.cap_malloc_arenas() is True  # glibc (this project's machines)
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert stack_module.cap_malloc_arenas() is False  # the operator's own setting wins
