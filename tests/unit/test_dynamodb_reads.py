@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import threading
 import tracemalloc
-from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from salon.local import moto_quirks
+from tests.dynamodb_tables import create_hash_table
 from tests.fakes import fake_credentials
 
 KEY = {"k": {"S": "meter"}}
@@ -25,12 +25,7 @@ def test_reads_during_writes_of_the_same_item_never_fail_and_see_whole_items(mon
     moto_quirks.apply()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_hash_table(ddb, "t")
         ddb.put_item(TableName="t", Item={**KEY, "m": {"M": {}}})
         writing, errors = threading.Event(), []
         sizes: dict[int, list[int]] = {0: [], 1: []}  # per reader: the map sizes it saw, in order
@@ -72,15 +67,6 @@ def test_reads_during_writes_of_the_same_item_never_fail_and_see_whole_items(mon
         ddb.delete_table(TableName="t")
 
 
-def _table(ddb: Any, name: str) -> None:
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
 def test_a_cancelled_transaction_undoes_its_own_writes_and_copies_only_its_items(monkeypatch: pytest.MonkeyPatch):
     """moto backs a transaction up by copying every table it names (a cost that grows with the tables); the
     stack saves the items it names instead, and a cancelled transaction still leaves every item as it was."""
@@ -88,8 +74,8 @@ def test_a_cancelled_transaction_undoes_its_own_writes_and_copies_only_its_items
     moto_quirks.apply()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        _table(ddb, "comments")
-        _table(ddb, "meters")
+        create_hash_table(ddb, "comments")
+        create_hash_table(ddb, "meters")
         for i in range(0, 3000, 25):
             ddb.batch_write_item(
                 RequestItems={

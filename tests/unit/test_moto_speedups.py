@@ -16,6 +16,7 @@ from moto import backends, mock_aws
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from salon.local import moto_speedups
+from tests.dynamodb_tables import create_hash_table
 from tests.fakes import fake_credentials
 from workflows import asl
 
@@ -257,12 +258,7 @@ UPDATES: list[dict[str, Any]] = [  # (expression, names, values): answers and er
 def _updates() -> list[Any]:
     ddb = boto3.client("dynamodb")
     name = f"u{uuid.uuid4().hex[:8]}"
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_hash_table(ddb, name)
     answers: list[Any] = []
     for key in ("old", "new"):  # an item that exists, and one that an update creates
         if key == "old":
@@ -331,12 +327,7 @@ def test_a_parsed_update_expression_is_shared_and_never_changed_by_an_update(mon
 
     with mock_aws():
         ddb = boto3.client("dynamodb")
-        ddb.create_table(
-            TableName="shared",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_hash_table(ddb, "shared")
         values = {":z": {"N": "0"}, ":n": {"N": "2"}, ":l": {"L": [{"S": "x"}]}, ":s": {"SS": ["y"]}}
         for _ in range(3):
             ddb.update_item(

@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 
 from salon.local import retention
+from tests.dynamodb_tables import create_hash_table
 from tests.fakes import fake_credentials
 
 PASS_MACHINE = {
@@ -135,12 +136,7 @@ def test_moto_item_copies_are_freed_once_a_read_is_answered(aws: None) -> None:
 
     ddb = boto3.client("dynamodb")
     table = f"retention-test-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_hash_table(ddb, table)
     ddb.put_item(TableName=table, Item={"k": {"S": "a"}, "n": {"N": "0"}})
     tracked = Item.instances_tracked  # type: ignore[attr-defined]
     assert isinstance(tracked, retention.WeakInstances)
