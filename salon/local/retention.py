@@ -1,17 +1,19 @@
-"""What the embedded stack keeps in memory for work that is over: bounded here, in one place.
+"""What the embedded stack keeps in memory for work that is over (and for work that waits): bounded here.
 
 moto keeps the whole evaluation environment of every finished Step Functions execution for as long as the
 process lives: the event history (each state's input and output), the context object, the variables. That is
 the stack's steady memory growth under traffic (roughly 0.1-0.5 MB per execution). moto also keeps every worker
 thread it ever started in a list (`TMP_THREADS`), several per execution.
 
-The bound: the `keep` most recently finished executions stay as moto left them; an older one has its history
-written to a file under the stack's home (`<home>/history/`) and its environment replaced by a small stand-in
-that reads the history back from that file. DescribeExecution, ListExecutions and GetExecutionHistory answer
-exactly as before (AWS keeps a history 90 days; here it lasts as long as the stack, like every other state), a
-finished execution cannot take a task token anyway (SendTaskFailure/Success/Heartbeat find no callback, as
-before). Finished threads are dropped from moto's list at the same time. Nothing here changes what the
-workflows do or what AWS runs.
+The bound: the `keep` most recently finished executions stay as moto left them; an older one has its history,
+input and output written to a file under the stack's home (`<home>/history/`), its worker (the engine's copy of
+the input, its callback pools, its logging session) replaced by a small stand-in that reads the history back from
+that file, its input and output read back from the file when asked, and its snapshot of the state machine shared
+with the other retired executions of the same definition (moto deep-copies the state machine for every
+execution). DescribeExecution, ListExecutions and GetExecutionHistory answer exactly as before (AWS keeps a
+history 90 days; here it lasts as long as the stack, like every other state), a finished execution cannot take a
+task token anyway (SendTaskFailure/Success/Heartbeat find no callback, as before). Finished threads are dropped
+from moto's list at the same time. Nothing here changes what the workflows do or what AWS runs.
 
 moto also appends every model object it ever creates to a list on its class (`instances_tracked`, read only by
 moto's own dashboard, `/moto-api/data.json`, and by S3's reset to close key buffers). moto copies a DynamoDB
@@ -19,6 +21,13 @@ item on every read (GetItem, Query, Scan, transactions) and every S3 object vers
 (bytes included), so that list held every copy ever made: the rest of the soak's growth, faster as the bucket
 fills. `track_models_weakly` makes those lists hold their objects weakly: a copy is freed once moto is done
 with it; the dashboard and the reset see every object that is still alive, as before.
+
+Work that is not over yet is bounded too, without changing what it does:
+- `pack_histories`: an execution's history events (each state's input and output, about 60 KB for an upload)
+  are held as compressed JSON while the execution runs; an upload waiting days for the owner's review keeps
+  about a quarter of that. GetExecutionHistory answers the same events (moto hands out deep copies anyway).
+- `small_object_file_buffers`: an S3 object version that has rolled over to its temporary file keeps a
+  256-byte write buffer instead of Python's 8 KB one (one per stored version, photos and renditions).
 """
 
 from __future__ import annotations
@@ -27,8 +36,11 @@ import collections
 import hashlib
 import json
 import shutil
+import tempfile
 import threading
+import types
 import weakref
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +53,11 @@ _current: HistoryRetention | None = None
 _weak_tracking = False
 
 
+def _read(path: Path) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return record
+
+
 class SpilledHistory:
     """Stands in for moto's EventManager of a retired execution: the history, read back from its file."""
 
@@ -48,23 +65,71 @@ class SpilledHistory:
         self.path = path
 
     def get_event_history(self) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = json.loads(self.path.read_text("utf-8"))
+        events: list[dict[str, Any]] = _read(self.path)["history"]
         return events
 
 
 class RetiredEnvironment:
     """What moto's backend still reads of a finished execution's environment, and nothing more."""
 
-    def __init__(self, path: Path) -> None:
-        from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackPoolManager
-        from moto.stepfunctions.parser.asl.eval.environment import MapRunRecordPoolManager
+    _pools: tuple[Any, Any] | None = None
 
+    def __init__(self, path: Path) -> None:
         self.event_manager = SpilledHistory(path)
-        self.callback_pool_manager = CallbackPoolManager(activity_store={})  # a finished execution awaits no token
-        self.map_run_record_pool_manager = MapRunRecordPoolManager()
+        # a finished execution awaits no token and runs no map: empty pools, one pair for all retired executions
+        self.callback_pool_manager, self.map_run_record_pool_manager = self._empty_pools()
+
+    @classmethod
+    def _empty_pools(cls) -> tuple[Any, Any]:
+        if cls._pools is None:
+            from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackPoolManager
+            from moto.stepfunctions.parser.asl.eval.environment import MapRunRecordPoolManager
+
+            cls._pools = CallbackPoolManager(activity_store={}), MapRunRecordPoolManager()
+        return cls._pools
 
     def set_stop(self, *args: Any, **kwargs: Any) -> None:
         """StopExecution of a finished execution changes nothing."""
+
+
+class RetiredWorker:
+    """Stands in for moto's ExecutionWorker of a retired execution: its environment, and nothing of its run."""
+
+    def __init__(self, env: RetiredEnvironment) -> None:
+        self.env = env
+
+    def stop(self, stop_date: Any, error: Any, cause: Any) -> None:
+        self.env.set_stop(stop_date=stop_date, error=error, cause=cause)
+
+
+class RetiredData:
+    """Mixed into a retired execution's class: its input and output are read back from its file when asked
+    (moto's Execution keeps them as parsed JSON, and the input twice)."""
+
+    salon_record: Path
+
+    @property
+    def input_data(self) -> Any:
+        return _read(self.salon_record)["input"]
+
+    @property
+    def execution_input(self) -> Any:
+        return _read(self.salon_record)["executionInput"]
+
+    @property
+    def output(self) -> Any:
+        return _read(self.salon_record)["output"]
+
+
+_SPILLED = ("input_data", "execution_input", "output")
+_retired_classes: dict[type, type] = {}
+
+
+def _retired_class(cls: type) -> type:
+    with _lock:
+        if cls not in _retired_classes:
+            _retired_classes[cls] = type(f"Retired{cls.__name__}", (RetiredData, cls), {})
+        return _retired_classes[cls]
 
 
 class HistoryRetention:
@@ -75,6 +140,7 @@ class HistoryRetention:
             raise ValueError("keep must be >= 0")
         self.directory, self.keep = directory, keep
         self._finished: collections.deque[Any] = collections.deque()
+        self._snapshots: dict[str, Any] = {}  # one state-machine snapshot per definition
         self._lock = threading.Lock()
         self.retired = 0
         shutil.rmtree(directory, ignore_errors=True)  # histories never outlive the executions they belong to
@@ -96,13 +162,30 @@ class HistoryRetention:
             return
         name = hashlib.sha256(str(execution.exec_arn).encode("utf-8")).hexdigest()[:32]
         path = self.directory / f"{name}.json"
-        path.write_text(json.dumps(env.event_manager.get_event_history(), separators=(",", ":")), "utf-8")
-        worker.env = RetiredEnvironment(path)
+        record = {key: getattr(execution, key, None) for key in _SPILLED}
+        record["history"] = env.event_manager.get_event_history()
+        path.write_text(json.dumps({_camel(k): v for k, v in record.items()}, separators=(",", ":")), "utf-8")
+        execution.exec_worker = RetiredWorker(RetiredEnvironment(path))
+        execution.salon_record = path
+        execution.__class__ = _retired_class(type(execution))
+        for key in _SPILLED:
+            execution.__dict__.pop(key, None)
+        execution.state_machine = self._shared_snapshot(execution.state_machine)
         self.retired += 1
+
+    def _shared_snapshot(self, machine: Any) -> Any:
+        """The first retired snapshot of the same state machine, unchanged since: the one all of them keep."""
+        key = repr(sorted((k, repr(v)) for k, v in vars(machine).items() if k != "executions"))
+        with self._lock:
+            return self._snapshots.setdefault(key, machine)
 
     def in_memory(self) -> int:
         with self._lock:
             return len(self._finished)
+
+
+def _camel(key: str) -> str:
+    return {"input_data": "input", "execution_input": "executionInput"}.get(key, key)
 
 
 def prune_threads() -> None:
@@ -230,3 +313,75 @@ def track_models_weakly() -> None:
                 if isinstance(model, type):
                     tracked(model)
         _weak_tracking = True
+
+
+PACK_AT_BYTES = 512  # history events shorter than this as JSON stay as they are
+
+
+class PackedEvents:
+    """Stands in for an EventManager's list of history events: append, and deep copy (moto's only two uses);
+    events of PACK_AT_BYTES or more are held as zlib-compressed JSON. An event that is not plain JSON is held as
+    it came."""
+
+    def __init__(self) -> None:
+        self._events: list[Any] = []
+
+    def append(self, event: dict[str, Any]) -> None:
+        try:
+            text = json.dumps(event, separators=(",", ":"))
+        except (TypeError, ValueError):
+            self._events.append(event)
+            return
+        self._events.append(zlib.compress(text.encode("utf-8"), 1) if len(text) >= PACK_AT_BYTES else event)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[dict[str, Any]]:
+        import copy
+
+        return [
+            json.loads(zlib.decompress(e)) if isinstance(e, bytes) else copy.deepcopy(e, memo) for e in self._events
+        ]
+
+
+def pack_histories() -> None:
+    """From now on every new execution's EventManager keeps its events in a PackedEvents."""
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+
+    with _lock:
+        if getattr(EventManager, "salon_packed", False):
+            return
+        original = EventManager.__init__
+
+        def init(self: Any, *args: Any, **kwargs: Any) -> None:
+            original(self, *args, **kwargs)
+            self._history_event_list = PackedEvents()
+
+        EventManager.__init__ = init  # type: ignore[method-assign]
+        EventManager.salon_packed = True  # type: ignore[attr-defined]
+
+
+OBJECT_FILE_BUFFER = 256
+
+
+class ObjectSpool(tempfile.SpooledTemporaryFile):  # type: ignore[type-arg]
+    """moto's store of one S3 object version's bytes, with a small write buffer once it is a file on disk."""
+
+    def __init__(self, max_size: int = 0, *args: Any, **kwargs: Any) -> None:
+        if not args:
+            kwargs.setdefault("buffering", OBJECT_FILE_BUFFER)
+        super().__init__(max_size, *args, **kwargs)
+
+
+def small_object_file_buffers() -> None:
+    """moto's S3 models make their SpooledTemporaryFiles through their `tempfile` global: an ObjectSpool from now."""
+    import moto.s3.models as s3_models
+
+    with _lock:
+        if getattr(s3_models.tempfile, "SpooledTemporaryFile", None) is ObjectSpool:
+            return
+        module = types.ModuleType("tempfile", tempfile.__doc__)
+        module.__dict__.update(vars(tempfile))
+        module.SpooledTemporaryFile = ObjectSpool  # type: ignore[attr-defined]
+        s3_models.tempfile = module  # type: ignore[attr-defined]

@@ -185,6 +185,8 @@ class EmbeddedStack:
         )  # finished executions: memory stays bounded
         retention.install(self.retention)
         retention.track_models_weakly()  # moto's registry of every object it made: copies freed when done
+        retention.pack_histories()  # running and waiting executions' histories: compressed JSON
+        retention.small_object_file_buffers()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         # the engine says when an execution ends or enters a state: clients wait on it instead of polling

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import sys
 import uuid
 
 from salon.local import stack as stack_module
@@ -22,6 +23,7 @@ def test_photos_bytes_roll_over_to_disk_and_read_back_whole(stack):
         s3.put_object(Bucket=bucket, Key="thumb.jpg", Body=thumbnail)
         keys = s3_backends[ACCOUNT]["aws"].buckets[bucket].keys
         assert keys["photo.jpg"]._value_buffer._rolled  # on disk (an unlinked temporary file)
+        assert sys.getsizeof(keys["photo.jpg"]._value_buffer._file) < 1024  # a 256-byte write buffer, not 8 KB
         assert not keys["thumb.jpg"]._value_buffer._rolled  # under S3_IN_MEMORY_BYTES: kept in memory
         assert s3.get_object(Bucket=bucket, Key="photo.jpg")["Body"].read() == photo
         assert s3.get_object(Bucket=bucket, Key="thumb.jpg")["Body"].read() == thumbnail

@@ -7,6 +7,7 @@ give the stack its bound back."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 import uuid
@@ -50,8 +51,12 @@ def run(sfn: Any, count: int) -> tuple[str, list[str]]:
         definition=json.dumps(PASS_MACHINE),
         roleArn="arn:aws:iam::123456789012:role/r",
     )["stateMachineArn"]
+    return run_on(sfn, machine, 0, count)
+
+
+def run_on(sfn: Any, machine: str, first: int, count: int) -> tuple[str, list[str]]:
     arns = []
-    for n in range(count):  # one at a time: "finished" order is start order
+    for n in range(first, first + count):  # one at a time: "finished" order is start order
         arn = sfn.start_execution(stateMachineArn=machine, name=f"e{n}", input=json.dumps({"n": n}))["executionArn"]
         deadline = time.monotonic() + 30
         while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
@@ -100,6 +105,58 @@ def test_a_retired_execution_answers_as_before(sfn: Any, tmp_path: Path) -> None
     assert described["status"] == "SUCCEEDED" and json.loads(described["output"])["echo"] == 0
     with pytest.raises(sfn.exceptions.ClientError):  # a finished execution takes no token, as before
         sfn.send_task_failure(taskToken="no-such-token", error="E")
+
+
+def backend_executions(machine_arn: str) -> list[Any]:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
+    return [e for m in backend.state_machines if m.arn == machine_arn for e in m.executions]
+
+
+def wait_retired(bound: retention.HistoryRetention, count: int) -> None:
+    deadline = time.monotonic() + 30  # the status reads SUCCEEDED a moment before the engine's end hook retires
+    while bound.retired < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert bound.retired == count
+
+
+def test_a_retired_execution_keeps_nothing_of_its_run_in_memory(sfn: Any, tmp_path: Path) -> None:
+    import gc
+    import weakref
+
+    bound = retention.HistoryRetention(tmp_path / "history", keep=1)
+    retention.install(bound)
+    machine, arns = run(sfn, 1)
+    first = backend_executions(machine)[0]
+    worker = weakref.ref(first.exec_worker)
+    assert sfn.describe_execution(executionArn=arns[0])["status"] == "SUCCEEDED"
+    _, more = run_on(sfn, machine, 1, 3)
+    wait_retired(bound, 3)
+    gc.collect()
+    assert worker() is None  # the engine's worker (its copy of the input, its pools) is freed
+    assert not {"input_data", "execution_input", "output"} & set(vars(first))  # and the execution's own copies
+    oldest, second = backend_executions(machine)[:2]
+    assert oldest.state_machine is second.state_machine  # one snapshot of the unchanged definition
+    described = sfn.describe_execution(executionArn=arns[0])  # read back from the file, as before
+    assert json.loads(described["input"]) == {"n": 0} and json.loads(described["output"])["echo"] == 0
+    assert [e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]][-1] == arns[0]
+    sfn.stop_execution(executionArn=more[0])  # a retired execution stays as it ended
+    assert sfn.describe_execution(executionArn=more[0])["status"] == "SUCCEEDED"
+
+
+def test_a_changed_definition_gets_its_own_snapshot(sfn: Any, tmp_path: Path) -> None:
+    bound = retention.HistoryRetention(tmp_path / "history", keep=0)
+    retention.install(bound)
+    machine, _ = run(sfn, 1)
+    changed = dict(PASS_MACHINE, Comment="changed")
+    sfn.update_state_machine(stateMachineArn=machine, definition=json.dumps(changed))
+    run_on(sfn, machine, 1, 1)
+    wait_retired(bound, 2)
+    before_change, after_change = backend_executions(machine)
+    assert before_change.state_machine is not after_change.state_machine
+    old, new = (json.loads(e.state_machine.definition) for e in (before_change, after_change))
+    assert "Comment" not in old and new["Comment"] == "changed"  # each keeps the definition it ran
 
 
 def test_finished_worker_threads_are_not_kept(sfn: Any, tmp_path: Path) -> None:
@@ -197,3 +254,33 @@ def test_weak_instances_hold_live_objects_and_sweep_dead_ones() -> None:
     assert list(tracked)[:10] == kept  # in creation order, as moto's list
     assert len(tracked) == 11 and any(isinstance(i, Slotted) for i in tracked)
     assert tracked.held() <= 2 * 11 + retention.WeakInstances.SWEEP_AT_LEAST
+
+
+def test_packed_events_read_back_as_they_were_appended() -> None:
+    import copy
+
+    events: list[dict[str, Any]] = [
+        {"id": 1, "type": "ExecutionStarted", "executionStartedEventDetails": {"input": json.dumps({"k": "v" * 900})}},
+        {"id": 2, "type": "PassStateEntered", "stateEnteredEventDetails": {"name": "Shape", "input": "{}"}},
+        {"id": 3, "type": "Odd", "details": {"when": datetime.datetime.now(datetime.UTC)}},  # not plain JSON
+    ]
+    packed = retention.PackedEvents()
+    for event in events:
+        packed.append(event)
+    assert isinstance(packed._events[0], bytes) and len(packed._events[0]) < 200  # 900 repeats compress
+    assert packed._events[1] is events[1] and packed._events[2] is events[2]  # short, or not JSON: as they came
+    copied = copy.deepcopy(packed)
+    assert copied == events and copied[1] is not events[1] and len(packed) == 3
+
+
+def test_a_running_executions_history_is_held_packed(sfn: Any, tmp_path: Path) -> None:
+    retention.pack_histories()  # the stack's setting (idempotent)
+    retention.install(retention.HistoryRetention(tmp_path / "history", keep=5))
+    machine, arns = run(sfn, 1)
+    env = backend_executions(machine)[0].exec_worker.env
+    held = env.event_manager._history_event_list
+    assert isinstance(held, retention.PackedEvents) and any(isinstance(e, bytes) for e in held._events)
+    history = sfn.get_execution_history(executionArn=arns[0])["events"]
+    assert history[0]["type"] == "ExecutionStarted" and history[-1]["type"] == "ExecutionSucceeded"
+    exited = next(e for e in history if e["type"] == "PassStateExited")
+    assert json.loads(exited["stateExitedEventDetails"]["output"]) == {"echo": 0, "pad": "x" * 2000}
