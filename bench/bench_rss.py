@@ -11,11 +11,13 @@ after the first 50.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import ctypes
 import gc
 import os
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -56,6 +58,20 @@ def trimmed_rss_mb() -> float:
     return tree_rss_mb()
 
 
+def executions_by_status() -> dict[str, int]:
+    """The engine's executions in this process, by status (a running upload waits for the owner's review)."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    statuses: collections.Counter[str] = collections.Counter()
+    for regions in list(stepfunctions_parser_backends.values()):
+        for backend in list(regions.values()):
+            for machine in list(backend.state_machines):
+                statuses.update(
+                    str(getattr(getattr(e, "exec_status", None), "value", None)) for e in list(machine.executions)
+                )
+    return dict(statuses)
+
+
 def reading(sent: int, started: float) -> dict[str, Any]:
     raw = tree_rss_mb()
     trimmed = trimmed_rss_mb()
@@ -64,6 +80,8 @@ def reading(sent: int, started: float) -> dict[str, Any]:
         "seconds": round(time.monotonic() - started, 1),
         "rssMb": round(raw, 1),
         "trimmedMb": round(trimmed, 1),
+        "threads": threading.active_count(),
+        "executions": executions_by_status(),
     }
 
 
