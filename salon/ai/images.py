@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -11,15 +17,69 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from salon.ai.errors import InvalidImageError
 
 _FORMATS = ("JPEG", "PNG")
+# A photo's DetectLabels and DetectModerationLabels calls decode the same bytes and downscale the result to the
+# same sizes: the last few decoded images, and the arrays derived from each, are remembered (see ``derived``).
+_RECENT = 4
+
+
+class _Recent:
+    """The last ``_RECENT`` decoded images by digest of their bytes, and arrays derived from each image."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._images: OrderedDict[bytes, Image.Image] = OrderedDict()
+        self._derived: OrderedDict[int, tuple[weakref.ref[Image.Image], dict[Any, np.ndarray]]] = OrderedDict()
+
+    def image(self, key: bytes, make: Callable[[], Image.Image]) -> Image.Image:
+        with self._lock:
+            img = self._images.get(key)
+            if img is not None:
+                self._images.move_to_end(key)
+                return img
+        img = make()
+        with self._lock:
+            self._images[key] = img
+            while len(self._images) > _RECENT:
+                self._images.popitem(last=False)
+        return img
+
+    def array(self, img: Image.Image, key: Any, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """``make()`` for ``img`` (by identity) and ``key``, computed once while the image is recent; read-only."""
+        with self._lock:
+            entry = self._derived.get(id(img))
+            if entry is not None and entry[0]() is img and key in entry[1]:
+                self._derived.move_to_end(id(img))
+                return entry[1][key]
+        arr = make()
+        arr.flags.writeable = False
+        with self._lock:
+            entry = self._derived.get(id(img))
+            if entry is None or entry[0]() is not img:  # a new image (or an old one's id reused)
+                entry = (weakref.ref(img), {})
+                self._derived[id(img)] = entry
+            entry[1][key] = arr
+            self._derived.move_to_end(id(img))
+            while len(self._derived) > _RECENT:
+                self._derived.popitem(last=False)
+        return arr
+
+
+_recent = _Recent()
 
 
 def decode(image: bytes) -> Image.Image:
-    """Decode JPEG/PNG bytes to an RGB image with EXIF orientation applied."""
+    """Decode JPEG/PNG bytes to an RGB image with EXIF orientation applied (the same object for the same bytes
+    while they are among the last few decoded: treat it as read-only)."""
     if not isinstance(image, bytes | bytearray | memoryview) or len(image) == 0:
         raise InvalidImageError("image bytes are empty")
+    data = bytes(image)
+    return _recent.image(hashlib.blake2b(data, digest_size=16).digest(), lambda: _decode(data))
+
+
+def _decode(data: bytes) -> Image.Image:
     img: Image.Image
     try:
-        img = Image.open(io.BytesIO(bytes(image)), formats=_FORMATS)
+        img = Image.open(io.BytesIO(data), formats=_FORMATS)
         img.load()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise InvalidImageError(f"not a decodable JPEG or PNG image: {exc}") from exc
@@ -39,8 +99,13 @@ def to_array(img: Image.Image, max_side: int) -> np.ndarray:
 
 
 def rgb_array(img: Image.Image, max_side: int) -> np.ndarray:
-    """uint8 RGB, downscaled (area interpolation) so the longer side is at most ``max_side``."""
-    rgb: np.ndarray = np.asarray(img.convert("RGB"))
+    """uint8 RGB, downscaled (area interpolation) so the longer side is at most ``max_side``; read-only (it is
+    computed once per recent image and size)."""
+    return _recent.array(img, ("rgb", max_side), lambda: _rgb_array(img, max_side))
+
+
+def _rgb_array(img: Image.Image, max_side: int) -> np.ndarray:
+    rgb: np.ndarray = np.asarray(img if img.mode == "RGB" else img.convert("RGB"))
     h, w = rgb.shape[:2]
     s = max_side / max(h, w)
     if s < 1:
