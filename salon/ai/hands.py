@@ -28,6 +28,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from salon.ai.images import derived
+
 ENV_VAR = "SALON_MEDIAPIPE_HANDS_DIR"
 PACKAGE = "@mediapipe/hands"
 LANDMARK_FILE = "hand_landmark_full.tflite"
@@ -180,6 +182,14 @@ class HandLandmarker:
 
     # -- palm detection -------------------------------------------------------------------------------------
 
+    @staticmethod
+    def padded(rgb: np.ndarray, pad: int) -> np.ndarray:
+        """``rgb`` with ``pad`` pixels of replicated border on each side (computed once per recent frozen image:
+        the labels tier and the gesture detector pad the same image)."""
+        if not pad:
+            return rgb
+        return derived(rgb, ("padded", pad), lambda: cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE))
+
     def _palm_raw(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Scores, boxes (cx, cy, w, h) and keypoints [n, 7, 2] in pixels of the anchors scoring >= 0.5."""
         h, w = rgb.shape[:2]
@@ -187,7 +197,7 @@ class HandLandmarker:
         nw, nh = max(1, round(w * s)), max(1, round(h * s))
         canvas = np.zeros((_PALM_SIZE, _PALM_SIZE, 3), np.float32)
         px, py = (_PALM_SIZE - nw) // 2, (_PALM_SIZE - nh) // 2
-        small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+        small = derived(rgb, ("palm input", nw, nh), lambda: cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA))
         canvas[py : py + nh, px : px + nw] = small / 255.0
 
         def run() -> tuple[np.ndarray, ...]:
@@ -260,7 +270,7 @@ class HandLandmarker:
         return xyz[:, :2] @ to_image[:, :2].T + to_image[:, 2], presence
 
     def _from_palms(self, rgb: np.ndarray, pad: int, source: str) -> tuple[list[Hand], float]:
-        img = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else rgb
+        img = self.padded(rgb, pad)
         scores, boxes, kps = self._palm_raw(img)
         palm = float(boxes[:, 2:].max()) / max(rgb.shape[:2]) if len(boxes) else 0.0
         hands = []

@@ -18,17 +18,19 @@ from salon.ai.errors import InvalidImageError
 
 _FORMATS = ("JPEG", "PNG")
 # A photo's DetectLabels and DetectModerationLabels calls decode the same bytes and downscale the result to the
-# same sizes: the last few decoded images, and the arrays derived from each, are remembered (see ``derived``).
-_RECENT = 4
+# same sizes: the last two decoded images (full size: a phone photo is 36 MB), and the arrays derived from the last
+# few sources (the decoded image, its downscaled copy and that copy padded, for each photo), are remembered.
+_RECENT = 2
+_RECENT_SOURCES = 3 * _RECENT
 
 
 class _Recent:
-    """The last ``_RECENT`` decoded images by digest of their bytes, and arrays derived from each image."""
+    """The last ``_RECENT`` decoded images by digest of their bytes, and arrays derived from recent sources."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._images: OrderedDict[bytes, Image.Image] = OrderedDict()
-        self._derived: OrderedDict[int, tuple[weakref.ref[Image.Image], dict[Any, np.ndarray]]] = OrderedDict()
+        self._derived: OrderedDict[int, tuple[weakref.ref[Any], dict[Any, np.ndarray]]] = OrderedDict()
 
     def image(self, key: bytes, make: Callable[[], Image.Image]) -> Image.Image:
         with self._lock:
@@ -43,28 +45,47 @@ class _Recent:
                 self._images.popitem(last=False)
         return img
 
-    def array(self, img: Image.Image, key: Any, make: Callable[[], np.ndarray]) -> np.ndarray:
-        """``make()`` for ``img`` (by identity) and ``key``, computed once while the image is recent; read-only."""
+    def array(self, source: Any, key: Any, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """``make()`` for ``source`` (by identity) and ``key``, computed once while the source is recent."""
         with self._lock:
-            entry = self._derived.get(id(img))
-            if entry is not None and entry[0]() is img and key in entry[1]:
-                self._derived.move_to_end(id(img))
+            entry = self._derived.get(id(source))
+            if entry is not None and entry[0]() is source and key in entry[1]:
+                self._derived.move_to_end(id(source))
                 return entry[1][key]
         arr = make()
         arr.flags.writeable = False
         with self._lock:
-            entry = self._derived.get(id(img))
-            if entry is None or entry[0]() is not img:  # a new image (or an old one's id reused)
-                entry = (weakref.ref(img), {})
-                self._derived[id(img)] = entry
+            entry = self._derived.get(id(source))
+            if entry is None or entry[0]() is not source:  # a new source (or an old one's id reused)
+                entry = (weakref.ref(source), {})
+                self._derived[id(source)] = entry
             entry[1][key] = arr
-            self._derived.move_to_end(id(img))
-            while len(self._derived) > _RECENT:
+            self._derived.move_to_end(id(source))
+            for dead in [k for k, (ref, _) in self._derived.items() if ref() is None]:
+                del self._derived[dead]
+            while len(self._derived) > _RECENT_SOURCES:
                 self._derived.popitem(last=False)
         return arr
 
 
 _recent = _Recent()
+
+
+def frozen(arr: np.ndarray) -> bool:
+    """Whether the pixels of ``arr`` cannot change: read-only down to data it owns or an immutable bytes object
+    (the arrays of ``rgb_array`` and ``derived``)."""
+    a: Any = arr
+    while isinstance(a, np.ndarray):
+        if a.flags.writeable:
+            return False
+        a = a.base
+    return a is None or isinstance(a, bytes)
+
+
+def derived(source: np.ndarray, key: Any, make: Callable[[], np.ndarray]) -> np.ndarray:
+    """``make()``, an array computed from ``source`` (read-only): once per ``key`` while ``source`` is recent
+    when ``source`` is ``frozen``, else every time."""
+    return _recent.array(source, key, make) if frozen(source) else make()
 
 
 def decode(image: bytes) -> Image.Image:

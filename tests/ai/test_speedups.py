@@ -136,3 +136,34 @@ def test_memo_forgets_old_images() -> None:
     for i in range(images._RECENT):
         images.decode(to_bytes(draw_hand((20, 40, 170), size=301 + i)))
     assert images.decode(first) is not img
+
+
+def test_derived_arrays_are_remembered_only_for_frozen_sources() -> None:
+    rgb = np.random.default_rng(1).integers(0, 255, (120, 160, 3), np.uint8)
+    calls = []
+
+    def make() -> np.ndarray:
+        calls.append(1)
+        return cv2.copyMakeBorder(rgb, 4, 4, 4, 4, cv2.BORDER_REPLICATE)
+
+    assert not images.frozen(rgb)  # writeable: its pixels may change, so nothing is remembered
+    images.derived(rgb, "pad", make)
+    images.derived(rgb, "pad", make)
+    assert len(calls) == 2
+    rgb.flags.writeable = False
+    assert images.frozen(rgb) and images.frozen(rgb[::2])  # a view of a frozen array is frozen too
+    first = images.derived(rgb, "pad", make)
+    assert images.derived(rgb, "pad", make) is first and len(calls) == 3 and images.frozen(first)
+    view = np.frombuffer(bytearray(12), np.uint8)
+    view.flags.writeable = False
+    assert not images.frozen(view)  # a read-only view of memory that can still change
+
+
+def test_padded_is_copy_make_border() -> None:
+    from salon.ai.hands import HandLandmarker
+
+    img = images.decode(to_bytes(draw_hand((150, 30, 160), size=333)))
+    rgb = images.rgb_array(img, 640)
+    pad = HandLandmarker.padded(rgb, 80)
+    assert HandLandmarker.padded(rgb, 80) is pad and HandLandmarker.padded(rgb, 0) is rgb
+    np.testing.assert_array_equal(pad, cv2.copyMakeBorder(np.array(rgb), 80, 80, 80, 80, cv2.BORDER_REPLICATE))
