@@ -90,8 +90,13 @@ def compare(args: argparse.Namespace) -> int:
         print(f"max |confidence difference| {key}: {d:.3g} ({name}, {label})")
     print(f"{len(a['outputs'])} images; {unequal} confidences not bit-identical; {changed_sets} label sets differ")
     for p, r in ((args.a, a), (args.b, b)):
-        med = statistics.median(statistics.median(v) for k, v in r["ms"].items() if not k.startswith("synth/"))
-        print(f"{p}: data median {med:.1f} ms; load {r['load'][0]:.2f}")
+        data = [v for k, v in r["ms"].items() if not k.startswith("synth/")]
+        med = statistics.median(statistics.median(v) for v in data)
+        best = statistics.median(min(v) for v in data)
+        print(
+            f"{p}: data median {med:.1f} ms, median of per-image best {best:.1f} ms; "
+            f"CPU {r.get('cpu_ms_per_image', 0):.1f} ms per image; load {r['load'][0]:.2f} -> {r['load_after'][0]:.2f}"
+        )
     return 1 if changed_sets or any(d >= 0.01 for d, _, _ in worst.values()) else 0
 
 

@@ -134,9 +134,14 @@ def _rgb_array(img: Image.Image, max_side: int) -> np.ndarray:
     return np.ascontiguousarray(rgb)
 
 
+# OpenCV's 8-bit Lab (L scaled to 0-255, a and b offset by 128) to float32 Lab, one table per channel: the same
+# float32 values as converting the array and scaling L by 100/255 and shifting a and b by -128 in place.
+_LAB_L = np.arange(256, dtype=np.float32) * np.float32(100 / 255)
+_LAB_AB = np.arange(256, dtype=np.float32) - np.float32(128)
+
+
 def lab(rgb: np.ndarray) -> np.ndarray:
     """CIELAB with L in 0-100 and a/b centred on 0, float32."""
-    out = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    out[..., 0] *= 100 / 255
-    out[..., 1:] -= 128
+    l8, a8, b8 = cv2.split(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB))
+    out: np.ndarray = cv2.merge([_LAB_L[l8], _LAB_AB[a8], _LAB_AB[b8]])
     return out

@@ -40,6 +40,13 @@ def _ellipse_reference(
     return mask.astype(bool)
 
 
+def _lab_reference(rgb: np.ndarray) -> np.ndarray:
+    out = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    out[..., 0] *= 100 / 255
+    out[..., 1:] -= 128
+    return out
+
+
 def _same_run_reference(prof: np.ndarray, i: int, k: int) -> bool:
     run = [prof[x] for x in range(i, k)]
     return bool(labels_hands._dist(prof[k], np.median(run, axis=0)) < labels_hands._SAME_RUN)
@@ -89,6 +96,16 @@ def test_ellipse_and_hull_pixels_match_whole_image_masks(seed: int) -> None:
         mask = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(mask, cv2.convexHull(pts), 1)
         np.testing.assert_array_equal(labels_hands._hull_pixels(lab, pts), lab[mask == 1])
+
+
+def test_lab_matches_reference() -> None:
+    rgb = np.random.default_rng(2).integers(0, 256, (97, 131, 3), np.uint8)
+    rgb[0, :64] = np.arange(256, dtype=np.uint8).reshape(64, 4)[:, :3]  # the extremes of every channel
+    fast = images.lab(rgb)
+    assert fast.dtype == np.float32 and fast.shape == rgb.shape
+    np.testing.assert_array_equal(fast, _lab_reference(rgb))
+    grey = np.full((1, 1, 3), 128, np.uint8)
+    np.testing.assert_array_equal(images.lab(grey).shape, (1, 1, 3))
 
 
 def test_same_run_matches_reference() -> None:
