@@ -4,6 +4,8 @@
 by ``salon.ai.nail_synth``; for each, the DetectLabels and DetectModerationLabels outputs at min_confidence 0 and
 the time of the two calls together (as ``salon.ai.evaluate.model_latency`` times them), over ``--rounds`` passes.
 ``compare A.json B.json``: the largest confidence difference per image set and label, and the median times.
+``paired DIR_A DIR_B``: one interpreter per checkout (PYTHONPATH), both loaded at once and asked for the same image
+in turn, so that both see the same machine load; prints the median of the per-image time ratios B/A.
 
 Run one interpreter per code version (PYTHONPATH=<other checkout> selects the other one).
 """
@@ -100,6 +102,58 @@ def compare(args: argparse.Namespace) -> int:
     return 1 if changed_sets or any(d >= 0.01 for d, _, _ in worst.values()) else 0
 
 
+def serve(args: argparse.Namespace) -> None:
+    """Answer image indices from stdin with the time (ms) of the two calls on that image, one line each."""
+    from salon.ai import VisionModels
+
+    vision = VisionModels.load()
+    items = _images(args.data_dir, args.synthetic)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        data = items[int(line)][1]
+        t0 = time.perf_counter()
+        vision.detect_labels(data, min_confidence=0.0)
+        vision.detect_moderation_labels(data, min_confidence=0.0)
+        print(f"{1000 * (time.perf_counter() - t0):.3f}", flush=True)
+
+
+def paired(args: argparse.Namespace) -> None:
+    import subprocess
+
+    env = dict(
+        os.environ,
+        SALON_MEDIAPIPE_HANDS_DIR=str(Path(__file__).resolve().parents[1] / "node_modules" / "@mediapipe" / "hands"),
+    )
+    cmd = [sys.executable, __file__, "serve", "--data-dir", str(args.data_dir), "--synthetic", str(args.synthetic)]
+    procs = [
+        subprocess.Popen(cmd, env=dict(env, PYTHONPATH=d), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for d in (args.a, args.b)
+    ]
+    for p in procs:
+        while p.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
+            pass
+    n = len(_images(args.data_dir, args.synthetic))
+    times: list[list[list[float]]] = [[[] for _ in range(n)], [[] for _ in range(n)]]
+    load0 = os.getloadavg()
+    for r in range(args.rounds):
+        for i in range(n):
+            order = (0, 1) if (i + r) % 2 == 0 else (1, 0)  # alternate which one goes first
+            for k in order:
+                procs[k].stdin.write(f"{i}\n")  # type: ignore[union-attr]
+                procs[k].stdin.flush()  # type: ignore[union-attr]
+                times[k][i].append(float(procs[k].stdout.readline()))  # type: ignore[union-attr]
+    for p in procs:
+        p.stdin.close()  # type: ignore[union-attr]
+        p.wait()
+    best = [[min(v) for v in t] for t in times]
+    ratios = [b / a for a, b in zip(best[0], best[1], strict=True)]
+    print(
+        f"{n} images x {args.rounds} rounds; median per-image best: A {statistics.median(best[0]):.1f} ms, "
+        f"B {statistics.median(best[1]):.1f} ms; median ratio B/A {statistics.median(ratios):.3f}; "
+        f"load {load0[0]:.2f} -> {os.getloadavg()[0]:.2f}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -111,9 +165,18 @@ def main() -> int:
     c = sub.add_parser("compare")
     c.add_argument("a")
     c.add_argument("b")
+    data_dir = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    for name in ("serve", "paired"):
+        x = sub.add_parser(name)
+        if name == "paired":
+            x.add_argument("a")
+            x.add_argument("b")
+            x.add_argument("--rounds", type=int, default=3)
+        x.add_argument("--data-dir", type=Path, default=data_dir)
+        x.add_argument("--synthetic", type=int, default=0)
     args = parser.parse_args()
-    if args.cmd == "dump":
-        dump(args)
+    if args.cmd in ("dump", "serve", "paired"):
+        {"dump": dump, "serve": serve, "paired": paired}[args.cmd](args)
         return 0
     return compare(args)
 

@@ -47,6 +47,11 @@ _PAD = 0.25  # palm detection runs on a copy padded by a quarter of the longer s
 MIN_FINGER_FRACTION = 0.03  # a distal phalanx shorter than this share of the longer side is too small to read
 _MEMO_SIZE = 8  # model passes remembered: DetectLabels and DetectModerationLabels of one photo ask for the same ones
 
+# uint8 pixel -> model input in [0, 1] by table lookup: the float32 values of ``x / 255.0`` in float64 (palm input)
+# and of ``x.astype(float32) / 255.0`` (landmark input), as the models were fed before.
+_UNIT_F64 = (np.arange(256) / 255.0).astype(np.float32)
+_UNIT_F32 = np.arange(256, dtype=np.float32) / 255.0
+
 # Landmark indices (MediaPipe hand topology).
 WRIST = 0
 MIDDLE_MCP = 9
@@ -198,7 +203,7 @@ class HandLandmarker:
         canvas = np.zeros((_PALM_SIZE, _PALM_SIZE, 3), np.float32)
         px, py = (_PALM_SIZE - nw) // 2, (_PALM_SIZE - nh) // 2
         small = derived(rgb, ("palm input", nw, nh), lambda: cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA))
-        canvas[py : py + nh, px : px + nw] = small / 255.0
+        canvas[py : py + nh, px : px + nw] = _UNIT_F64[small]  # = small / 255.0, by table
 
         def run() -> tuple[np.ndarray, ...]:
             self._palm.set_tensor(self._palm_in, canvas[None])
@@ -260,7 +265,7 @@ class HandLandmarker:
         )
 
         def run() -> tuple[np.ndarray, ...]:
-            self._landmark.set_tensor(self._landmark_in, (crop.astype(np.float32) / 255.0)[None])
+            self._landmark.set_tensor(self._landmark_in, _UNIT_F32[crop][None])  # = crop.astype(float32) / 255.0
             self._landmark.invoke()
             xyz = self._landmark.get_tensor(self._landmark_xyz)[0].reshape(21, 3).copy()
             return xyz, self._landmark.get_tensor(self._presence).reshape(-1)[:1].copy()

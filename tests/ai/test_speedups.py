@@ -108,6 +108,18 @@ def test_lab_matches_reference() -> None:
     np.testing.assert_array_equal(images.lab(grey).shape, (1, 1, 3))
 
 
+def test_model_input_tables_match_division() -> None:
+    from salon.ai import hands
+
+    px = np.random.default_rng(4).integers(0, 256, (50, 60, 3), np.uint8)
+    px.reshape(-1)[:256] = np.arange(256, dtype=np.uint8)
+    canvas = np.zeros((50, 60, 3), np.float32)
+    canvas[...] = px / 255.0
+    np.testing.assert_array_equal(hands._UNIT_F64[px], canvas)
+    np.testing.assert_array_equal(hands._UNIT_F32[px], px.astype(np.float32) / 255.0)
+    assert hands._UNIT_F32[px].dtype == np.float32
+
+
 def test_same_run_matches_reference() -> None:
     rng = np.random.default_rng(3)
     prof = np.cumsum(rng.normal(0, 6, (60, 3)), axis=0).astype(np.float32)
