@@ -31,7 +31,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image
 
@@ -132,7 +131,7 @@ def find_hands(landmarker: hand_model.HandLandmarker, rgb: np.ndarray, max_hands
     """
     side = max(rgb.shape[:2])
     for pad in (round(_PAD * side), 0):
-        img = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else rgb
+        img = landmarker.padded(rgb, pad)
         palms = landmarker.palms(img)
         if not palms:
             continue

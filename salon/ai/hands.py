@@ -28,6 +28,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from salon.ai.images import derived
+
 ENV_VAR = "SALON_MEDIAPIPE_HANDS_DIR"
 PACKAGE = "@mediapipe/hands"
 LANDMARK_FILE = "hand_landmark_full.tflite"
@@ -44,6 +46,11 @@ _WHOLE_IMAGE_PRESENCE = 0.8  # stricter when the landmark model looks at the who
 _PAD = 0.25  # palm detection runs on a copy padded by a quarter of the longer side (hands cut by the border)
 MIN_FINGER_FRACTION = 0.03  # a distal phalanx shorter than this share of the longer side is too small to read
 _MEMO_SIZE = 8  # model passes remembered: DetectLabels and DetectModerationLabels of one photo ask for the same ones
+
+# uint8 pixel -> model input in [0, 1] by table lookup: the float32 values of ``x / 255.0`` in float64 (palm input)
+# and of ``x.astype(float32) / 255.0`` (landmark input), as the models were fed before.
+_UNIT_F64 = (np.arange(256) / 255.0).astype(np.float32)
+_UNIT_F32 = np.arange(256, dtype=np.float32) / 255.0
 
 # Landmark indices (MediaPipe hand topology).
 WRIST = 0
@@ -180,6 +187,14 @@ class HandLandmarker:
 
     # -- palm detection -------------------------------------------------------------------------------------
 
+    @staticmethod
+    def padded(rgb: np.ndarray, pad: int) -> np.ndarray:
+        """``rgb`` with ``pad`` pixels of replicated border on each side (computed once per recent frozen image:
+        the labels tier and the gesture detector pad the same image)."""
+        if not pad:
+            return rgb
+        return derived(rgb, ("padded", pad), lambda: cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE))
+
     def _palm_raw(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Scores, boxes (cx, cy, w, h) and keypoints [n, 7, 2] in pixels of the anchors scoring >= 0.5."""
         h, w = rgb.shape[:2]
@@ -187,8 +202,8 @@ class HandLandmarker:
         nw, nh = max(1, round(w * s)), max(1, round(h * s))
         canvas = np.zeros((_PALM_SIZE, _PALM_SIZE, 3), np.float32)
         px, py = (_PALM_SIZE - nw) // 2, (_PALM_SIZE - nh) // 2
-        small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
-        canvas[py : py + nh, px : px + nw] = small / 255.0
+        small = derived(rgb, ("palm input", nw, nh), lambda: cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA))
+        canvas[py : py + nh, px : px + nw] = _UNIT_F64[small]  # = small / 255.0, by table
 
         def run() -> tuple[np.ndarray, ...]:
             self._palm.set_tensor(self._palm_in, canvas[None])
@@ -250,7 +265,7 @@ class HandLandmarker:
         )
 
         def run() -> tuple[np.ndarray, ...]:
-            self._landmark.set_tensor(self._landmark_in, (crop.astype(np.float32) / 255.0)[None])
+            self._landmark.set_tensor(self._landmark_in, _UNIT_F32[crop][None])  # = crop.astype(float32) / 255.0
             self._landmark.invoke()
             xyz = self._landmark.get_tensor(self._landmark_xyz)[0].reshape(21, 3).copy()
             return xyz, self._landmark.get_tensor(self._presence).reshape(-1)[:1].copy()
@@ -260,7 +275,7 @@ class HandLandmarker:
         return xyz[:, :2] @ to_image[:, :2].T + to_image[:, 2], presence
 
     def _from_palms(self, rgb: np.ndarray, pad: int, source: str) -> tuple[list[Hand], float]:
-        img = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else rgb
+        img = self.padded(rgb, pad)
         scores, boxes, kps = self._palm_raw(img)
         palm = float(boxes[:, 2:].max()) / max(rgb.shape[:2]) if len(boxes) else 0.0
         hands = []

@@ -70,6 +70,13 @@ def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
+def _norm3(d0: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
+    """Euclidean norm of 3-vectors given by their components; the same float32 operations, in the same order, as
+    ``np.sqrt((d ** 2).sum(-1))`` on the stacked [N, 3] array, without its slow reduction over a 3-long axis."""
+    out: np.ndarray = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
+    return out
+
+
 def _background_or_blend(lab: np.ndarray, far: np.ndarray, skin: np.ndarray) -> np.ndarray:
     """Pixels (of ``lab``, shape [N, 3]) explained by the background or by a skin-background blend."""
     out = np.zeros(len(lab), dtype=bool)
@@ -79,11 +86,13 @@ def _background_or_blend(lab: np.ndarray, far: np.ndarray, skin: np.ndarray) -> 
     criteria = (cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
     cv2.setRNGSeed(0)
     _, _, centers = cv2.kmeans(far_px, 4, None, criteria, 1, cv2.KMEANS_PP_CENTERS)  # type: ignore[call-overload]
+    planes = np.ascontiguousarray(lab.T)  # one contiguous array per channel
+    rel = lab - skin
     for c in centers:
-        out |= np.sqrt(((lab - c) ** 2).sum(-1)) < _BACKGROUND
+        out |= _norm3(*(planes[i] - c[i] for i in range(3))) < _BACKGROUND
         v = c - skin
-        t = np.clip(((lab - skin) @ v) / max(float(v @ v), 1e-6), 0.0, 1.0)
-        out |= np.sqrt(((lab - (skin + t[:, None] * v)) ** 2).sum(-1)) < _BLEND
+        t = np.clip((rel @ v) / max(float(v @ v), 1e-6), 0.0, 1.0)
+        out |= _norm3(*(planes[i] - (skin[i] + t * v[i]) for i in range(3))) < _BLEND
     return out
 
 
@@ -124,9 +133,9 @@ def hand_features(img: Image.Image) -> HandFeatures:
     k = max(3, round(0.07 * math.sqrt(area)))  # about half a finger's width
     region = cv2.dilate(hand, _disk(k)) == 1
     far = cv2.dilate(hand, _disk(3 * k)) == 0
-    weights = np.array([0.5, 1.0, 1.0], dtype=np.float32)
     near_px = lab[region]
-    off = np.sqrt((((near_px - med) * weights) ** 2).sum(-1)) > _OFF_SKIN
+    # colour distance with lightness at half weight (the other two weights are 1: multiplying by them is exact)
+    off = _norm3((near_px[:, 0] - med[0]) * np.float32(0.5), near_px[:, 1] - med[1], near_px[:, 2] - med[2]) > _OFF_SKIN
     off &= ~_background_or_blend(near_px, lab[far], med)
     cand = np.zeros(hand.shape, np.uint8)
     cand[region] = off

@@ -117,12 +117,34 @@ def _chroma(c: np.ndarray) -> float:
     return float(np.hypot(c[..., 1], c[..., 2]))
 
 
-def _ellipse(shape: tuple[int, ...], centre: np.ndarray, axis: np.ndarray, along: float, across: float) -> np.ndarray:
-    mask = np.zeros(shape[:2], np.uint8)
+def _ellipse_pixels(lab: np.ndarray, centre: np.ndarray, axis: np.ndarray, along: float, across: float) -> np.ndarray:
+    """The pixels of ``lab`` inside a filled ellipse (as ``cv2.ellipse`` draws it on the whole image), drawn and
+    read in a window around it only: the window moves the drawing by whole pixels and the image border clips it."""
     angle = float(np.degrees(np.arctan2(axis[1], axis[0])))
     axes = (max(1, round(along)), max(1, round(across)))
-    cv2.ellipse(mask, (round(float(centre[0])), round(float(centre[1]))), axes, angle, 0, 360, 1, -1)
-    return mask.astype(bool)
+    cx, cy = round(float(centre[0])), round(float(centre[1]))
+    r = max(axes) + 2
+    h, w = lab.shape[:2]
+    x0, y0, x1, y1 = max(0, cx - r), max(0, cy - r), min(w, cx + r + 1), min(h, cy + r + 1)
+    if x1 <= x0 or y1 <= y0:
+        return lab[:0, 0]
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.ellipse(mask, (cx - x0, cy - y0), axes, angle, 0, 360, 1, -1)
+    return lab[y0:y1, x0:x1][mask.astype(bool)]
+
+
+def _hull_pixels(lab: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The pixels of ``lab`` inside the convex hull of integer ``points`` (as ``cv2.fillConvexPoly`` fills it on the
+    whole image), drawn and read in the hull's bounding box only."""
+    hull = cv2.convexHull(points)
+    h, w = lab.shape[:2]
+    x0, y0 = max(0, int(hull[..., 0].min())), max(0, int(hull[..., 1].min()))
+    x1, y1 = min(w, int(hull[..., 0].max()) + 1), min(h, int(hull[..., 1].max()) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return lab[:0, 0]
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(mask, hull - np.array([x0, y0], hull.dtype), 1)
+    return lab[y0:y1, x0:x1][mask == 1]
 
 
 def _background(lab: np.ndarray, xy: np.ndarray, scale: float) -> np.ndarray:
@@ -138,7 +160,7 @@ def _background(lab: np.ndarray, xy: np.ndarray, scale: float) -> np.ndarray:
     axis = xy[hand_model.MIDDLE_MCP] - xy[hand_model.WRIST]
     reach = float(np.linalg.norm(axis))
     axis = axis / (reach or 1.0)
-    yy, xx = np.mgrid[0:h, 0:w]
+    yy, xx = np.ogrid[0:h, 0:w]
     distal = far & ((xx - xy[0, 0]) * axis[0] + (yy - xy[0, 1]) * axis[1] > reach)
     px = lab[distal if distal.sum() >= 50 else far]
     if len(px) < 30:
@@ -171,6 +193,11 @@ def _strip(
     return s[inside], np.median(vals[inside], axis=1), vals[inside]
 
 
+def _same_run(prof: np.ndarray, i: int, k: int) -> bool:
+    """Whether sample ``k`` stays close to the median colour of the run ``prof[i:k]``."""
+    return bool(_dist(prof[k], np.median(prof[i:k], axis=0)) < _SAME_RUN)
+
+
 def _painted_run(s: np.ndarray, prof: np.ndarray, skin: np.ndarray, protos: np.ndarray) -> Nail | None:
     """The first run of one off-skin, non-background colour that follows skin, if it is long enough."""
     if not len(s):
@@ -188,12 +215,11 @@ def _painted_run(s: np.ndarray, prof: np.ndarray, skin: np.ndarray, protos: np.n
     while i < len(s):
         seen_skin |= bool(off[i] < _OFF_SKIN and s[i] < 1.6)
         if candidate[i] and seen_skin and 0.2 <= s[i] <= 1.6:
-            j, run = i, [prof[i]]
-            while j + 1 < len(s) and candidate[j + 1] and _dist(prof[j + 1], np.median(run, axis=0)) < _SAME_RUN:
+            j = i
+            while j + 1 < len(s) and candidate[j + 1] and _same_run(prof, i, j + 1):
                 j += 1
-                run.append(prof[j])
             if s[j] - s[i] >= _MIN_RUN:
-                colour = np.median(run, axis=0)
+                colour = np.median(prof[i : j + 1], axis=0)
                 return Nail(colour, colour - skin, float(s[i]), float(s[j] - s[i]))
             i = j
         i += 1
@@ -209,17 +235,16 @@ def _natural(nail: Nail) -> bool:
 def read_hand(lab: np.ndarray, hand: hand_model.Hand) -> HandReading:
     xy, scale = hand.xy, max(hand.finger_length, 2.0)
     protos = _background(lab, xy, scale)
-    palm = np.zeros(lab.shape[:2], np.uint8)
-    cv2.fillConvexPoly(palm, cv2.convexHull(xy[list(hand_model.PALM)].astype(np.int32)), 1)
-    hand_skin = np.median(lab[palm == 1], axis=0) if palm.sum() > 10 else None
+    palm = _hull_pixels(lab, xy[list(hand_model.PALM)].astype(np.int32))
+    hand_skin = np.median(palm, axis=0) if len(palm) > 10 else None
     nails: list[Nail | None] = []
     plates: list[Plate] = []
     for pip, dip, tip in hand_model.FINGERS:
         p, d, t = xy[pip], xy[dip], xy[tip]
         length = max(float(np.linalg.norm(t - d)), 0.5 * scale, 2.0)
         direction = (t - d) / (float(np.linalg.norm(t - d)) or 1.0)
-        phalanx = _ellipse(lab.shape, (p + d) / 2, d - p, 0.3 * float(np.linalg.norm(d - p)), 0.25 * length)
-        skin = np.median(lab[phalanx], axis=0) if phalanx.sum() >= 3 else hand_skin
+        phalanx = _ellipse_pixels(lab, (p + d) / 2, d - p, 0.3 * float(np.linalg.norm(d - p)), 0.25 * length)
+        skin = np.median(phalanx, axis=0) if len(phalanx) >= 3 else hand_skin
         if skin is None:
             nails.append(None)
             continue
@@ -251,8 +276,9 @@ def _plate(s: np.ndarray, prof: np.ndarray, raw: np.ndarray, skin: np.ndarray, p
         run = run + 1 if white[i] else 0
         best = max(best, run)
     near = np.nonzero((s >= 0.05) & (s <= 0.8))[0]
-    steps = [float(_dist(prof[i + 1], prof[i])) for i in near if i + 1 < len(prof)]
-    edge = max(steps, default=0.0) / max(step / 0.1, 1e-6)  # per tenth of a DIP-TIP length
+    near = near[near + 1 < len(prof)]
+    steps = _dist(prof[near + 1], prof[near])  # row by row, the same values as one _dist per pair
+    edge = (float(steps.max()) if len(steps) else 0.0) / max(step / 0.1, 1e-6)  # per tenth of a DIP-TIP length
     return Plate(colour, skin, gloss, best * step, edge)
 
 
