@@ -108,6 +108,8 @@ def _one_sdk_client_per_service() -> None:
     from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
     from moto.stepfunctions.parser.asl.utils import boto_client
 
+    from salon.local import loopback
+
     made: dict[tuple[Any, ...], Any] = {}
     lock = threading.Lock()
 
@@ -120,19 +122,21 @@ def _one_sdk_client_per_service() -> None:
             key = (region, service, endpoint)
         with lock:
             if key not in made:
-                made[key] = boto3.client(
-                    service_name=service,
-                    region_name=region,
-                    aws_access_key_id="ak",
-                    aws_secret_access_key="sk",
-                    endpoint_url=endpoint,
-                    config=Config(
-                        parameter_validation=False,
-                        retries={"max_attempts": 0, "total_max_attempts": 1},
-                        connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
-                        read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
-                        max_pool_connections=64,
-                    ),
+                made[key] = loopback.attach(
+                    boto3.client(
+                        service_name=service,
+                        region_name=region,
+                        aws_access_key_id="ak",
+                        aws_secret_access_key="sk",
+                        endpoint_url=endpoint,
+                        config=Config(
+                            parameter_validation=False,
+                            retries={"max_attempts": 0, "total_max_attempts": 1},
+                            connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                            read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                            max_pool_connections=64,
+                        ),
+                    )
                 )
             return made[key]
 
