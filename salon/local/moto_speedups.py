@@ -34,6 +34,10 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   the engine's modules that copy it, plain dicts and lists are copied by a JSON copy, and anything else (a
   subclass, a tuple, an object, a datetime) by `copy.deepcopy` itself, so every value copied is equal to what
   moto's copy gives; an alias inside one value is copied twice, as it is after the JSON round trip AWS does.
+- Every request moto's server answers lists its response class's functions (`method_names_from_class`:
+  `inspect.getmembers`, a getattr per name of `dir()`, several hundred for DynamoDB's or S3's) to ask whether the
+  action is one of them: the name is looked up on the class instead (the same answer: a name of `dir()` whose
+  value on the class is a function).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
+import inspect
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -430,6 +435,36 @@ def _copy_engine_data_as_json() -> None:
             module.copy = shim  # type: ignore[attr-defined]
 
 
+class _FunctionNames:
+    """The names of a class's functions, as `method_names_from_class` lists them (`inspect.getmembers` with
+    `inspect.isfunction`: every name of `dir()` whose value on the class is a function), asked one name at a time:
+    a name is one of them when the class's attribute of that name is a function. Iterating lists them as moto does."""
+
+    def __init__(self, clazz: Any, listed: Any) -> None:
+        self._clazz, self._listed = clazz, listed
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and inspect.isfunction(getattr(self._clazz, name, None))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._listed(self._clazz))
+
+
+def _look_up_actions_by_name() -> None:
+    """Every request moto's server answers lists its response class's functions (`inspect.getmembers`: a getattr
+    per name of `dir()`, several hundred for DynamoDB's or S3's) only to ask whether the action is among them."""
+    responses: Any = importlib.import_module("moto.core.responses")
+    original = responses.method_names_from_class
+    if hasattr(original, "original"):  # applied already
+        return
+
+    def method_names_from_class(clazz: Any) -> _FunctionNames:
+        return _FunctionNames(clazz, original)
+
+    method_names_from_class.original = original  # type: ignore[attr-defined]  # for the test that compares them
+    responses.method_names_from_class = method_names_from_class
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -443,4 +478,5 @@ def apply() -> None:
     _parse_each_update_expression_once()
     _plan_each_traverser_once()
     _copy_engine_data_as_json()
+    _look_up_actions_by_name()
     _applied = True

@@ -369,3 +369,49 @@ def test_the_engine_copies_state_data_as_json_equal_to_deepcopy_and_unshared() -
     assert moto_speedups.json_copy("text") == "text" and moto_speedups.json_copy(None) is None
     memo: dict[int, Any] = {}
     assert moto_speedups.json_copy(data, memo) == data and memo  # with a memo: deepcopy's own way
+
+
+def test_an_action_is_a_function_of_its_response_class_as_moto_lists_them() -> None:
+    moto_speedups.apply()
+    from botocore.session import get_session
+    from moto.core import responses
+    from moto.core.utils import camelcase_to_underscores
+
+    listed = responses.method_names_from_class.original  # type: ignore[attr-defined]
+    classes = {
+        "dynamodb": "moto.dynamodb.responses.DynamoHandler",
+        "s3": "moto.s3.responses.S3Response",
+        "sqs": "moto.sqs.responses.SQSResponse",
+        "sns": "moto.sns.responses.SNSResponse",
+        "events": "moto.events.responses.EventsHandler",
+        "stepfunctions": "moto.stepfunctions.responses.StepFunctionResponse",
+        "cognito-idp": "moto.cognitoidp.responses.CognitoIdpResponse",
+    }
+    session = get_session()
+    asked = 0
+    for service, path in classes.items():
+        module, _, name = path.rpartition(".")
+        clazz = getattr(importlib.import_module(module), name)
+        names = set(listed(clazz))
+        operations = {camelcase_to_underscores(o) for o in session.get_service_model(service).operation_names}
+        others = {"", "mro", "__init__", "__class__", "dispatch", "call_action", "setup_class", "not_an_action", "uri"}
+        for action in operations | set(dir(clazz)) | others:
+            assert (action in responses.method_names_from_class(clazz)) == (action in names), (service, action)
+            asked += 1
+        assert sorted(responses.method_names_from_class(clazz)) == sorted(names)
+    assert asked > 1000
+
+
+def test_asking_for_an_action_lists_no_members(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_speedups.apply()
+    import inspect
+
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoHandler
+
+    def listed(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("inspect.getmembers called")
+
+    monkeypatch.setattr(inspect, "getmembers", listed)
+    assert "get_item" in responses.method_names_from_class(DynamoHandler)
+    assert "no_such_action" not in responses.method_names_from_class(DynamoHandler)
