@@ -465,8 +465,9 @@ def test_a_hosts_backend_is_the_one_moto_finds() -> None:
 
     app = DomainDispatcherApplication(create_backend_app)
     original = DomainDispatcherApplication.get_backend_for_host.original  # type: ignore[attr-defined]
-    hosts = [f"{m}.us-east-1.amazonaws.com" for m in backends.list_of_moto_modules()]
-    hosts += ["moto_api", "s3.amazonaws.com", "b.s3.amazonaws.com", "dynamodb", "sqs", "example.com", None]
+    hosts: list[str | None] = [f"{m}.us-east-1.amazonaws.com" for m in backends.list_of_moto_modules()]
+    hosts += ["moto_api", "s3.amazonaws.com", "b.s3.amazonaws.com", "dynamodb", "sqs", "example.com"]
+    hosts.append(None)
     hosts += ["dynamodb.eu-west-1.amazonaws.com", "sts.amazonaws.com", "iam.amazonaws.com", "nothing.amazonaws.com"]
     for host in hosts * 2:
         assert app.get_backend_for_host(host) == original(app, host), host
