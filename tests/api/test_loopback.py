@@ -149,3 +149,18 @@ def test_an_app_failure_is_a_500_and_a_stopped_server_goes_over_the_network(reco
     assert not loopback.served(server.url)
     with pytest.raises(Exception, match="Could not connect"):
         in_process.get_item(TableName="t", Key={"k": {"S": "x"}})
+
+
+def test_the_stacks_own_clients_go_in_process_and_the_handlers_stay_on_the_wire(stack: Any) -> None:
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    from functions import adapters
+
+    endpoints = stack.endpoints
+    assert all(loopback.served(url) for url in (endpoints.moto, endpoints.lambda_, endpoints.ai, endpoints.api))
+    engine = boto_client.boto_client_for(region=endpoints.region, service="lambda")  # the engine's Task client
+    mapping = next(iter(stack.mappings.values()))
+    own = [engine, mapping.sqs, mapping.lam, stack.client("s3"), stack.client("stepfunctions")]
+    assert all(isinstance(c._endpoint.http_session, loopback.LoopbackSession) for c in own)
+    handlers = [adapters.client("dynamodb"), adapters.client("s3"), adapters.client("events")]  # the product's
+    assert not any(isinstance(c._endpoint.http_session, loopback.LoopbackSession) for c in handlers)
