@@ -492,7 +492,7 @@ def _reserved_keywords_as_a_set() -> None:
         reserved.ReservedKeywords.KEYWORDS = _KeywordList(keywords)
 
 
-UNMATCHED_URLS = 4096  # URLs (without their query) that no moto service answers, remembered
+UNMATCHED_URLS = 1024  # URLs (no query) no moto service answers, remembered: a few dozen recur, S3 keys do not
 
 
 def _remember_urls_no_service_answers() -> None:
