@@ -15,16 +15,20 @@ What keeps a persistent connection correct here:
 from __future__ import annotations
 
 import contextlib
+import http.client
 import io
 import socket
 import threading
 import traceback
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.exceptions import InternalServerError
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response
+
+from salon.local import loopback
 
 IDLE_SECONDS = 60.0  # an idle keep-alive connection is closed after this (AWS load balancers: 60 s)
 STOP_POLL_SECONDS = 0.05  # how often the accept loop looks for stop() (socketserver's default: 0.5 s per server)
@@ -225,8 +229,103 @@ class KeepAliveWSGIServer(ThreadedWSGIServer):
         self.server_close()
 
 
+@dataclass
+class Answer:
+    """One response as the client reads it off the connection: status, headers (in order), body."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _header_value(value: Any) -> str:
+    """A header value as the other end parses it: sent as latin-1 (http.client), leading blanks dropped (email)."""
+    raw = value if isinstance(value, bytes) else str(value).encode("latin-1")
+    return raw.decode("iso-8859-1").lstrip(" \t")
+
+
+def _request_handler(
+    server: KeepAliveWSGIServer, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+) -> Any:
+    """The server's handler class, holding what its `make_environ` reads of a request (moto's keeps underscored
+    header names), with the body on `rfile` as the connection would carry it."""
+    handler_class: Any = server.RequestHandlerClass
+    handler: Any = handler_class.__new__(handler_class)
+    handler.server, handler.command, handler.request_version = server, method, "HTTP/1.1"
+    handler.path = "/" + target.lstrip("/") if target.startswith("//") else target  # as http.server reduces it
+    handler.client_address = ("127.0.0.1", 0)
+    handler.connection = None  # no TLS: make_environ finds no peer certificate, as on a plain socket
+    handler.headers = http.client.HTTPMessage()
+    for name, value in headers:
+        handler.headers[name] = value
+    handler.chunked = any(n.lower() == "transfer-encoding" and "chunked" in v.lower() for n, v in headers)
+    if handler.chunked:  # werkzeug's DechunkedInput (set by make_environ) reads it
+        body = (b"%x\r\n%b\r\n" % (len(body), body) if body else b"") + b"0\r\n\r\n"
+    handler.rfile = io.BytesIO(body)
+    return handler
+
+
+def _run(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+    """The app's status, headers and body chunks, as WSGI hands them to the server."""
+    started: list[Any] = []
+    written: list[bytes] = []
+
+    def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if exc_info:
+            try:
+                if written:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif started:
+            raise AssertionError("Headers already set")
+        started[:] = [status, response_headers]
+        return written.append
+
+    chunks = app(environ, start_response)
+    try:
+        written.extend(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return started[0], started[1], written
+
+
+def answer_in_process(
+    server: KeepAliveWSGIServer, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+) -> Answer:
+    """The server's answer to one request, computed in the calling thread: the environ its handler makes from the
+    request line and headers, the body as `KeepAliveHandler.run_wsgi` hands it to the app, the app's response with
+    the headers `send_response` adds and the framing a client sees. What differs from a socket: no socket
+    (`werkzeug.socket` is None, the remote port 0), the body is read at once."""
+    handler = _request_handler(server, method, target, headers, body)
+    environ = handler.make_environ()
+    if not handler.chunked:
+        length = int(environ.get("CONTENT_LENGTH") or 0)  # botocore always sends a valid length
+        environ["wsgi.input"] = _Body(handler.rfile, length)
+        environ["wsgi.input_terminated"] = True
+    try:
+        status, app_headers, written = _run(server.app, environ)
+    except Exception:
+        if server.passthrough_errors:
+            raise
+        server.log("error", f"Error on request {method} {target}:\n{traceback.format_exc()}")
+        status, app_headers, written = _run(InternalServerError(), environ)  # framed, as run_wsgi answers it
+    code = int(status.partition(" ")[0])
+    out = [("Server", handler.version_string()), ("Date", handler.date_time_string())]
+    out += [(name, _header_value(value)) for name, value in app_headers]
+    keys = {name.lower() for name, _ in out}
+    no_body = method == "HEAD" or 100 <= code < 200 or code in (204, 304)
+    if not (no_body or "content-length" in keys):
+        out.append(("Transfer-Encoding", "chunked"))  # run_wsgi frames an answer of unknown length so
+    if handler.chunked and "connection" not in keys:
+        out.append(("Connection", "close"))  # run_wsgi closes after a chunked request body, and says so
+    return Answer(code, out, b"" if no_body else b"".join(written))
+
+
 class BackgroundServer:
-    """Runs a WSGI app in a daemon thread until stop()."""
+    """Runs a WSGI app in a daemon thread until stop(). While it runs, the local runtime's own clients (salon/local/
+    loopback.py) may hand it requests in-process instead of over a connection."""
 
     def __init__(self, app: Any, host: str, port: int, handler: type[WSGIRequestHandler] = KeepAliveHandler) -> None:
         self._server = KeepAliveWSGIServer(host, port, app, handler)
@@ -246,9 +345,15 @@ class BackgroundServer:
 
     def start(self) -> BackgroundServer:
         self._thread.start()
+        loopback.serve(self.url, self.answer)
         return self
 
+    def answer(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
+        """This server's answer to one request, computed in the calling thread (see `answer_in_process`)."""
+        return answer_in_process(self._server, method, target, headers, body)
+
     def stop(self) -> None:
+        loopback.unserve(self.url)
         self._server.close()
         self._thread.join(timeout=5)
 

@@ -34,6 +34,15 @@ Unlike salon/local/moto_quirks.py these change no behaviour: what moto answers s
   the engine's modules that copy it, plain dicts and lists are copied by a JSON copy, and anything else (a
   subclass, a tuple, an object, a datetime) by `copy.deepcopy` itself, so every value copied is equal to what
   moto's copy gives; an alias inside one value is copied twice, as it is after the JSON round trip AWS does.
+- Every request moto's server answers lists its response class's functions (`method_names_from_class`:
+  `inspect.getmembers`, a getattr per name of `dir()`, several hundred for DynamoDB's or S3's) to ask whether the
+  action is one of them: the name is looked up on the class instead (the same answer: a name of `dir()` whose
+  value on the class is a function).
+- Every attribute name of a DynamoDB expression is looked for among the reserved keywords, a list of about 570
+  names: the list answers `in` from a set of the same names.
+- With moto's in-process mock on, every request of every client is matched against all of moto's URL patterns
+  before it goes out to the stack's servers, and moto's server scans its module names and patterns again for
+  each request's host: a URL no service answers, and a host's service, are remembered (both depend on constants).
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
+import inspect
+import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -108,6 +119,8 @@ def _one_sdk_client_per_service() -> None:
     from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
     from moto.stepfunctions.parser.asl.utils import boto_client
 
+    from salon.local import loopback
+
     made: dict[tuple[Any, ...], Any] = {}
     lock = threading.Lock()
 
@@ -120,19 +133,21 @@ def _one_sdk_client_per_service() -> None:
             key = (region, service, endpoint)
         with lock:
             if key not in made:
-                made[key] = boto3.client(
-                    service_name=service,
-                    region_name=region,
-                    aws_access_key_id="ak",
-                    aws_secret_access_key="sk",
-                    endpoint_url=endpoint,
-                    config=Config(
-                        parameter_validation=False,
-                        retries={"max_attempts": 0, "total_max_attempts": 1},
-                        connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
-                        read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
-                        max_pool_connections=64,
-                    ),
+                made[key] = loopback.attach(
+                    boto3.client(
+                        service_name=service,
+                        region_name=region,
+                        aws_access_key_id="ak",
+                        aws_secret_access_key="sk",
+                        endpoint_url=endpoint,
+                        config=Config(
+                            parameter_validation=False,
+                            retries={"max_attempts": 0, "total_max_attempts": 1},
+                            connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                            read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                            max_pool_connections=64,
+                        ),
+                    )
                 )
             return made[key]
 
@@ -426,6 +441,123 @@ def _copy_engine_data_as_json() -> None:
             module.copy = shim  # type: ignore[attr-defined]
 
 
+class _FunctionNames:
+    """The names of a class's functions, as `method_names_from_class` lists them (`inspect.getmembers` with
+    `inspect.isfunction`: every name of `dir()` whose value on the class is a function), asked one name at a time:
+    a name is one of them when the class's attribute of that name is a function. Iterating lists them as moto does."""
+
+    def __init__(self, clazz: Any, listed: Any) -> None:
+        self._clazz, self._listed = clazz, listed
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and inspect.isfunction(getattr(self._clazz, name, None))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._listed(self._clazz))
+
+
+def _look_up_actions_by_name() -> None:
+    """Every request moto's server answers lists its response class's functions (`inspect.getmembers`: a getattr
+    per name of `dir()`, several hundred for DynamoDB's or S3's) only to ask whether the action is among them."""
+    responses: Any = importlib.import_module("moto.core.responses")
+    original = responses.method_names_from_class
+    if hasattr(original, "original"):  # applied already
+        return
+
+    def method_names_from_class(clazz: Any) -> _FunctionNames:
+        return _FunctionNames(clazz, original)
+
+    method_names_from_class.original = original  # type: ignore[attr-defined]  # for the test that compares them
+    responses.method_names_from_class = method_names_from_class
+
+
+class _KeywordList(list[str]):
+    """DynamoDB's reserved keywords, the list moto reads, answering `in` from a set: moto asks it for every
+    attribute name of every expression it validates (about 570 names, scanned one by one)."""
+
+    def __init__(self, keywords: Iterable[str]) -> None:
+        super().__init__(keywords)
+        self._set = frozenset(self)
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            return name in self._set
+        return super().__contains__(name)
+
+
+def _reserved_keywords_as_a_set() -> None:
+    reserved: Any = importlib.import_module("moto.dynamodb.parsing.reserved_keywords")
+    keywords = reserved.ReservedKeywords.get_reserved_keywords()
+    if not isinstance(keywords, _KeywordList):
+        reserved.ReservedKeywords.KEYWORDS = _KeywordList(keywords)
+
+
+UNMATCHED_URLS = 1024  # URLs (no query) no moto service answers, remembered: a few dozen recur, S3 keys do not
+
+
+def _remember_urls_no_service_answers() -> None:
+    """With moto's in-process mock on, every request of every client in the process (the stack's servers on
+    loopback included) is first matched against all of moto's services' URL patterns (about 180 regular
+    expressions), only to go out over the network when none matches. The patterns are constants, and a URL
+    (query left out, as moto leaves it out) that none of them matches, and that is no amazonaws.com URL, is let
+    through whatever the mock's settings: such a URL is remembered and let through at once the next time."""
+    stubber: Any = importlib.import_module("moto.core.botocore_stubber")
+    original = stubber.BotocoreStubber.process_request
+    if hasattr(original, "original"):
+        return
+    patterns = stubber.backend_index.backend_url_patterns
+    not_implemented = re.compile(r"https?://.+\.amazonaws.com/.*")  # moto's 404 for an AWS URL of no service
+    unmatched: dict[str, None] = {}
+    lock = threading.Lock()
+
+    def clean_url(request: Any) -> str:
+        parsed, _ = stubber.get_equivalent_url_in_aws_domain(request.url)
+        return f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
+
+    def process_request(self: Any, request: Any) -> Any:
+        url = clean_url(request)
+        if url in unmatched:
+            return None
+        answer = original(self, request)
+        if answer is None and not not_implemented.match(url) and not any(p.match(url) for _, p in patterns):
+            with lock:
+                if len(unmatched) >= UNMATCHED_URLS:
+                    unmatched.pop(next(iter(unmatched)), None)  # the oldest
+                unmatched[url] = None
+        return answer
+
+    process_request.original = original  # type: ignore[attr-defined]  # for the test that compares them
+    stubber.BotocoreStubber.process_request = process_request
+
+
+def _remember_each_hosts_backend() -> None:
+    """moto's server finds the service of every request by its host: a scan of moto's module names, then its
+    services' URL patterns one by one. Both are constants (the module list is read once, above): a host's service,
+    once found, is remembered. A host of no service is looked up each time, as moto does (it says so each time)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    if hasattr(original, "original"):
+        return
+    found: dict[tuple[int, str], Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host is None:
+            return None
+        key = (id(self.backend_url_patterns), host)
+        if key not in found:
+            backend = original(self, host)
+            if not backend:
+                return backend
+            if len(found) >= UNMATCHED_URLS:
+                found.clear()
+            found[key] = (backend, self.backend_url_patterns)  # the patterns kept: their id is never reused
+        return found[key][0]
+
+    get_backend_for_host.original = original  # type: ignore[attr-defined]  # for the test that compares them
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -439,4 +571,8 @@ def apply() -> None:
     _parse_each_update_expression_once()
     _plan_each_traverser_once()
     _copy_engine_data_as_json()
+    _look_up_actions_by_name()
+    _reserved_keywords_as_a_set()
+    _remember_urls_no_service_answers()
+    _remember_each_hosts_backend()
     _applied = True

@@ -15,6 +15,8 @@ from typing import Any
 
 import boto3
 
+from salon.local import loopback
+
 log = logging.getLogger(__name__)
 EML_POLICY = email.policy.default.clone(max_line_length=998)  # keep subjects on one header line
 
@@ -74,8 +76,8 @@ class EventSourceMapping:
     mapping (which polls with WaitTimeSeconds=20)."""
 
     def __init__(self, queue_url: str, function_name: str, region: str) -> None:
-        self.sqs = boto3.client("sqs", region_name=region)
-        self.lam = boto3.client("lambda", region_name=region)
+        self.sqs = loopback.attach(boto3.client("sqs", region_name=region))
+        self.lam = loopback.attach(boto3.client("lambda", region_name=region))
         self.queue_url, self.function_name, self.region = queue_url, function_name, region
         self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
@@ -110,8 +112,8 @@ class Mailbox:
     def __init__(self, folder: Path, queue_url: str, region: str) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.sqs = boto3.client("sqs", region_name=region)
-        self.sns = boto3.client("sns", region_name=region)
+        self.sqs = loopback.attach(boto3.client("sqs", region_name=region))
+        self.sns = loopback.attach(boto3.client("sns", region_name=region))
         self.queue_url = queue_url
 
     def _recipients(self, topic_arn: str, protocol: str = "email") -> list[str]:

@@ -35,6 +35,7 @@ from salon.local import (
     gallery_site,
     http_api,
     lambda_endpoint,
+    loopback,
     moto_quirks,
     moto_speedups,
     retention,
@@ -150,7 +151,7 @@ class EmbeddedStack:
         variables are set): a client per request would pay its set-up and a new connection each time."""
         with self._clients_lock:
             if service not in self._clients:
-                self._clients[service] = boto3.client(service, region_name=self.config.region)
+                self._clients[service] = loopback.attach(boto3.client(service, region_name=self.config.region))
             return self._clients[service]
 
     def _setenv(self, values: dict[str, str]) -> None:

@@ -369,3 +369,119 @@ def test_the_engine_copies_state_data_as_json_equal_to_deepcopy_and_unshared() -
     assert moto_speedups.json_copy("text") == "text" and moto_speedups.json_copy(None) is None
     memo: dict[int, Any] = {}
     assert moto_speedups.json_copy(data, memo) == data and memo  # with a memo: deepcopy's own way
+
+
+def test_an_action_is_a_function_of_its_response_class_as_moto_lists_them() -> None:
+    moto_speedups.apply()
+    from botocore.session import get_session
+    from moto.core import responses
+    from moto.core.utils import camelcase_to_underscores
+
+    listed = responses.method_names_from_class.original  # type: ignore[attr-defined]
+    classes = {
+        "dynamodb": "moto.dynamodb.responses.DynamoHandler",
+        "s3": "moto.s3.responses.S3Response",
+        "sqs": "moto.sqs.responses.SQSResponse",
+        "sns": "moto.sns.responses.SNSResponse",
+        "events": "moto.events.responses.EventsHandler",
+        "stepfunctions": "moto.stepfunctions.responses.StepFunctionResponse",
+        "cognito-idp": "moto.cognitoidp.responses.CognitoIdpResponse",
+    }
+    session = get_session()
+    asked = 0
+    for service, path in classes.items():
+        module, _, name = path.rpartition(".")
+        clazz = getattr(importlib.import_module(module), name)
+        names = set(listed(clazz))
+        operations = {camelcase_to_underscores(o) for o in session.get_service_model(service).operation_names}
+        others = {"", "mro", "__init__", "__class__", "dispatch", "call_action", "setup_class", "not_an_action", "uri"}
+        for action in operations | set(dir(clazz)) | others:
+            assert (action in responses.method_names_from_class(clazz)) == (action in names), (service, action)
+            asked += 1
+        assert sorted(responses.method_names_from_class(clazz)) == sorted(names)
+    assert asked > 1000
+
+
+def test_asking_for_an_action_lists_no_members(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_speedups.apply()
+    import inspect
+
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoHandler
+
+    def listed(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("inspect.getmembers called")
+
+    monkeypatch.setattr(inspect, "getmembers", listed)
+    assert "get_item" in responses.method_names_from_class(DynamoHandler)
+    assert "no_such_action" not in responses.method_names_from_class(DynamoHandler)
+
+
+def test_reserved_keywords_are_the_same_list_answering_from_a_set() -> None:
+    moto_speedups.apply()
+    from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
+
+    keywords = ReservedKeywords.get_reserved_keywords()
+    read = ReservedKeywords._get_reserved_keywords()  # moto's own reading of its file
+    assert keywords == read and isinstance(keywords, list) and len(keywords) > 500
+    assert type(keywords).__contains__ is not list.__contains__  # no scan of the list per name
+    for name in [*read, "NAME", "name", "Status", "designId", "", "COMMENT_COUNT", "VALUE", None, 5]:
+        assert (name in keywords) == (name in read), name
+
+
+def test_a_url_no_moto_service_answers_is_let_through_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_speedups.apply()
+    from botocore.awsrequest import AWSPreparedRequest
+    from moto.core import botocore_stubber
+
+    def request(url: str) -> AWSPreparedRequest:
+        return AWSPreparedRequest(method="POST", url=url, headers={}, body=b"", stream_output=False)
+
+    stubber = botocore_stubber.BotocoreStubber()
+    original = botocore_stubber.BotocoreStubber.process_request.original  # type: ignore[attr-defined]
+    urls = [
+        "http://127.0.0.1:4566/",
+        "http://127.0.0.1:4566/salon-uploads/uploads/a b.jpg?versionId=1",
+        "http://localhost:9000/2015-03-31/functions/f/invocations",
+        "https://example.com/x.amazonaws.com/",  # a pattern's `.*` reaches into the path: moto answers 404
+    ]
+    for url in urls:
+        assert stubber.process_request(request(url)) == original(stubber, request(url))
+    assert stubber.process_request(request(urls[3])) == (404, {}, "Not yet implemented")
+
+    class Unread:
+        def __iter__(self) -> Any:
+            raise AssertionError("the patterns were read again")
+
+    monkeypatch.setattr(botocore_stubber.backend_index, "backend_url_patterns", Unread())
+    for url in urls[:3]:
+        assert stubber.process_request(request(url)) is None  # remembered: no pattern read
+    assert stubber.process_request(request("http://127.0.0.1:4566/?Action=Other")) is None  # the query left out
+
+
+def test_a_hosts_backend_is_the_one_moto_finds() -> None:
+    moto_speedups.apply()
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app = DomainDispatcherApplication(create_backend_app)
+    original = DomainDispatcherApplication.get_backend_for_host.original  # type: ignore[attr-defined]
+    hosts: list[str | None] = [f"{m}.us-east-1.amazonaws.com" for m in backends.list_of_moto_modules()]
+    hosts += ["moto_api", "s3.amazonaws.com", "b.s3.amazonaws.com", "dynamodb", "sqs", "example.com"]
+    hosts.append(None)
+    hosts += ["dynamodb.eu-west-1.amazonaws.com", "sts.amazonaws.com", "iam.amazonaws.com", "nothing.amazonaws.com"]
+    for host in hosts * 2:
+        assert app.get_backend_for_host(host) == original(app, host), host
+
+
+def test_a_hosts_backend_is_found_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_speedups.apply()
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app = DomainDispatcherApplication(create_backend_app)
+    assert app.get_backend_for_host("dynamodb.us-east-1.amazonaws.com") == "dynamodb"
+
+    def unlisted() -> Any:
+        raise AssertionError("the module list was scanned again")
+
+    monkeypatch.setattr(backends, "list_of_moto_modules", unlisted)
+    assert app.get_backend_for_host("dynamodb.us-east-1.amazonaws.com") == "dynamodb"
