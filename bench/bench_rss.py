@@ -93,6 +93,11 @@ def main() -> None:
     # One client by default, as measured first (2026-12-01); concurrent clients are safe since the local runtime
     # resolves one API request at a time (salon/local/lambda_endpoint.py).
     parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument(
+        "--owner-decides",
+        action="store_true",
+        help="the owner decides each upload that waits for review at once (else it waits, a running execution)",
+    )
     args = parser.parse_args()
     total = args.uploads + args.comments
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,8 +118,11 @@ def main() -> None:
                 if kinds[i] == "upload":
                     path = folder / f"rss-{i}.jpg"
                     path.write_bytes(off_topic(i) if i % 5 == 4 else manicure(i))
-                    client.upload(path, user, wait=True)
+                    uploaded = client.upload(path, user, wait=True)
                     path.unlink()
+                    if args.owner_decides and uploaded["verdict"] == "review":
+                        decision = "reject" if i % 5 == 4 else "approve"  # the off-topic ones rejected
+                        client.review(uploaded["photoId"], decision, "decided by the benchmark's owner")
                 else:
                     client.comment(design["photoId"], f"fan-{user}", TEXTS[i % len(TEXTS)], True)
 
@@ -132,10 +140,12 @@ def main() -> None:
         finally:
             stack.stop()
     first, last = readings[0], readings[-1]
+    owner = ", the owner deciding reviews" if args.owner_decides else ""
     print(
         f"\nstack RSS (all its processes) after {first['items']} items: {first['rssMb']:.0f} MB raw, "
         f"{first['trimmedMb']:.0f} MB trimmed; after {last['items']} ({args.uploads} uploads, "
-        f"{args.comments} comments, {args.clients} clients, {last['seconds']:.0f} s): {last['rssMb']:.0f} MB raw "
+        f"{args.comments} comments, {args.clients} clients{owner}, "
+        f"{last['seconds']:.0f} s): {last['rssMb']:.0f} MB raw "
         f"({last['rssMb'] / first['rssMb'] - 1:+.1%}), {last['trimmedMb']:.0f} MB trimmed "
         f"({last['trimmedMb'] / first['trimmedMb'] - 1:+.1%}); goal: within 10%"
     )
