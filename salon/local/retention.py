@@ -33,6 +33,7 @@ Work that is not over yet is bounded too, without changing what it does:
 from __future__ import annotations
 
 import collections
+import copy
 import hashlib
 import json
 import shutil
@@ -338,8 +339,6 @@ class PackedEvents:
         return len(self._events)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> list[dict[str, Any]]:
-        import copy
-
         return [
             json.loads(zlib.decompress(e)) if isinstance(e, bytes) else copy.deepcopy(e, memo) for e in self._events
         ]
